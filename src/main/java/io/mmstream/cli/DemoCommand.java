@@ -1,0 +1,109 @@
+package io.mmstream.cli;
+
+import static io.mmstream.config.JobOptions.*;
+
+import io.mmstream.align.Modality;
+import io.mmstream.config.JobConfig;
+import io.mmstream.job.ConfigFiles;
+import io.mmstream.job.MmstreamJob;
+import io.mmstream.job.Pipeline;
+import io.mmstream.sim.SyntheticStreams;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The embedded default: an in-process Kafka broker, the job on a Flink MiniCluster, synthetic streams published
+ * in real time, and each window's result printed as a downstream consumer sees it.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run everything in this process: Kafka broker, Flink job, synthetic streams; print window results.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--streams", defaultValue = "4", description = "Number of synthetic streams (default ${DEFAULT-VALUE}).")
+    int streams;
+
+    @Option(names = "--duration", description = "Stop after this long, e.g. 30s or 2min, and print a JSON summary. Default: until Ctrl-C.")
+    String duration;
+
+    @Option(names = "--config", defaultValue = "flink-jobs/demo.yaml", description = "Pipeline file (default ${DEFAULT-VALUE}).")
+    String config;
+
+    @Option(names = "--corrupt-every", defaultValue = "2000",
+            description = "Damage every n-th record to show the dead-letter path; 0 sends none (default ${DEFAULT-VALUE}).")
+    int corruptEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        long startNanos = System.nanoTime();
+        Duration runFor = duration == null ? null : parseDuration(duration);
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            try {
+                stopped.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "mmstream-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        String summary;
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            JobConfig job = JobConfig.load(ConfigFiles.resolve(config), Map.of(BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers()));
+            kafka.createTopics(job, 2);
+            System.out.println("Kafka broker on " + kafka.bootstrapServers() + " (try: java -jar target/mmstream.jar tail --bootstrap "
+                    + kafka.bootstrapServers() + " --topic " + job.get(TOPIC_PREDICTIONS) + ")");
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MmstreamJob.flinkConfiguration(job));
+            MmstreamJob.configure(env, job);
+            Pipeline.build(env, job);
+            JobClient client = env.executeAsync(MmstreamJob.JOB_NAME);
+            System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + streams + " streams; Ctrl-C stops");
+
+            RealTimeProducer producer = new RealTimeProducer(new SyntheticStreams(SyntheticStreams.Settings.defaults(streams)),
+                    kafka.clientProperties(),
+                    Map.of(Modality.VIDEO, job.get(TOPIC_VIDEO), Modality.AUDIO, job.get(TOPIC_AUDIO), Modality.SENSOR, job.get(TOPIC_SENSOR)),
+                    corruptEvery, stop);
+            Thread producerThread = new Thread(producer, "mmstream-demo-producer");
+            producerThread.start();
+
+            long deadline = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
+            try (OutputWatcher watcher = new OutputWatcher(kafka.clientProperties(), job.get(TOPIC_PREDICTIONS), job.get(TOPIC_LATE),
+                    job.get(TOPIC_DEADLETTER), System.out)) {
+                while (!stop.get() && System.nanoTime() < deadline) {
+                    watcher.poll(Duration.ofMillis(200));
+                    if (client.getJobStatus().get().isGloballyTerminalState()) {
+                        throw new IllegalStateException("the job ended unexpectedly: " + client.getJobStatus().get());
+                    }
+                }
+                stop.set(true);
+                producerThread.join();
+                client.cancel().get(30, TimeUnit.SECONDS);
+                summary = watcher.summaryJson(streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(), producer.corrupted.get());
+            }
+        } finally {
+            stopped.countDown();
+        }
+        if (runFor != null || stop.get()) {
+            System.out.println(summary);
+        }
+        return 0;
+    }
+
+    private static Duration parseDuration(String text) {
+        try {
+            return io.mmstream.config.Option.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()), "--duration '" + text + "' " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.mmstream.config;
+
+import static io.mmstream.config.JobOptions.*;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Serializable;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * A validated pipeline configuration: every option of {@link JobOptions} parsed once, at start-up.
+ * Errors name the file, the key and the bad value.
+ */
+public final class JobConfig implements Serializable {
+
+    private static final Pattern SECRET_REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
+    private static final Pattern SENSITIVE_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem).*");
+
+    private final String source;
+    private final Map<String, Object> values;
+    private final Map<String, String> kafkaProperties;
+
+    private JobConfig(String source, Map<String, Object> values, Map<String, String> kafkaProperties) {
+        this.source = source;
+        this.values = values;
+        this.kafkaProperties = kafkaProperties;
+    }
+
+    public static JobConfig load(Path file, Map<String, String> overrides) {
+        try (Reader reader = Files.newBufferedReader(file)) {
+            return parse(file.toString(), reader, overrides, System.getenv());
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** Only the defaults and the given overrides (tests, the embedded demo). */
+    public static JobConfig defaults(Map<String, String> overrides) {
+        return parse("(defaults)", new StringReader("{}"), overrides, System.getenv());
+    }
+
+    static JobConfig parse(String source, Reader yamlText, Map<String, String> overrides, Map<String, String> environment) {
+        Map<String, String> raw = new LinkedHashMap<>();
+        Object document;
+        try {
+            document = new Yaml(new SafeConstructor(new LoaderOptions())).load(yamlText);
+        } catch (RuntimeException e) {
+            throw new ConfigException(source + ": not valid YAML: " + e.getMessage());
+        }
+        if (document != null && !(document instanceof Map)) {
+            throw new ConfigException(source + ": must be a mapping of keys to values");
+        }
+        if (document != null) {
+            flatten(source, "", (Map<?, ?>) document, raw);
+        }
+        raw.putAll(overrides);
+
+        Map<String, Object> values = new LinkedHashMap<>();
+        Map<String, String> kafkaProperties = new TreeMap<>();
+        for (Map.Entry<String, String> entry : raw.entrySet()) {
+            String key = entry.getKey();
+            if (key.startsWith(KAFKA_PROPERTIES_PREFIX)) {
+                kafkaProperties.put(key.substring(KAFKA_PROPERTIES_PREFIX.length()), resolveSecrets(source, key, entry.getValue(), environment));
+            } else if (JobOptions.ALL.stream().noneMatch(option -> option.key().equals(key))) {
+                throw new ConfigException(source + ": unknown key '" + key + "' (see the configuration reference in README.md)");
+            }
+        }
+        for (Option<?> option : JobOptions.ALL) {
+            String text = raw.getOrDefault(option.key(), option.defaultText());
+            try {
+                values.put(option.key(), option.parse().apply(text));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source + ": " + option.key() + " = '" + text + "': " + e.getMessage());
+            }
+        }
+        JobConfig config = new JobConfig(source, values, Collections.unmodifiableMap(kafkaProperties));
+        config.checkConsistency();
+        return config;
+    }
+
+    private void checkConsistency() {
+        Duration size = get(WINDOW_SIZE);
+        requireThat(size.toNanos() % 1_000_000 == 0, WINDOW_SIZE, "must be a whole number of milliseconds");
+        requireThat(get(WINDOW_SLIDE).toNanos() % 1_000_000 == 0, WINDOW_SLIDE, "must be a whole number of milliseconds");
+        requireThat(get(WINDOW_SLIDE).compareTo(size) <= 0, WINDOW_SLIDE, "must not exceed window.size (" + raw(WINDOW_SIZE) + ")");
+        requireThat(get(GRID_STEP).toNanos() % 1000 == 0 && size.toNanos() % get(GRID_STEP).toNanos() == 0, GRID_STEP,
+                "must divide window.size (" + raw(WINDOW_SIZE) + ") into whole steps of whole microseconds");
+        requireThat(get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0, TRANSACTION_TIMEOUT,
+                "must not exceed the broker default transaction.max.timeout.ms of 15min");
+        requireThat(get(CHECKPOINT_INTERVAL).compareTo(get(TRANSACTION_TIMEOUT)) < 0, CHECKPOINT_INTERVAL,
+                "must be shorter than delivery.transaction-timeout (" + raw(TRANSACTION_TIMEOUT) + "), or transactions expire before they commit");
+    }
+
+    private void requireThat(boolean condition, Option<?> option, String reason) {
+        if (!condition) {
+            throw new ConfigException(source + ": " + option.key() + " = '" + raw(option) + "': " + reason);
+        }
+    }
+
+    private String raw(Option<?> option) {
+        Object value = values.get(option.key());
+        return value instanceof Duration duration ? describe(duration) : String.valueOf(value);
+    }
+
+    private static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
+    }
+
+    private static void flatten(String source, String prefix, Map<?, ?> map, Map<String, String> out) {
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            String key = prefix + entry.getKey();
+            Object value = entry.getValue();
+            if (value instanceof Map<?, ?> nested) {
+                flatten(source, key + ".", nested, out);
+            } else if (value == null || value instanceof Iterable<?>) {
+                throw new ConfigException(source + ": " + key + " = '" + value + "': must be a single value");
+            } else {
+                out.put(key, value.toString());
+            }
+        }
+    }
+
+    /** ${env:NAME} and ${file:PATH} keep secrets out of the YAML file; their values are never logged. */
+    private static String resolveSecrets(String source, String key, String value, Map<String, String> environment) {
+        Matcher matcher = SECRET_REFERENCE.matcher(value);
+        StringBuilder resolved = new StringBuilder();
+        while (matcher.find()) {
+            String replacement;
+            if (matcher.group(1).equals("env")) {
+                replacement = environment.get(matcher.group(2));
+                if (replacement == null) {
+                    throw new ConfigException(source + ": " + key + " = '" + matcher.group() + "': environment variable " + matcher.group(2) + " is not set");
+                }
+            } else {
+                try {
+                    replacement = Files.readString(Path.of(matcher.group(2))).strip();
+                } catch (IOException e) {
+                    throw new ConfigException(source + ": " + key + " = '" + matcher.group() + "': cannot read " + matcher.group(2) + ": " + e);
+                }
+            }
+            matcher.appendReplacement(resolved, Matcher.quoteReplacement(replacement));
+        }
+        matcher.appendTail(resolved);
+        return resolved.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Option<T> option) {
+        return (T) values.get(option.key());
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /** Client properties for every Kafka source and sink: the pass-through ones plus bootstrap servers. */
+    public Properties kafkaProperties() {
+        Properties properties = new Properties();
+        properties.putAll(kafkaProperties);
+        properties.setProperty("bootstrap.servers", get(BOOTSTRAP_SERVERS));
+        return properties;
+    }
+
+    /** Every effective setting, secrets masked: safe to log. */
+    @Override
+    public String toString() {
+        Map<String, String> shown = new TreeMap<>();
+        values.forEach((key, value) -> shown.put(key, value instanceof Duration d ? describe(d)
+                : value instanceof Enum<?> e ? Option.wireName(e) : String.valueOf(value)));
+        kafkaProperties.forEach((key, value) -> shown.put(KAFKA_PROPERTIES_PREFIX + key, SENSITIVE_KEY.matcher(key).matches() ? "******" : value));
+        return source + " " + shown;
+    }
+}

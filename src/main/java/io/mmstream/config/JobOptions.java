@@ -1,0 +1,86 @@
+package io.mmstream.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** The catalogue of every key a flink-jobs/*.yaml file may set, with its default and meaning. */
+public final class JobOptions {
+
+    public enum DeliveryGuarantee { EXACTLY_ONCE, AT_LEAST_ONCE }
+
+    public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
+
+    public enum StateBackend { HASHMAP, ROCKSDB }
+
+    /** Kafka client properties under this prefix are passed to every source and sink as they are. */
+    public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
+
+    public static final Option<String> BOOTSTRAP_SERVERS = Option.string("kafka.bootstrap-servers", "localhost:9092",
+            "Kafka bootstrap servers, host:port[,host:port...].");
+    public static final Option<String> GROUP_ID = Option.string("kafka.group-id", "mmstream",
+            "Consumer group of the job's sources (offsets are committed on checkpoints).");
+
+    public static final Option<String> TOPIC_VIDEO = Option.string("topics.video", "mm.video", "Input topic of VideoFrame records.");
+    public static final Option<String> TOPIC_AUDIO = Option.string("topics.audio", "mm.audio", "Input topic of AudioChunk records.");
+    public static final Option<String> TOPIC_SENSOR = Option.string("topics.sensor", "mm.sensor", "Input topic of SensorReading records.");
+    public static final Option<String> TOPIC_PREDICTIONS = Option.string("topics.predictions", "mm.predictions", "Output topic of Prediction records.");
+    public static final Option<String> TOPIC_LATE = Option.string("topics.late", "mm.late", "Output topic of LateEvent records.");
+    public static final Option<String> TOPIC_DEADLETTER = Option.string("topics.deadletter", "mm.deadletter", "Output topic of DeadLetter records.");
+
+    public static final Option<StartingOffsets> STARTING_OFFSETS = Option.choice("source.starting-offsets", StartingOffsets.COMMITTED,
+            StartingOffsets.class, "Where the sources start: the group's committed offsets (earliest when none), earliest or latest.");
+    public static final Option<Boolean> BOUNDED = Option.bool("source.bounded", false,
+            "Stop at the end offsets found at start-up, so the job finishes (replays, tests).");
+
+    public static final Option<Duration> WINDOW_SIZE = Option.duration("window.size", "2s", false, "Length of each sliding event-time window.");
+    public static final Option<Duration> WINDOW_SLIDE = Option.duration("window.slide", "1s", false, "Distance between window starts.");
+    public static final Option<Duration> GRID_STEP = Option.duration("window.grid-step", "100ms", false,
+            "Step of the common time grid the modalities are aligned on; must divide window.size.");
+    public static final Option<Duration> LATENESS = Option.duration("window.lateness", "500ms", true,
+            "How long after the watermark passes a window's end it still accepts events; it fires once, then.");
+
+    public static final Option<Duration> OUT_OF_ORDER_VIDEO = Option.duration("watermark.out-of-orderness.video", "200ms", true,
+            "Bound on how far video frames arrive out of capture order.");
+    public static final Option<Duration> OUT_OF_ORDER_AUDIO = Option.duration("watermark.out-of-orderness.audio", "200ms", true,
+            "Bound on how far audio chunks arrive out of capture order.");
+    public static final Option<Duration> OUT_OF_ORDER_SENSOR = Option.duration("watermark.out-of-orderness.sensor", "200ms", true,
+            "Bound on how far sensor readings arrive out of capture order.");
+    public static final Option<Duration> IDLENESS = Option.duration("watermark.idleness", "2s", true,
+            "A partition silent this long stops holding the watermark back (0 = never).");
+    public static final Option<Duration> ALIGNMENT_MAX_DRIFT = Option.duration("watermark.alignment.max-drift", "5s", false,
+            "How far one source's watermark may run ahead of the slowest before it is paused.");
+    public static final Option<Duration> ALIGNMENT_UPDATE_INTERVAL = Option.duration("watermark.alignment.update-interval", "1s", false,
+            "How often the sources compare watermarks for alignment.");
+
+    public static final Option<Duration> FUTURE_HORIZON = Option.duration("validation.future-horizon", "10s", false,
+            "A capture time further ahead of the wall clock than this is rejected (it would poison the watermark).");
+    public static final Option<Integer> MAX_RECORD_BYTES = Option.intInRange("validation.max-record-bytes", 4 << 20, 64, Integer.MAX_VALUE,
+            "Largest accepted input record value, in bytes.");
+    public static final Option<Integer> DEADLETTER_VALUE_BYTES = Option.intInRange("validation.deadletter-value-bytes", 64 << 10, 0, Integer.MAX_VALUE,
+            "A dead letter keeps at most this many bytes of the original value.");
+
+    public static final Option<DeliveryGuarantee> DELIVERY_GUARANTEE = Option.choice("delivery.guarantee", DeliveryGuarantee.EXACTLY_ONCE,
+            DeliveryGuarantee.class, "exactly-once (transactional, visible to read_committed consumers at each checkpoint) or at-least-once.");
+    public static final Option<String> TRANSACTIONAL_ID_PREFIX = Option.string("delivery.transactional-id-prefix", "mmstream",
+            "Prefix of the sinks' Kafka transactional ids; unique per job on a cluster.");
+    public static final Option<Duration> TRANSACTION_TIMEOUT = Option.duration("delivery.transaction-timeout", "10min", false,
+            "Kafka transaction timeout; must stay under the broker's transaction.max.timeout.ms (15min by default).");
+
+    public static final Option<Duration> CHECKPOINT_INTERVAL = Option.duration("checkpoint.interval", "5s", false,
+            "Checkpoint interval; with exactly-once, predictions become visible at this pace.");
+    public static final Option<StateBackend> STATE_BACKEND = Option.choice("state.backend", StateBackend.HASHMAP, StateBackend.class,
+            "Window state on the heap (hashmap) or in RocksDB (rocksdb) for large state.");
+    public static final Option<Integer> PARALLELISM = Option.intInRange("parallelism", 2, 1, 4096, "Parallelism of every operator.");
+
+    public static final List<Option<?>> ALL = List.of(
+            BOOTSTRAP_SERVERS, GROUP_ID,
+            TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER,
+            STARTING_OFFSETS, BOUNDED,
+            WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,
+            OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, IDLENESS, ALIGNMENT_MAX_DRIFT, ALIGNMENT_UPDATE_INTERVAL,
+            FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES,
+            DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
+            CHECKPOINT_INTERVAL, STATE_BACKEND, PARALLELISM);
+
+    private JobOptions() {}
+}

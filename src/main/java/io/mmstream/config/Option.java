@@ -1,0 +1,97 @@
+package io.mmstream.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * One typed configuration key with its default and description.
+ *
+ * @param parse turns the raw text into a value, or throws IllegalArgumentException with the reason
+ */
+public record Option<T>(String key, String defaultText, String description, Function<String, T> parse) {
+
+    public static Option<String> string(String key, String defaultText, String description) {
+        return new Option<>(key, defaultText, description, text -> {
+            if (text.isBlank()) {
+                throw new IllegalArgumentException("must not be empty");
+            }
+            return text.trim();
+        });
+    }
+
+    public static Option<Integer> intInRange(String key, int defaultValue, int min, int max, String description) {
+        return new Option<>(key, Integer.toString(defaultValue), description, text -> {
+            int value;
+            try {
+                value = Integer.parseInt(text.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("must be a whole number");
+            }
+            if (value < min || value > max) {
+                throw new IllegalArgumentException("must be between " + min + " and " + max);
+            }
+            return value;
+        });
+    }
+
+    public static Option<Boolean> bool(String key, boolean defaultValue, String description) {
+        return new Option<>(key, Boolean.toString(defaultValue), description, text -> switch (text.trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("must be true or false");
+        });
+    }
+
+    /** A duration such as 250ms, 2s, 1min or 1h; zero only where allowZero. */
+    public static Option<Duration> duration(String key, String defaultText, boolean allowZero, String description) {
+        return new Option<>(key, defaultText, description, text -> {
+            Duration value = parseDuration(text);
+            if (value.isNegative() || (!allowZero && value.isZero())) {
+                throw new IllegalArgumentException(allowZero ? "must not be negative" : "must be a positive duration");
+            }
+            return value;
+        });
+    }
+
+    public static <E extends Enum<E>> Option<E> choice(String key, E defaultValue, Class<E> type, String description) {
+        return new Option<>(key, wireName(defaultValue), description, text -> {
+            for (E constant : type.getEnumConstants()) {
+                if (wireName(constant).equals(text.trim())) {
+                    return constant;
+                }
+            }
+            throw new IllegalArgumentException("must be one of " + List.of(type.getEnumConstants()).stream().map(Option::wireName).toList());
+        });
+    }
+
+    /** EXACTLY_ONCE is written exactly-once in files. */
+    public static String wireName(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static Duration parseDuration(String text) {
+        String trimmed = text.trim().toLowerCase(Locale.ROOT);
+        int unitStart = 0;
+        while (unitStart < trimmed.length() && (Character.isDigit(trimmed.charAt(unitStart)) || trimmed.charAt(unitStart) == '-')) {
+            unitStart++;
+        }
+        String number = trimmed.substring(0, unitStart);
+        String unit = trimmed.substring(unitStart).trim();
+        long amount;
+        try {
+            amount = Long.parseLong(number);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a duration such as 250ms, 2s, 1min or 1h");
+        }
+        return switch (unit) {
+            case "us" -> Duration.ofNanos(amount * 1000);
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "min" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> throw new IllegalArgumentException("must be a duration such as 250ms, 2s, 1min or 1h (unit us, ms, s, min or h)");
+        };
+    }
+}

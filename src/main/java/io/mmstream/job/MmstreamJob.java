@@ -1,0 +1,64 @@
+package io.mmstream.job;
+
+import static io.mmstream.config.JobOptions.*;
+
+import io.mmstream.config.JobConfig;
+import io.mmstream.config.JobOptions;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of the job jar on a Flink cluster: {@code --config flink-jobs/NAME.yaml [--set key=value ...]}.
+ * A relative config path that is not a file is looked up in the jar, so the bundled pipelines need no copy.
+ */
+public final class MmstreamJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MmstreamJob.class);
+    public static final String JOB_NAME = "mmstream";
+
+    private MmstreamJob() {}
+
+    public static void main(String[] args) throws Exception {
+        String configPath = null;
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--config") && i + 1 < args.length) {
+                configPath = args[++i];
+            } else if (args[i].equals("--set") && i + 1 < args.length && args[i + 1].contains("=")) {
+                String assignment = args[++i];
+                overrides.put(assignment.substring(0, assignment.indexOf('=')), assignment.substring(assignment.indexOf('=') + 1));
+            } else {
+                throw new IllegalArgumentException("usage: --config flink-jobs/NAME.yaml [--set key=value ...]; unexpected '" + args[i] + "'");
+            }
+        }
+        JobConfig config = configPath == null ? JobConfig.defaults(overrides) : JobConfig.load(ConfigFiles.resolve(configPath), overrides);
+        LOG.info("Starting {} with {}", JOB_NAME, config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+        configure(env, config);
+        Pipeline.build(env, config);
+        env.execute(JOB_NAME);
+    }
+
+    /** Settings of the configuration that belong to Flink itself rather than to the graph. */
+    public static Configuration flinkConfiguration(JobConfig config) {
+        Configuration flink = new Configuration();
+        flink.set(StateBackendOptions.STATE_BACKEND, stateBackendName(config.get(STATE_BACKEND)));
+        return flink;
+    }
+
+    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
+        env.setParallelism(config.get(PARALLELISM));
+        env.enableCheckpointing(config.get(CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
+    }
+
+    private static String stateBackendName(JobOptions.StateBackend backend) {
+        return backend == JobOptions.StateBackend.ROCKSDB ? "rocksdb" : "hashmap";
+    }
+}

@@ -1,0 +1,28 @@
+package io.mmstream.job.operators;
+
+import io.mmstream.align.ModalEvent;
+import io.mmstream.codec.Records;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.job.sink.KeyedBytes;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.metrics.Counter;
+
+/** Counts an event that came after all its windows closed and encodes it for the late topic. */
+public final class EncodeLateEvent extends RichMapFunction<ModalEvent, KeyedBytes> {
+
+    private transient Counter lateEvents;
+
+    @Override
+    public void open(OpenContext openContext) {
+        lateEvents = getRuntimeContext().getMetricGroup().counter("lateEvents");
+    }
+
+    @Override
+    public KeyedBytes map(ModalEvent event) {
+        lateEvents.inc();
+        return new KeyedBytes(event.streamId().getBytes(StandardCharsets.UTF_8),
+                WireCodec.encode(Records.lateEvent(event, System.currentTimeMillis())));
+    }
+}

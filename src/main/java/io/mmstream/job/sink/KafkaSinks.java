@@ -1,0 +1,28 @@
+package io.mmstream.job.sink;
+
+import io.mmstream.config.JobConfig;
+import io.mmstream.config.JobOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Kafka sinks of already-encoded records, with the delivery guarantee from the configuration. */
+public final class KafkaSinks {
+
+    private KafkaSinks() {}
+
+    /** @param role distinguishes the transactional ids of the job's sinks (predictions, late, deadletter) */
+    public static KafkaSink<KeyedBytes> to(String topic, String role, JobConfig config) {
+        boolean exactlyOnce = config.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.DeliveryGuarantee.EXACTLY_ONCE;
+        var builder = KafkaSink.<KeyedBytes>builder()
+                .setKafkaProducerConfig(config.kafkaProperties())
+                .setBootstrapServers(config.get(JobOptions.BOOTSTRAP_SERVERS))
+                .setRecordSerializer((record, context, timestamp) -> new ProducerRecord<>(topic, null, timestamp, record.key(), record.value()))
+                .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE);
+        if (exactlyOnce) {
+            builder.setTransactionalIdPrefix(config.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + role)
+                    .setProperty("transaction.timeout.ms", Long.toString(config.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
+        }
+        return builder.build();
+    }
+}
