@@ -1,0 +1,117 @@
+package io.mmstream.codec;
+
+import static io.mmstream.codec.WireRecordsFixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.align.Modality;
+import io.mmstream.schema.ImageEncoding;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+
+class InputDecoderTest {
+
+    private static final long NOW_MICROS = T0_MICROS + 60_000_000;
+    private static final ValidationLimits LIMITS = new ValidationLimits(4096, 10_000_000, 64);
+
+    private static Decoded decode(Modality modality, byte[] value) {
+        return new InputDecoder(modality, LIMITS, () -> NOW_MICROS).decode("mm." + modality.wireName(), 1, 42, "s1".getBytes(), value);
+    }
+
+    private static Decoded decode(Modality modality, SpecificRecord record) {
+        return decode(modality, WireCodec.encode(record));
+    }
+
+    private static void assertRejected(Decoded decoded, String stage, String errorPart) {
+        assertThat(decoded.isAccepted()).isFalse();
+        assertThat(decoded.rejection().stage()).isEqualTo(stage);
+        assertThat(decoded.rejection().error()).contains(errorPart);
+        assertThat(decoded.rejection().sourceTopic()).startsWith("mm.");
+        assertThat(decoded.rejection().sourcePartition()).isEqualTo(1);
+        assertThat(decoded.rejection().sourceOffset()).isEqualTo(42);
+        assertThat(decoded.rejection().key()).isEqualTo("s1".getBytes());
+    }
+
+    @Test
+    void validRecordsOfEachModalityBecomeEvents() {
+        Decoded video = decode(Modality.VIDEO, frame("s1", T0_MICROS).setSeq(7).build());
+        assertThat(video.isAccepted()).isTrue();
+        assertThat(video.event().modality()).isEqualTo(Modality.VIDEO);
+        assertThat(video.event().captureMicros()).isEqualTo(T0_MICROS);
+        assertThat(video.event().seq()).isEqualTo(7);
+        assertThat(video.event().sourceOffset()).isEqualTo(42);
+
+        assertThat(decode(Modality.AUDIO, chunk("s1", T0_MICROS).build()).isAccepted()).isTrue();
+
+        Decoded sensor = decode(Modality.SENSOR, reading("s1", T0_MICROS).build());
+        assertThat(sensor.event().features()).containsExactly(0.1f, 0.2f, 9.8f, 0f, 0f, 0f);
+    }
+
+    @Test
+    void corruptBytesAndUnknownFingerprintsFailTheDecodeStage() {
+        byte[] good = WireCodec.encode(frame("s1", T0_MICROS).build());
+        byte[] unknownFingerprint = good.clone();
+        unknownFingerprint[5] ^= 0x01;
+        assertRejected(decode(Modality.VIDEO, unknownFingerprint), "decode", "MissingSchemaException");
+        assertRejected(decode(Modality.VIDEO, Arrays.copyOf(good, 12)), "decode", "not a readable video record");
+        assertRejected(decode(Modality.VIDEO, "hello, not avro".getBytes()), "decode", "BadHeaderException");
+        // a valid record of another type on this topic is not a video frame either
+        assertRejected(decode(Modality.VIDEO, chunk("s1", T0_MICROS).build()), "decode", "MissingSchemaException");
+        assertRejected(decode(Modality.VIDEO, (byte[]) null), "decode", "no value");
+    }
+
+    @Test
+    void aMissingStreamIdIsRejected() {
+        assertRejected(decode(Modality.AUDIO, chunk("", T0_MICROS).build()), "validate", "streamId is missing or empty");
+        assertRejected(decode(Modality.SENSOR, reading("  ", T0_MICROS).build()), "validate", "streamId is missing or empty");
+    }
+
+    @Test
+    void captureTimesThatWouldPoisonTheWatermarkAreRejected() {
+        assertRejected(decode(Modality.VIDEO, frame("s1", -1).build()), "validate", "captureTime -1 is negative");
+        assertRejected(decode(Modality.VIDEO, frame("s1", NOW_MICROS + 10_000_001).build()), "validate", "past the future horizon of 10000 ms");
+        assertThat(decode(Modality.VIDEO, frame("s1", NOW_MICROS + 10_000_000).build()).isAccepted()).isTrue();
+    }
+
+    @Test
+    void oversizedRecordsAreRejectedAndTheDeadLetterKeepsOnlyThePrefix() {
+        byte[] big = WireCodec.encode(frame("s1", T0_MICROS).setData(ByteBuffer.wrap(oversizedJpeg())).build());
+        Decoded decoded = decode(Modality.VIDEO, big);
+
+        assertRejected(decoded, "validate", "record of " + big.length + " bytes exceeds the size limit of 4096 bytes");
+        assertThat(decoded.rejection().value()).hasSize(64).isEqualTo(Arrays.copyOf(big, 64));
+        assertThat(decoded.rejection().valueSize()).isEqualTo(big.length);
+        assertThat(decoded.rejection().valueTruncated()).isTrue();
+    }
+
+    @Test
+    void nonFiniteSensorValuesAreRejected() {
+        assertRejected(decode(Modality.SENSOR, reading("s1", T0_MICROS).setValues(List.of(1f, Float.NaN)).build()),
+                "validate", "values[1] is NaN, not a finite number");
+        assertRejected(decode(Modality.SENSOR, reading("s1", T0_MICROS).setValues(List.of(Float.POSITIVE_INFINITY)).build()),
+                "validate", "values[0] is Infinity");
+        assertRejected(decode(Modality.SENSOR, reading("s1", T0_MICROS).setValues(List.of()).build()), "validate", "values is empty");
+    }
+
+    @Test
+    void mediaGeometryThatMakesNoSenseIsRejected() {
+        assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setWidth(0).build()), "validate", "width 0 is outside 1..16384");
+        assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setHeight(-3).build()), "validate", "height -3 is outside");
+        assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setEncoding(ImageEncoding.RGB24).setWidth(3).build()),
+                "validate", "data holds 12 bytes, but RGB24 3x2 needs 18");
+        assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setData(ByteBuffer.wrap(new byte[16])).build()),
+                "validate", "JPEG marker");
+        assertRejected(decode(Modality.AUDIO, chunk("s1", T0_MICROS).setSampleRate(0).build()), "validate", "sampleRate 0 is outside");
+        assertRejected(decode(Modality.AUDIO, chunk("s1", T0_MICROS).setChannels(0).build()), "validate", "channels 0 is outside");
+        assertRejected(decode(Modality.AUDIO, chunk("s1", T0_MICROS).setData(ByteBuffer.wrap(new byte[3])).build()),
+                "validate", "not a positive multiple of 2");
+    }
+
+    private static byte[] oversizedJpeg() {
+        byte[] data = new byte[5000];
+        System.arraycopy(TINY_JPEG, 0, data, 0, TINY_JPEG.length);
+        return data;
+    }
+}

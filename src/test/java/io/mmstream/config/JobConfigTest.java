@@ -1,0 +1,116 @@
+package io.mmstream.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigTest {
+
+    private static JobConfig parse(String yaml) {
+        return parse(yaml, Map.of());
+    }
+
+    private static JobConfig parse(String yaml, Map<String, String> environment) {
+        return JobConfig.parse("flink-jobs/test.yaml", new StringReader(yaml), Map.of(), environment);
+    }
+
+    @Test
+    void nestedYamlKeysSetTheOptions() {
+        JobConfig config = parse("""
+                window:
+                  size: 4s
+                  slide: 500ms
+                watermark:
+                  out-of-orderness:
+                    audio: 1s
+                delivery:
+                  guarantee: at-least-once
+                parallelism: 3
+                """);
+
+        assertThat(config.get(JobOptions.WINDOW_SIZE)).isEqualTo(Duration.ofSeconds(4));
+        assertThat(config.get(JobOptions.WINDOW_SLIDE)).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.get(JobOptions.OUT_OF_ORDER_AUDIO)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.get(JobOptions.OUT_OF_ORDER_VIDEO)).isEqualTo(Duration.ofMillis(200));
+        assertThat(config.get(JobOptions.DELIVERY_GUARANTEE)).isEqualTo(JobOptions.DeliveryGuarantee.AT_LEAST_ONCE);
+        assertThat(config.get(JobOptions.PARALLELISM)).isEqualTo(3);
+    }
+
+    @Test
+    void aBadValueNamesTheFileTheKeyAndTheValue() {
+        assertThatThrownBy(() -> parse("window:\n  slide: 0s\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("flink-jobs/test.yaml: window.slide = '0s': must be a positive duration");
+        assertThatThrownBy(() -> parse("window:\n  size: two seconds\n"))
+                .hasMessage("flink-jobs/test.yaml: window.size = 'two seconds': must be a duration such as 250ms, 2s, 1min or 1h");
+        assertThatThrownBy(() -> parse("delivery:\n  guarantee: maybe\n"))
+                .hasMessage("flink-jobs/test.yaml: delivery.guarantee = 'maybe': must be one of [exactly-once, at-least-once]");
+        assertThatThrownBy(() -> parse("parallelism: 0\n"))
+                .hasMessage("flink-jobs/test.yaml: parallelism = '0': must be between 1 and 4096");
+    }
+
+    @Test
+    void anUnknownKeyIsAnErrorNotSilentlyIgnored() {
+        assertThatThrownBy(() -> parse("window:\n  sise: 2s\n"))
+                .hasMessage("flink-jobs/test.yaml: unknown key 'window.sise' (see the configuration reference in README.md)");
+    }
+
+    @Test
+    void settingsThatContradictEachOtherAreRefused() {
+        assertThatThrownBy(() -> parse("window:\n  size: 1s\n  slide: 2s\n"))
+                .hasMessage("flink-jobs/test.yaml: window.slide = '2s': must not exceed window.size (1s)");
+        assertThatThrownBy(() -> parse("window:\n  size: 1s\n  grid-step: 300ms\n"))
+                .hasMessage("flink-jobs/test.yaml: window.grid-step = '300ms': must divide window.size (1s) into whole steps of whole microseconds");
+        assertThatThrownBy(() -> parse("delivery:\n  transaction-timeout: 20min\n"))
+                .hasMessage("flink-jobs/test.yaml: delivery.transaction-timeout = '1200s': must not exceed the broker default transaction.max.timeout.ms of 15min");
+    }
+
+    @Test
+    void secretsComeFromTheEnvironmentOrAFileAndAreNeverShown(@TempDir Path dir) throws Exception {
+        Path jaas = dir.resolve("jaas.conf");
+        Files.writeString(jaas, "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2\";\n");
+        JobConfig config = parse("""
+                kafka:
+                  properties:
+                    security.protocol: SASL_SSL
+                    sasl.jaas.config: ${file:%s}
+                    ssl.truststore.password: ${env:TRUSTSTORE_PASSWORD}
+                """.formatted(jaas), Map.of("TRUSTSTORE_PASSWORD", "s3cret"));
+
+        assertThat(config.kafkaProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("ssl.truststore.password", "s3cret")
+                .containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2\";")
+                .containsEntry("bootstrap.servers", "localhost:9092");
+        assertThat(config.toString()).doesNotContain("hunter2").doesNotContain("s3cret").contains("security.protocol=SASL_SSL");
+    }
+
+    @Test
+    void aMissingSecretNamesTheKeyAndTheVariable() {
+        assertThatThrownBy(() -> parse("kafka:\n  properties:\n    ssl.key.password: ${env:NOT_SET_ANYWHERE}\n", Map.of()))
+                .hasMessage("flink-jobs/test.yaml: kafka.properties.ssl.key.password = '${env:NOT_SET_ANYWHERE}': environment variable NOT_SET_ANYWHERE is not set");
+    }
+
+    @Test
+    void theBundledPipelinesAreValid() {
+        for (String name : new String[] {"flink-jobs/demo.yaml", "flink-jobs/local.yaml"}) {
+            JobConfig config = JobConfig.load(Path.of(name), Map.of());
+            assertThat(config.source()).isEqualTo(name);
+        }
+    }
+
+    @Test
+    void theReadmeDocumentsEveryKey() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        for (Option<?> option : JobOptions.ALL) {
+            assertThat(readme).as("README.md configuration reference").contains("`" + option.key() + "`");
+        }
+    }
+}

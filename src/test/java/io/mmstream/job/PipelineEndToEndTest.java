@@ -1,0 +1,292 @@
+package io.mmstream.job;
+
+import static io.mmstream.codec.WireRecordsFixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.align.Modality;
+import io.mmstream.cli.EmbeddedKafka;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.config.JobConfig;
+import io.mmstream.schema.DeadLetter;
+import io.mmstream.schema.LateEvent;
+import io.mmstream.schema.ModalityCoverage;
+import io.mmstream.schema.Prediction;
+import io.mmstream.sim.SyntheticStreams;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The whole job on a real KRaft broker and a Flink MiniCluster at parallelism 2: known multi-stream input with
+ * out-of-order delivery, an idle partition, a stream without a sensor, late events and one bad record of each kind.
+ * Outputs are read as a downstream consumer reads them (read_committed) and checked against what was sent.
+ */
+class PipelineEndToEndTest {
+
+    private static final Configuration NO_RESTARTS = new Configuration();
+
+    static {
+        // a failure must fail the test, not restart the job forever
+        NO_RESTARTS.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    }
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(NO_RESTARTS).build());
+
+    private static final long T0 = T0_MICROS;
+    private static final long SECOND = 1_000_000;
+    private static final int STREAMS = 3;
+    /** The stream whose IMU never reports: its windows must say sensor absent. */
+    private static final String NO_SENSOR_STREAM = SyntheticStreams.streamId(2);
+    /** Sensor records go to explicit partitions 0 and 1 of three: partition 2 stays idle for the whole run. */
+    private static final int SENSOR_PARTITIONS = 3;
+    private static final int MAX_RECORD_BYTES = 20_000;
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    /** What a window should hold: counts per modality, by stream and window start. */
+    private final Map<String, Map<Long, Map<String, Integer>>> expected = new HashMap<>();
+    private final Map<String, String> expectedDeadLetterErrors = new HashMap<>();
+    private final Map<String, byte[]> deadLetterValues = new HashMap<>();
+    private final Set<String> expectedLate = new HashSet<>();
+
+    @Test
+    void everyWindowOnceWithExactCountsAndEveryBadOrLateRecordAccountedFor() throws Exception {
+        JobConfig config = JobConfig.defaults(Map.ofEntries(
+                Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+                Map.entry("kafka.group-id", "e2e"),
+                Map.entry("topics.video", "e2e.video"), Map.entry("topics.audio", "e2e.audio"), Map.entry("topics.sensor", "e2e.sensor"),
+                Map.entry("topics.predictions", "e2e.predictions"), Map.entry("topics.late", "e2e.late"),
+                Map.entry("topics.deadletter", "e2e.deadletter"),
+                Map.entry("source.starting-offsets", "earliest"),
+                Map.entry("window.size", "2s"), Map.entry("window.slide", "1s"), Map.entry("window.grid-step", "100ms"),
+                Map.entry("window.lateness", "200ms"),
+                Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
+                Map.entry("watermark.out-of-orderness.sensor", "300ms"), Map.entry("watermark.idleness", "1s"),
+                Map.entry("validation.max-record-bytes", Integer.toString(MAX_RECORD_BYTES)),
+                Map.entry("validation.deadletter-value-bytes", "4096"),
+                Map.entry("delivery.guarantee", "exactly-once"), Map.entry("delivery.transactional-id-prefix", "e2e"),
+                Map.entry("checkpoint.interval", "300ms"), Map.entry("parallelism", "2")));
+        kafka.createTopics(config, 2);
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
+            admin.createPartitions(Map.of("e2e.sensor", org.apache.kafka.clients.admin.NewPartitions.increaseTo(SENSOR_PARTITIONS))).all().get();
+        }
+
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            sendOnTimeDataOutOfOrder(client, config);
+            sendOneBadRecordOfEachKind(client);
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.configure(NO_RESTARTS);
+            MmstreamJob.configure(env, config);
+            Pipeline.build(env, config);
+            JobClient job = env.executeAsync("mmstream-e2e");
+
+            // the watermark has passed [T0+4s, T0+6s) for every stream: events from T0's first second are now late
+            client.awaitCommitted("e2e.predictions", Duration.ofSeconds(90), "windows up to T0+6s of every stream",
+                    records -> decodePredictions(records).stream().filter(p -> Times.micros(p.getWindowEnd()) >= T0 + 6 * SECOND)
+                            .map(Prediction::getStreamId).distinct().count() == STREAMS);
+            sendLateEvents(client);
+            client.awaitCommitted("e2e.late", Duration.ofSeconds(60), "every late event", records -> records.size() >= expectedLate.size());
+            client.awaitCommitted("e2e.deadletter", Duration.ofSeconds(60), "every dead letter",
+                    records -> records.size() >= expectedDeadLetterErrors.size());
+
+            // capture times far ahead move the watermark past every window of the data set; their own windows stay open
+            sendWatermarkAdvance(client, T0 + 30 * SECOND);
+            int windows = expected.values().stream().mapToInt(Map::size).sum();
+            List<Prediction> predictions = decodePredictions(client.awaitCommitted("e2e.predictions", Duration.ofSeconds(60),
+                    windows + " predictions", records -> records.size() >= windows));
+            assertThat(job.getJobStatus().get(30, TimeUnit.SECONDS)).as("no failure, no restart").isEqualTo(JobStatus.RUNNING);
+            job.cancel().get(60, TimeUnit.SECONDS);
+
+            assertPredictions(predictions);
+            assertLateEvents(client.readCommitted("e2e.late"));
+            assertDeadLetters(client.readCommitted("e2e.deadletter"));
+        }
+    }
+
+    private void sendOnTimeDataOutOfOrder(KafkaTestClient client, JobConfig config) {
+        SyntheticStreams streams = new SyntheticStreams(new SyntheticStreams.Settings(STREAMS, 10, 32, 24, 16_000, 100_000, 20, 7));
+        Map<String, List<SyntheticStreams.Emitted>> byStreamAndModality = new HashMap<>();
+        for (SyntheticStreams.Emitted record : streams.between(T0, T0 + 8 * SECOND)) {
+            if (record.modality() == Modality.SENSOR && record.streamId().equals(NO_SENSOR_STREAM)) {
+                continue;
+            }
+            byStreamAndModality.computeIfAbsent(record.streamId() + "/" + record.modality(), k -> new ArrayList<>()).add(record);
+            expect(record.streamId(), record.modality(), record.captureMicros());
+        }
+        for (List<SyntheticStreams.Emitted> sequence : byStreamAndModality.values()) {
+            // swap neighbours: each record at most one period (<= 100 ms) out of order, within the 300 ms bound
+            for (int i = 0; i + 1 < sequence.size(); i += 2) {
+                send(client, sequence.get(i + 1));
+                send(client, sequence.get(i));
+            }
+            if (sequence.size() % 2 == 1) {
+                send(client, sequence.get(sequence.size() - 1));
+            }
+        }
+    }
+
+    private void send(KafkaTestClient client, SyntheticStreams.Emitted record) {
+        Integer partition = record.modality() == Modality.SENSOR ? Integer.valueOf(record.streamId().equals(SyntheticStreams.streamId(0)) ? 0 : 1) : null;
+        client.send("e2e." + record.modality().wireName(), partition, record.streamId().getBytes(StandardCharsets.UTF_8), record.value());
+    }
+
+    private void expect(String streamId, Modality modality, long captureMicros) {
+        long firstWindow = Math.floorDiv(captureMicros, SECOND) * SECOND - SECOND;
+        for (long start = firstWindow; start <= captureMicros; start += SECOND) {
+            expected.computeIfAbsent(streamId, k -> new HashMap<>()).computeIfAbsent(start, k -> new HashMap<>())
+                    .merge(modality.wireName(), 1, Integer::sum);
+        }
+    }
+
+    private void sendOneBadRecordOfEachKind(KafkaTestClient client) {
+        byte[] goodFrame = WireCodec.encode(frame("stream-00", T0 + 3 * SECOND).build());
+        byte[] unknownFingerprint = goodFrame.clone();
+        unknownFingerprint[4] ^= 0x10;
+        bad(client, "e2e.video", unknownFingerprint, "MissingSchemaException");
+        bad(client, "e2e.audio", Arrays.copyOf(WireCodec.encode(chunk("stream-00", T0 + 3 * SECOND).build()), 15), "not a readable audio record");
+        bad(client, "e2e.sensor", "{\"not\": \"avro\"}".getBytes(StandardCharsets.UTF_8), "BadHeaderException");
+        bad(client, "e2e.video", WireCodec.encode(frame("", T0 + 3 * SECOND).build()), "streamId is missing or empty");
+        bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", -5).build()), "captureTime -5 is negative");
+        long oneHourAhead = System.currentTimeMillis() * 1000 + 3600 * SECOND;
+        bad(client, "e2e.sensor", WireCodec.encode(reading("stream-01", oneHourAhead).build()), "past the future horizon");
+        byte[] hugeJpeg = Arrays.copyOf(TINY_JPEG, MAX_RECORD_BYTES + 1);
+        bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setData(ByteBuffer.wrap(hugeJpeg)).build()),
+                "exceeds the size limit of " + MAX_RECORD_BYTES);
+        bad(client, "e2e.sensor", WireCodec.encode(reading("stream-00", T0 + 3 * SECOND).setValues(List.of(1f, Float.NaN, 3f)).build()),
+                "values[1] is NaN");
+        bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setWidth(0).build()), "width 0 is outside");
+        bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setSampleRate(7).build()), "sampleRate 7 is outside");
+        bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setChannels(0).build()), "channels 0 is outside");
+    }
+
+    private void bad(KafkaTestClient client, String topic, byte[] value, String expectedError) {
+        Integer partition = topic.equals("e2e.sensor") ? Integer.valueOf(0) : null;
+        RecordMetadata written = client.send(topic, partition, "bad".getBytes(StandardCharsets.UTF_8), value);
+        String where = topic + "/" + written.partition() + "@" + written.offset();
+        expectedDeadLetterErrors.put(where, expectedError);
+        deadLetterValues.put(where, value);
+    }
+
+    private void sendLateEvents(KafkaTestClient client) {
+        String stream = SyntheticStreams.streamId(0);
+        long[] captures = {T0 + 550_000, T0 + 650_000, T0 + 720_000, T0 + 830_000};
+        client.send("e2e.video", null, stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(frame(stream, captures[0]).setSeq(9000).build()));
+        client.send("e2e.video", null, stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(frame(stream, captures[1]).setSeq(9001).build()));
+        client.send("e2e.audio", null, stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(chunk(stream, captures[2]).setSeq(9002).build()));
+        client.send("e2e.sensor", 0, stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(reading(stream, captures[3]).build()));
+        expectedLate.addAll(List.of(stream + "/video@" + captures[0], stream + "/video@" + captures[1], stream + "/audio@" + captures[2],
+                stream + "/sensor@" + captures[3]));
+    }
+
+    private void sendWatermarkAdvance(KafkaTestClient client, long captureMicros) {
+        for (int s = 0; s < STREAMS; s++) {
+            String stream = SyntheticStreams.streamId(s);
+            byte[] key = stream.getBytes(StandardCharsets.UTF_8);
+            client.send("e2e.video", null, key, WireCodec.encode(frame(stream, captureMicros).build()));
+            client.send("e2e.audio", null, key, WireCodec.encode(chunk(stream, captureMicros).build()));
+            if (!stream.equals(NO_SENSOR_STREAM)) {
+                client.send("e2e.sensor", s, key, WireCodec.encode(reading(stream, captureMicros).build()));
+            }
+        }
+    }
+
+    private static List<Prediction> decodePredictions(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<Prediction> predictions = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                Prediction prediction = WireCodec.decode(Prediction.class, record.value());
+                assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo(prediction.getStreamId());
+                predictions.add(prediction);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("undecodable prediction at offset " + record.offset(), e);
+            }
+        }
+        return predictions;
+    }
+
+    private void assertPredictions(List<Prediction> predictions) {
+        Map<String, Map<Long, Map<String, Integer>>> actual = new HashMap<>();
+        for (Prediction prediction : predictions) {
+            Map<String, Integer> counts = new HashMap<>();
+            for (ModalityCoverage coverage : prediction.getCoverage()) {
+                if (coverage.getEvents() > 0) {
+                    counts.put(coverage.getModality(), coverage.getEvents());
+                }
+            }
+            Map<String, Integer> previous = actual.computeIfAbsent(prediction.getStreamId(), k -> new HashMap<>())
+                    .put(Times.micros(prediction.getWindowStart()), counts);
+            assertThat(previous).as("a second prediction for %s at %s", prediction.getStreamId(), prediction.getWindowStart()).isNull();
+            assertThat(Times.micros(prediction.getWindowEnd()) - Times.micros(prediction.getWindowStart())).isEqualTo(2 * SECOND);
+            if (prediction.getStreamId().equals(NO_SENSOR_STREAM)) {
+                assertThat(prediction.getModalitiesPresent()).doesNotContain("sensor");
+            }
+        }
+        for (String stream : expected.keySet()) {
+            assertThat(actual.get(stream).keySet()).as("windows of %s", stream).isEqualTo(expected.get(stream).keySet());
+        }
+        assertThat(actual).isEqualTo(expected);
+        assertThat(predictions).hasSize(expected.values().stream().mapToInt(Map::size).sum());
+    }
+
+    private void assertLateEvents(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+        Set<String> late = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            LateEvent event = WireCodec.decode(LateEvent.class, record.value());
+            late.add(event.getStreamId() + "/" + event.getModality() + "@" + Times.micros(event.getCaptureTime()));
+        }
+        assertThat(records).hasSize(expectedLate.size());
+        assertThat(late).isEqualTo(expectedLate);
+    }
+
+    private void assertDeadLetters(List<ConsumerRecord<byte[], byte[]>> records) throws Exception {
+        assertThat(records).hasSize(expectedDeadLetterErrors.size());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            DeadLetter letter = WireCodec.decode(DeadLetter.class, record.value());
+            String where = letter.getSourceTopic() + "/" + letter.getPartition() + "@" + letter.getOffset();
+            assertThat(expectedDeadLetterErrors).as("dead letter for %s", where).containsKey(where);
+            assertThat(letter.getError()).as(where).contains(expectedDeadLetterErrors.get(where));
+            byte[] original = deadLetterValues.get(where);
+            byte[] kept = new byte[letter.getValue().remaining()];
+            letter.getValue().get(kept);
+            assertThat(letter.getValueSize()).isEqualTo(original.length);
+            assertThat(kept).isEqualTo(Arrays.copyOf(original, Math.min(original.length, 4096)));
+            assertThat(letter.getValueTruncated()).isEqualTo(original.length > 4096);
+            assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("bad");
+        }
+    }
+}
