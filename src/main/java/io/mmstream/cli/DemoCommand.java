@@ -47,6 +47,7 @@ final class DemoCommand implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            Main.shutdownInProgress.set(true);
             stop.set(true);
             try {
                 stopped.await(30, TimeUnit.SECONDS);
@@ -56,7 +57,6 @@ final class DemoCommand implements Callable<Integer> {
         }, "mmstream-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
-        String summary;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             JobConfig job = JobConfig.load(ConfigFiles.resolve(config), Map.of(BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers()));
             kafka.createTopics(job, 2);
@@ -87,16 +87,25 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 stop.set(true);
                 producerThread.join();
-                client.cancel().get(30, TimeUnit.SECONDS);
-                summary = watcher.summaryJson(streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(), producer.corrupted.get());
+                System.out.println(watcher.summaryJson(streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(),
+                        producer.corrupted.get()));
+                cancel(client);
             }
         } finally {
             stopped.countDown();
         }
-        if (runFor != null || stop.get()) {
-            System.out.println(summary);
-        }
         return 0;
+    }
+
+    /** On Ctrl-C the MiniCluster's own shutdown hook may already be closing it; then there is nothing left to cancel. */
+    private static void cancel(JobClient client) {
+        try {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (!Main.shutdownInProgress.get()) {
+                throw new IllegalStateException("could not cancel the job", e);
+            }
+        }
     }
 
     private static Duration parseDuration(String text) {

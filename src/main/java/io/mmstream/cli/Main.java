@@ -1,5 +1,6 @@
 package io.mmstream.cli;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,14 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, RunCommand.class, TailCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
+    /** Set when Ctrl-C started the JVM's shutdown: System.exit would then block forever. */
+    static final AtomicBoolean shutdownInProgress = new AtomicBoolean();
+
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+        int exitCode = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        // Flink and Kafka leave non-daemon threads behind; exit explicitly unless the JVM is already on its way out
+        if (!shutdownInProgress.get()) {
+            System.exit(exitCode);
+        }
     }
 }
