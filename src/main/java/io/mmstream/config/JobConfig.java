@@ -4,7 +4,6 @@ import static io.mmstream.config.JobOptions.*;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Serializable;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * A validated pipeline configuration: every option of {@link JobOptions} parsed once, at start-up.
  * Errors name the file, the key and the bad value.
  */
-public final class JobConfig implements Serializable {
+public final class JobConfig {
 
     private static final Pattern SECRET_REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Pattern SENSITIVE_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem).*");
@@ -117,6 +116,9 @@ public final class JobConfig implements Serializable {
 
     private static String describe(Duration duration) {
         long millis = duration.toMillis();
+        if (millis % 60_000 == 0 && millis > 0) {
+            return millis / 60_000 + "min";
+        }
         return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
     }
 

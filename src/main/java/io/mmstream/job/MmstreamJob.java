@@ -3,7 +3,7 @@ package io.mmstream.job;
 import static io.mmstream.config.JobOptions.*;
 
 import io.mmstream.config.JobConfig;
-import io.mmstream.config.JobOptions;
+import io.mmstream.config.Option;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,16 +49,12 @@ public final class MmstreamJob {
     /** Settings of the configuration that belong to Flink itself rather than to the graph. */
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration flink = new Configuration();
-        flink.set(StateBackendOptions.STATE_BACKEND, stateBackendName(config.get(STATE_BACKEND)));
+        flink.set(StateBackendOptions.STATE_BACKEND, Option.wireName(config.get(STATE_BACKEND)));
         return flink;
     }
 
     public static void configure(StreamExecutionEnvironment env, JobConfig config) {
         env.setParallelism(config.get(PARALLELISM));
         env.enableCheckpointing(config.get(CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
-    }
-
-    private static String stateBackendName(JobOptions.StateBackend backend) {
-        return backend == JobOptions.StateBackend.ROCKSDB ? "rocksdb" : "hashmap";
     }
 }

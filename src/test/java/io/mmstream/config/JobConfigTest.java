@@ -69,7 +69,7 @@ class JobConfigTest {
         assertThatThrownBy(() -> parse("window:\n  size: 1s\n  grid-step: 300ms\n"))
                 .hasMessage("flink-jobs/test.yaml: window.grid-step = '300ms': must divide window.size (1s) into whole steps of whole microseconds");
         assertThatThrownBy(() -> parse("delivery:\n  transaction-timeout: 20min\n"))
-                .hasMessage("flink-jobs/test.yaml: delivery.transaction-timeout = '1200s': must not exceed the broker default transaction.max.timeout.ms of 15min");
+                .hasMessage("flink-jobs/test.yaml: delivery.transaction-timeout = '20min': must not exceed the broker default transaction.max.timeout.ms of 15min");
     }
 
     @Test
