@@ -7,7 +7,7 @@ import io.mmstream.config.JobConfig;
 import io.mmstream.job.ConfigFiles;
 import io.mmstream.job.MmstreamJob;
 import io.mmstream.job.Pipeline;
-import io.mmstream.sim.SyntheticStreams;
+import io.mmstream.sim.SceneSimulator;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -20,15 +20,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The embedded default: an in-process Kafka broker, the job on a Flink MiniCluster, synthetic streams published
+ * The embedded default: an in-process Kafka broker, the job on a Flink MiniCluster, simulated streams published
  * in real time, and each window's result printed as a downstream consumer sees it.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run everything in this process: Kafka broker, Flink job, synthetic streams; print window results.")
+        description = "Run everything in this process: Kafka broker, Flink job, simulated streams; print window results.")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--streams", defaultValue = "4", description = "Number of synthetic streams (default ${DEFAULT-VALUE}).")
-    int streams;
+    @picocli.CommandLine.Mixin
+    SimulationOptions simulation;
 
     @Option(names = "--duration", description = "Stop after this long, e.g. 30s or 2min, and print a JSON summary. Default: until Ctrl-C.")
     String duration;
@@ -67,12 +67,12 @@ final class DemoCommand implements Callable<Integer> {
             MmstreamJob.configure(env, job);
             Pipeline.build(env, job);
             JobClient client = env.executeAsync(MmstreamJob.JOB_NAME);
-            System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + streams + " streams; Ctrl-C stops");
+            System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + simulation.streams + " simulated streams; Ctrl-C stops");
 
-            RealTimeProducer producer = new RealTimeProducer(new SyntheticStreams(SyntheticStreams.Settings.defaults(streams)),
-                    kafka.clientProperties(),
+            SimulationPublisher producer = new SimulationPublisher(
+                    new SceneSimulator(simulation.settings(), System.currentTimeMillis() * 1000), kafka.clientProperties(),
                     Map.of(Modality.VIDEO, job.get(TOPIC_VIDEO), Modality.AUDIO, job.get(TOPIC_AUDIO), Modality.SENSOR, job.get(TOPIC_SENSOR)),
-                    corruptEvery, stop);
+                    EmbeddedKafka.LABELS_TOPIC, true, Long.MAX_VALUE, corruptEvery, stop, null);
             Thread producerThread = new Thread(producer, "mmstream-demo-producer");
             producerThread.start();
 
@@ -87,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 stop.set(true);
                 producerThread.join();
-                System.out.println(watcher.summaryJson(streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(),
+                System.out.println(watcher.summaryJson(simulation.streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(),
                         producer.corrupted.get()));
                 cancel(client);
             }

@@ -35,7 +35,7 @@ class DemoCommandTest {
         String summary = lines[lines.length - 1];
 
         assertThat(exitCode).as(output).isZero();
-        assertThat(output).contains("stream-00  [").contains("stream-01  [").contains("video").contains("sensor");
+        assertThat(output).contains("stream-000 [").contains("stream-001 [").contains("video").contains("sensor");
         assertThat(figure(summary, "streams")).isEqualTo(2);
         assertThat(figure(summary, "predictions")).isPositive().isEqualTo(figure(summary, "windows"));
         assertThat(figure(summary, "corruptSent")).isPositive();

@@ -12,7 +12,10 @@ import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.ModalityCoverage;
 import io.mmstream.schema.Prediction;
-import io.mmstream.sim.SyntheticStreams;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
+import java.util.Comparator;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -60,7 +63,7 @@ class PipelineEndToEndTest {
     private static final long SECOND = 1_000_000;
     private static final int STREAMS = 3;
     /** The stream whose IMU never reports: its windows must say sensor absent. */
-    private static final String NO_SENSOR_STREAM = SyntheticStreams.streamId(2);
+    private static final String NO_SENSOR_STREAM = SceneSimulator.streamId(2);
     /** Sensor records go to explicit partitions 0 and 1 of three: partition 2 stays idle for the whole run. */
     private static final int SENSOR_PARTITIONS = 3;
     private static final int MAX_RECORD_BYTES = 20_000;
@@ -139,16 +142,19 @@ class PipelineEndToEndTest {
     }
 
     private void sendOnTimeDataOutOfOrder(KafkaTestClient client, JobConfig config) {
-        SyntheticStreams streams = new SyntheticStreams(new SyntheticStreams.Settings(STREAMS, 10, 32, 24, 16_000, 100_000, 20, 7));
-        Map<String, List<SyntheticStreams.Emitted>> byStreamAndModality = new HashMap<>();
-        for (SyntheticStreams.Emitted record : streams.between(T0, T0 + 8 * SECOND)) {
+        // small frames and a 20 Hz IMU keep the test quick; perfect delivery so that the test alone decides the order
+        SimulationSettings settings = new SimulationSettings(7, STREAMS, 10, 32, 32, 80, 16_000, 100_000, 20, 0.03, 0.02, 1.0, 0, 0, 0,
+                SimulationSettings.Delivery.perfect());
+        Map<String, List<SimRecord>> byStreamAndModality = new HashMap<>();
+        for (SimRecord record : new SceneSimulator(settings, T0).records(T0, T0 + 8 * SECOND)) {
             if (record.modality() == Modality.SENSOR && record.streamId().equals(NO_SENSOR_STREAM)) {
                 continue;
             }
             byStreamAndModality.computeIfAbsent(record.streamId() + "/" + record.modality(), k -> new ArrayList<>()).add(record);
             expect(record.streamId(), record.modality(), record.captureMicros());
         }
-        for (List<SyntheticStreams.Emitted> sequence : byStreamAndModality.values()) {
+        for (List<SimRecord> sequence : byStreamAndModality.values()) {
+            sequence.sort(Comparator.comparingLong(SimRecord::captureMicros));
             // swap neighbours: each record at most one period (<= 100 ms) out of order, within the 300 ms bound
             for (int i = 0; i + 1 < sequence.size(); i += 2) {
                 send(client, sequence.get(i + 1));
@@ -160,8 +166,8 @@ class PipelineEndToEndTest {
         }
     }
 
-    private void send(KafkaTestClient client, SyntheticStreams.Emitted record) {
-        Integer partition = record.modality() == Modality.SENSOR ? Integer.valueOf(record.streamId().equals(SyntheticStreams.streamId(0)) ? 0 : 1) : null;
+    private void send(KafkaTestClient client, SimRecord record) {
+        Integer partition = record.modality() == Modality.SENSOR ? Integer.valueOf(record.streamId().equals(SceneSimulator.streamId(0)) ? 0 : 1) : null;
         client.send("e2e." + record.modality().wireName(), partition, record.streamId().getBytes(StandardCharsets.UTF_8), record.value());
     }
 
@@ -203,7 +209,7 @@ class PipelineEndToEndTest {
     }
 
     private void sendLateEvents(KafkaTestClient client) {
-        String stream = SyntheticStreams.streamId(0);
+        String stream = SceneSimulator.streamId(0);
         long[] captures = {T0 + 550_000, T0 + 650_000, T0 + 720_000, T0 + 830_000};
         client.send("e2e.video", null, stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(frame(stream, captures[0]).setSeq(9000).build()));
         client.send("e2e.video", null, stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(frame(stream, captures[1]).setSeq(9001).build()));
@@ -215,7 +221,7 @@ class PipelineEndToEndTest {
 
     private void sendWatermarkAdvance(KafkaTestClient client, long captureMicros) {
         for (int s = 0; s < STREAMS; s++) {
-            String stream = SyntheticStreams.streamId(s);
+            String stream = SceneSimulator.streamId(s);
             byte[] key = stream.getBytes(StandardCharsets.UTF_8);
             client.send("e2e.video", null, key, WireCodec.encode(frame(stream, captureMicros).build()));
             client.send("e2e.audio", null, key, WireCodec.encode(chunk(stream, captureMicros).build()));

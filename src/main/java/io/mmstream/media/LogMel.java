@@ -1,0 +1,127 @@
+package io.mmstream.media;
+
+/**
+ * Log-mel spectrogram. Defaults (see {@link Params#standard()}): 16 kHz audio, 25 ms periodic Hann window
+ * (400 samples) zero-padded to a 512-point FFT, 10 ms hop (160 samples), power spectrum, 64 triangular mel
+ * filters (HTK mel scale, 2595 log10(1 + f / 700)) from 0 Hz to 8 kHz with unit peaks, natural log of
+ * (mel energy + 1e-6). Frames start at 0, hop, 2 hop, ... and must fit entirely in the signal (no padding).
+ * Instances are immutable after construction and safe to share between threads.
+ */
+public final class LogMel {
+
+    public record Params(int sampleRate, int fftSize, int windowLength, int hopLength, int melBins, double minHz, double maxHz) {
+        public static Params standard() {
+            return new Params(16_000, 512, 400, 160, 64, 0, 8000);
+        }
+    }
+
+    public static final double LOG_FLOOR = 1e-6;
+
+    private final Params params;
+    private final Fft fft;
+    private final double[] window;
+    private final double[][] filters;
+
+    public LogMel(Params params) {
+        if (params.windowLength() > params.fftSize()) {
+            throw new IllegalArgumentException("window length " + params.windowLength() + " exceeds FFT size " + params.fftSize());
+        }
+        this.params = params;
+        this.fft = new Fft(params.fftSize());
+        this.window = new double[params.windowLength()];
+        for (int i = 0; i < window.length; i++) {
+            window[i] = 0.5 - 0.5 * Math.cos(2 * Math.PI * i / window.length);
+        }
+        this.filters = melFilters(params);
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    public static double hzToMel(double hz) {
+        return 2595 * Math.log10(1 + hz / 700);
+    }
+
+    public static double melToHz(double mel) {
+        return 700 * (Math.pow(10, mel / 2595) - 1);
+    }
+
+    /** Centre frequency of mel band b, in Hz. */
+    public double bandCentreHz(int band) {
+        double minMel = hzToMel(params.minHz());
+        double maxMel = hzToMel(params.maxHz());
+        return melToHz(minMel + (band + 1) * (maxMel - minMel) / (params.melBins() + 1));
+    }
+
+    public int frames(int samples) {
+        return samples < params.windowLength() ? 0 : (samples - params.windowLength()) / params.hopLength() + 1;
+    }
+
+    /** @return [frame][melBin] log-mel energies of the signal (samples in [-1, 1]) */
+    public float[][] compute(float[] samples) {
+        int frames = frames(samples.length);
+        float[][] out = new float[frames][];
+        double[] re = new double[params.fftSize()];
+        double[] im = new double[params.fftSize()];
+        double[] power = new double[params.fftSize() / 2 + 1];
+        for (int f = 0; f < frames; f++) {
+            powerSpectrum(samples, f * params.hopLength(), re, im, power);
+            out[f] = melLog(power);
+        }
+        return out;
+    }
+
+    /** The windowed power spectrum |X[k]|^2, k = 0..fftSize/2, of the frame starting at offset. */
+    void powerSpectrum(float[] samples, int offset, double[] re, double[] im, double[] power) {
+        java.util.Arrays.fill(re, 0);
+        java.util.Arrays.fill(im, 0);
+        for (int i = 0; i < window.length; i++) {
+            re[i] = samples[offset + i] * window[i];
+        }
+        fft.transform(re, im);
+        for (int k = 0; k < power.length; k++) {
+            power[k] = re[k] * re[k] + im[k] * im[k];
+        }
+    }
+
+    double[] window() {
+        return window;
+    }
+
+    private float[] melLog(double[] power) {
+        float[] mel = new float[filters.length];
+        for (int b = 0; b < filters.length; b++) {
+            double energy = 0;
+            double[] filter = filters[b];
+            for (int k = 0; k < filter.length; k++) {
+                energy += filter[k] * power[k];
+            }
+            mel[b] = (float) Math.log(energy + LOG_FLOOR);
+        }
+        return mel;
+    }
+
+    private static double[][] melFilters(Params p) {
+        int bins = p.fftSize() / 2 + 1;
+        double minMel = hzToMel(p.minHz());
+        double maxMel = hzToMel(p.maxHz());
+        double[] edgesHz = new double[p.melBins() + 2];
+        for (int i = 0; i < edgesHz.length; i++) {
+            edgesHz[i] = melToHz(minMel + i * (maxMel - minMel) / (p.melBins() + 1));
+        }
+        double[][] filters = new double[p.melBins()][bins];
+        for (int b = 0; b < p.melBins(); b++) {
+            double left = edgesHz[b];
+            double centre = edgesHz[b + 1];
+            double right = edgesHz[b + 2];
+            for (int k = 0; k < bins; k++) {
+                double hz = (double) k * p.sampleRate() / p.fftSize();
+                if (hz > left && hz < right) {
+                    filters[b][k] = hz <= centre ? (hz - left) / (centre - left) : (right - hz) / (right - centre);
+                }
+            }
+        }
+        return filters;
+    }
+}

@@ -1,0 +1,55 @@
+package io.mmstream.sim;
+
+import io.mmstream.schema.Label;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Several simulated streams that start together at epochMicros. Same settings and epoch, same bytes. */
+public final class SceneSimulator {
+
+    private final SimulationSettings settings;
+    private final List<StreamScene> scenes = new ArrayList<>();
+
+    public SceneSimulator(SimulationSettings settings, long epochMicros) {
+        this.settings = settings;
+        for (int i = 0; i < settings.streams(); i++) {
+            scenes.add(new StreamScene(settings, i, epochMicros));
+        }
+    }
+
+    public static String streamId(int index) {
+        return String.format("stream-%03d", index);
+    }
+
+    public SimulationSettings settings() {
+        return settings;
+    }
+
+    public List<StreamScene> scenes() {
+        return scenes;
+    }
+
+    public StreamScene scene(int index) {
+        return scenes.get(index);
+    }
+
+    /** Every record of every stream captured in [from, to), in delivery order. */
+    public List<SimRecord> records(long fromMicros, long toMicros) {
+        List<SimRecord> out = new ArrayList<>();
+        for (StreamScene scene : scenes) {
+            out.addAll(scene.records(fromMicros, toMicros));
+        }
+        out.sort(Comparator.comparingLong(SimRecord::deliveryMicros).thenComparing(SimRecord::streamId)
+                .thenComparing(SimRecord::modality).thenComparingLong(SimRecord::captureMicros));
+        return out;
+    }
+
+    public List<Label> labels(long fromMicros, long toMicros) {
+        List<Label> out = new ArrayList<>();
+        for (StreamScene scene : scenes) {
+            out.addAll(scene.labels(fromMicros, toMicros));
+        }
+        return out;
+    }
+}

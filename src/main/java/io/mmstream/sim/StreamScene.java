@@ -1,0 +1,277 @@
+package io.mmstream.sim;
+
+import io.mmstream.align.Modality;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.media.Pcm;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.ImageEncoding;
+import io.mmstream.schema.Label;
+import io.mmstream.schema.SampleFormat;
+import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.VideoFrame;
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One simulated source: an actor following its script, seen by a camera, heard by a microphone, wearing an IMU,
+ * with the delivery trouble of real devices. All times are absolute microseconds since the epoch; the stream
+ * begins at epochMicros.
+ */
+public final class StreamScene {
+
+    private static final long MAX_SOUND_MICROS = 400_000;
+    private static final long VIDEO_LATENCY_MICROS = 30_000;
+    private static final long SENSOR_LATENCY_MICROS = 5_000;
+
+    private final SimulationSettings settings;
+    private final String streamId;
+    private final long epochMicros;
+    private final long seed;
+    private final Script script;
+    private final FrameRenderer renderer;
+    private final AudioSynth audio;
+    private final ImuModel imu;
+    private final long[] clockOffsetMicros = new long[Modality.values().length];
+    private final long streamAvOffsetMicros;
+
+    StreamScene(SimulationSettings settings, int index, long epochMicros) {
+        this.settings = settings;
+        this.streamId = SceneSimulator.streamId(index);
+        this.epochMicros = epochMicros;
+        this.seed = Hash.of(settings.seed(), index, 0x5CE7E, 0);
+        this.script = new Script(Hash.of(seed, 1, 0, 0));
+        this.renderer = new FrameRenderer(settings, Hash.of(seed, 2, 0, 0));
+        this.audio = new AudioSynth(Hash.of(seed, 3, 0, 0), settings.sampleRate(), settings.audioNoise());
+        this.imu = new ImuModel(Hash.of(seed, 4, 0, 0), settings.imuNoise());
+        for (Modality modality : Modality.values()) {
+            clockOffsetMicros[modality.ordinal()] = Math.round(Hash.signed(seed, 5, modality.ordinal(), 0) * settings.delivery().clockSkewMaxMicros());
+        }
+        this.streamAvOffsetMicros = settings.avOffsetMicros() + Math.round(Hash.signed(seed, 6, 0, 0) * settings.avOffsetSpreadMicros());
+    }
+
+    public String streamId() {
+        return streamId;
+    }
+
+    public long epochMicros() {
+        return epochMicros;
+    }
+
+    public Segment segmentAt(long micros) {
+        return script.at(micros - epochMicros);
+    }
+
+    public Action actionAt(long micros) {
+        return segmentAt(micros).action();
+    }
+
+    public Pose poseAt(long micros) {
+        Segment segment = segmentAt(micros);
+        return Motion.pose(segment, (micros - epochMicros - segment.startMicros()) / 1e6);
+    }
+
+    /** The physical delay of sound after its visual cause at that moment (base, per-stream spread, drift). */
+    public long physicalAvOffsetMicros(long micros) {
+        return streamAvOffsetMicros + Math.round(settings.avDriftMicrosPerSecond() * (micros - epochMicros) / 1e6);
+    }
+
+    /** The offset as the timestamps show it: physical delay plus the microphone's clock minus the camera's. */
+    public long observedAvOffsetMicros(long micros) {
+        return physicalAvOffsetMicros(micros) + clockOffsetMicros[Modality.AUDIO.ordinal()] - clockOffsetMicros[Modality.VIDEO.ordinal()];
+    }
+
+    /** Sound events whose visual instant lies in [from, to), with absolute visual times. */
+    public List<SoundEvent> soundEvents(long fromMicros, long toMicros) {
+        List<SoundEvent> events = new ArrayList<>();
+        for (Segment segment : script.between(fromMicros - epochMicros, toMicros - epochMicros)) {
+            for (SoundEvent event : Motion.soundEvents(segment)) {
+                long visual = epochMicros + event.visualMicros();
+                if (visual >= fromMicros && visual < toMicros) {
+                    events.add(new SoundEvent(visual, event.kind(), event.loudness()));
+                }
+            }
+        }
+        return events;
+    }
+
+    public boolean cameraOff(long micros) {
+        return inMissingSpan(micros, 51, settings.delivery().cameraOffRate());
+    }
+
+    public boolean micMuted(long micros) {
+        return inMissingSpan(micros, 52, settings.delivery().micMutedRate());
+    }
+
+    private boolean inMissingSpan(long micros, int what, double rate) {
+        long t = micros - epochMicros;
+        long bucket = Math.floorDiv(t, 10_000_000);
+        if (rate <= 0 || Hash.unit(seed, bucket, what, 0) >= rate) {
+            return false;
+        }
+        long start = bucket * 10_000_000 + (long) (Hash.unit(seed, bucket, what, 1) * 6_000_000);
+        long length = 1_000_000 + (long) (Hash.unit(seed, bucket, what, 2) * 3_000_000);
+        return t >= start && t < start + length;
+    }
+
+    /** What the camera sees at that moment, before noise-free encoding: for people and the frame command. */
+    public BufferedImage frameImage(long micros) {
+        long frameIndex = Math.floorDiv(micros - epochMicros, settings.framePeriodMicros());
+        return renderer.render(poseAt(micros), micros - epochMicros, frameIndex);
+    }
+
+    /** Every record captured (true time) in [from, to), in no particular order. */
+    public List<SimRecord> records(long fromMicros, long toMicros) {
+        List<SimRecord> out = new ArrayList<>();
+        long frame = settings.framePeriodMicros();
+        for (long k = ceilDiv(fromMicros - epochMicros, frame); epochMicros + k * frame < toMicros; k++) {
+            long t = epochMicros + k * frame;
+            if (!cameraOff(t) && Hash.unit(seed, k, 61, 0) >= settings.delivery().dropRate()) {
+                out.add(new SimRecord(Modality.VIDEO, streamId, clock(Modality.VIDEO, t), deliver(Modality.VIDEO, t, k, VIDEO_LATENCY_MICROS), videoFrame(t, k)));
+            }
+        }
+        long chunk = settings.audioChunkMicros();
+        for (long k = ceilDiv(fromMicros - epochMicros, chunk); epochMicros + k * chunk < toMicros; k++) {
+            long t = epochMicros + k * chunk;
+            if (!micMuted(t)) {
+                out.add(new SimRecord(Modality.AUDIO, streamId, clock(Modality.AUDIO, t), deliver(Modality.AUDIO, t, k, chunk), audioChunk(t, k)));
+            }
+        }
+        long period = settings.imuPeriodMicros();
+        for (long k = ceilDiv(fromMicros - epochMicros, period); epochMicros + k * period < toMicros; k++) {
+            long t = epochMicros + k * period;
+            out.add(new SimRecord(Modality.SENSOR, streamId, clock(Modality.SENSOR, t), deliver(Modality.SENSOR, t, k, SENSOR_LATENCY_MICROS), imuReading(t, k)));
+        }
+        return out;
+    }
+
+    /** Ground truth for [from, to): one label per stretch of one action with the same modalities present, no gaps. */
+    public List<Label> labels(long fromMicros, long toMicros) {
+        List<Label> labels = new ArrayList<>();
+        for (Segment segment : script.between(fromMicros - epochMicros, toMicros - epochMicros)) {
+            long start = Math.max(fromMicros, epochMicros + segment.startMicros());
+            long end = Math.min(toMicros, epochMicros + segment.endMicros());
+            // split where the camera or microphone goes off or on, at 100 ms resolution
+            long pieceStart = start;
+            List<String> present = present(start);
+            for (long t = start + 100_000 - Math.floorMod(start - epochMicros, 100_000); t < end; t += 100_000) {
+                List<String> now = present(t);
+                if (!now.equals(present)) {
+                    labels.add(label(segment, pieceStart, t, present));
+                    pieceStart = t;
+                    present = now;
+                }
+            }
+            labels.add(label(segment, pieceStart, end, present));
+        }
+        return labels;
+    }
+
+    /** Labels of the segments that end in [from, to): for publishing truth once an action is complete. */
+    public List<Label> completedLabels(long fromMicros, long toMicros) {
+        List<Label> labels = new ArrayList<>();
+        for (Segment segment : script.between(fromMicros - epochMicros - 60_000_000, toMicros - epochMicros)) {
+            long end = epochMicros + segment.endMicros();
+            if (end >= fromMicros && end < toMicros) {
+                labels.addAll(labels(epochMicros + segment.startMicros(), end));
+            }
+        }
+        return labels;
+    }
+
+    private List<String> present(long micros) {
+        List<String> present = new ArrayList<>();
+        if (!cameraOff(micros)) {
+            present.add(Modality.VIDEO.wireName());
+        }
+        if (!micMuted(micros)) {
+            present.add(Modality.AUDIO.wireName());
+        }
+        present.add(Modality.SENSOR.wireName());
+        return present;
+    }
+
+    private Label label(Segment segment, long start, long end, List<String> present) {
+        return Label.newBuilder().setStreamId(streamId).setStart(Times.ofMicros(start)).setEnd(Times.ofMicros(end))
+                .setAction(segment.action().wireName()).setAvOffsetMicros(observedAvOffsetMicros((start + end) / 2))
+                .setModalitiesPresent(present).build();
+    }
+
+    private long clock(Modality modality, long trueMicros) {
+        return trueMicros + clockOffsetMicros[modality.ordinal()];
+    }
+
+    /** Capture plus latency, jitter, an occasional hold-back that lets later records overtake, and bursts. */
+    private long deliver(Modality modality, long trueMicros, long index, long latencyMicros) {
+        SimulationSettings.Delivery d = settings.delivery();
+        long at = trueMicros + latencyMicros + (long) (Hash.unit(seed, index, 70 + modality.ordinal(), 0) * d.jitterMaxMicros());
+        if (Hash.unit(seed, index, 73 + modality.ordinal(), 0) < d.reorderRate()) {
+            at += (long) (Hash.unit(seed, index, 76 + modality.ordinal(), 0) * d.reorderMaxMicros());
+        }
+        long bucket = Math.floorDiv(trueMicros - epochMicros, 5_000_000);
+        if (Hash.unit(seed, bucket, 79 + modality.ordinal(), 0) < d.burstRate()) {
+            long burstStart = epochMicros + bucket * 5_000_000 + (long) (Hash.unit(seed, bucket, 82 + modality.ordinal(), 0) * 4_000_000);
+            if (trueMicros >= burstStart && trueMicros < burstStart + d.burstHoldMicros()) {
+                at = Math.max(at, burstStart + d.burstHoldMicros() + latencyMicros);
+            }
+        }
+        return at;
+    }
+
+    private byte[] videoFrame(long micros, long index) {
+        byte[] jpeg = JpegWriter.encode(frameImage(micros), settings.jpegQuality());
+        return WireCodec.encode(VideoFrame.newBuilder().setStreamId(streamId).setCaptureTime(Times.ofMicros(clock(Modality.VIDEO, micros)))
+                .setSeq(index).setWidth(settings.width()).setHeight(settings.height()).setEncoding(ImageEncoding.JPEG)
+                .setData(ByteBuffer.wrap(jpeg)).build());
+    }
+
+    /** The chunk's samples in [-1, 1]: what the microphone hears from micros on. */
+    public float[] audioSamples(long micros, int samples) {
+        long firstSample = Math.round((micros - epochMicros) * settings.sampleRate() / 1e6);
+        long end = micros + Math.round(samples * 1e6 / settings.sampleRate());
+        List<AudioSynth.Audible> sounds = new ArrayList<>();
+        for (SoundEvent event : soundEvents(micros - MAX_SOUND_MICROS - Math.abs(physicalAvOffsetMicros(micros)) - 1_000_000,
+                end + Math.abs(physicalAvOffsetMicros(end)) + 1_000_000)) {
+            long audible = event.visualMicros() + physicalAvOffsetMicros(event.visualMicros());
+            if (audible < end && audible + event.kind().durationMicros() > micros) {
+                sounds.add(new AudioSynth.Audible(event, audible - epochMicros));
+            }
+        }
+        float[] out = new float[samples];
+        audio.render(firstSample, out, sounds);
+        return out;
+    }
+
+    private byte[] audioChunk(long micros, long index) {
+        int samples = (int) (settings.sampleRate() * settings.audioChunkMicros() / 1_000_000);
+        return WireCodec.encode(AudioChunk.newBuilder().setStreamId(streamId).setCaptureTime(Times.ofMicros(clock(Modality.AUDIO, micros)))
+                .setSeq(index).setSampleRate(settings.sampleRate()).setChannels(1).setFormat(SampleFormat.PCM_S16LE)
+                .setData(ByteBuffer.wrap(Pcm.toS16le(audioSamples(micros, samples)))).build());
+    }
+
+    /** The IMU's six axes at that moment. */
+    public float[] imuValues(long micros, long index) {
+        Segment segment = segmentAt(micros);
+        List<SoundEvent> nearby = new ArrayList<>();
+        for (SoundEvent event : soundEvents(micros - 100_000, micros + 100_000)) {
+            nearby.add(new SoundEvent(event.visualMicros() - epochMicros, event.kind(), event.loudness()));
+        }
+        return imu.sample(segment, micros - epochMicros, index, nearby);
+    }
+
+    private byte[] imuReading(long micros, long index) {
+        float[] values = imuValues(micros, index);
+        List<Float> boxed = new ArrayList<>(values.length);
+        for (float v : values) {
+            boxed.add(v);
+        }
+        return WireCodec.encode(SensorReading.newBuilder().setStreamId(streamId).setSensorId("imu0")
+                .setCaptureTime(Times.ofMicros(clock(Modality.SENSOR, micros))).setKind("imu6").setValues(boxed).build());
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+}
