@@ -1,0 +1,319 @@
+package io.mmstream.dataset;
+
+import io.mmstream.align.Modality;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.media.ImageCodec;
+import io.mmstream.media.LogMel;
+import io.mmstream.media.Pcm;
+import io.mmstream.media.SensorResampler;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.Label;
+import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.VideoFrame;
+import io.mmstream.sim.Action;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
+import io.mmstream.sim.StreamScene;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
+import java.util.stream.Collectors;
+
+/**
+ * Writes labelled training windows of simulated streams as .npy arrays and an index.json, through the same
+ * wire encoding and media code the job runs: frames are JPEG-encoded, sent through Avro, decoded and resized by
+ * {@link ImageCodec#standard()}; audio goes through PCM and {@link LogMel}; the IMU through {@link SensorResampler}.
+ */
+public final class DatasetWriter {
+
+    /** Mean and spread of the IMU axes (ax, ay, az in m/s^2, gx, gy, gz in rad/s) used to normalise them. */
+    public static final float[] IMU_MEAN = {0, 0, 9.81f, 0, 0, 0};
+    public static final float[] IMU_STD = {3, 3, 3, 1, 1, 1};
+    public static final long IMU_STEP_MICROS = 10_000;
+    public static final int PATCH_FRAMES = 8;
+
+    /**
+     * @param imageSize frames are resized to imageSize x imageSize
+     * @param settings the simulation; its streams and seed decide the content
+     */
+    public record Params(SimulationSettings settings, long seconds, long windowMicros, long slideMicros, int imageSize) {
+        int framesPerWindow() {
+            return (int) Math.round((double) windowMicros * settings.fps() / 1e6);
+        }
+
+        int windowsPerStream() {
+            long span = seconds * 1_000_000;
+            return span < windowMicros ? 0 : (int) ((span - windowMicros) / slideMicros) + 1;
+        }
+
+        int imuSteps() {
+            return (int) (windowMicros / IMU_STEP_MICROS);
+        }
+    }
+
+    public record Summary(int windows, long frames, double seconds, Map<String, Integer> windowsPerAction) {}
+
+    /** Features of one window, in the layout of the arrays. */
+    private record Window(byte[] frames, byte[] frameMask, float[] logMel, byte[] audioMask, float[] imu, byte[] imuMask,
+                          int action, long avOffsetMicros, int stream, long startMicros) {}
+
+    private final LogMel logMel = new LogMel(LogMel.Params.standard());
+    private final ImageCodec images = ImageCodec.standard();
+
+    public Summary write(Path dir, Params params, IntConsumer windowsDone) throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        Files.createDirectories(dir);
+        SimulationSettings settings = params.settings();
+        long epoch = 1_700_000_000_000_000L;
+        SceneSimulator simulator = new SceneSimulator(settings, epoch);
+        int windows = settings.streams() * params.windowsPerStream();
+        int t = params.framesPerWindow();
+        int size = params.imageSize();
+        int mel = logMel.params().melBins();
+        Map<String, Integer> perAction = new java.util.TreeMap<>();
+        long frames = 0;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        try (NpyWriter frameOut = new NpyWriter(dir.resolve("frames.npy"), NpyWriter.Type.UINT8, windows, t, size, size, 3);
+             NpyWriter frameMaskOut = new NpyWriter(dir.resolve("frame_mask.npy"), NpyWriter.Type.UINT8, windows, t);
+             NpyWriter melOut = new NpyWriter(dir.resolve("logmel.npy"), NpyWriter.Type.FLOAT32, windows, t, PATCH_FRAMES, mel);
+             NpyWriter audioMaskOut = new NpyWriter(dir.resolve("audio_mask.npy"), NpyWriter.Type.UINT8, windows, t);
+             NpyWriter imuOut = new NpyWriter(dir.resolve("imu.npy"), NpyWriter.Type.FLOAT32, windows, params.imuSteps(), 6);
+             NpyWriter imuMaskOut = new NpyWriter(dir.resolve("imu_mask.npy"), NpyWriter.Type.UINT8, windows, params.imuSteps());
+             NpyWriter labelOut = new NpyWriter(dir.resolve("label.npy"), NpyWriter.Type.INT64, windows);
+             NpyWriter offsetOut = new NpyWriter(dir.resolve("av_offset_us.npy"), NpyWriter.Type.INT64, windows);
+             NpyWriter streamOut = new NpyWriter(dir.resolve("stream.npy"), NpyWriter.Type.INT32, windows);
+             NpyWriter startOut = new NpyWriter(dir.resolve("window_start_us.npy"), NpyWriter.Type.INT64, windows)) {
+            List<Future<List<Window>>> perStream = new ArrayList<>();
+            for (int s = 0; s < settings.streams(); s++) {
+                int stream = s;
+                perStream.add(pool.submit(() -> windowsOf(simulator.scene(stream), stream, epoch, params)));
+            }
+            int done = 0;
+            for (Future<List<Window>> future : perStream) {
+                for (Window w : get(future)) {
+                    frameOut.write(w.frames());
+                    frameMaskOut.write(w.frameMask());
+                    melOut.write(w.logMel());
+                    audioMaskOut.write(w.audioMask());
+                    imuOut.write(w.imu());
+                    imuMaskOut.write(w.imuMask());
+                    labelOut.write(w.action());
+                    offsetOut.write(w.avOffsetMicros());
+                    streamOut.write(w.stream());
+                    startOut.write(w.startMicros());
+                    perAction.merge(Action.values()[w.action()].wireName(), 1, Integer::sum);
+                    for (byte present : w.frameMask()) {
+                        frames += present;
+                    }
+                    windowsDone.accept(++done);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Files.writeString(dir.resolve("index.json"), index(params, windows), StandardCharsets.UTF_8);
+        return new Summary(windows, frames, (System.nanoTime() - started) / 1e9, perAction);
+    }
+
+    private static <T> T get(Future<T> future) throws InterruptedException {
+        try {
+            return future.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw new IllegalStateException("dataset generation failed", e.getCause());
+        }
+    }
+
+    private List<Window> windowsOf(StreamScene scene, int stream, long epoch, Params params) throws IOException {
+        long end = epoch + params.seconds() * 1_000_000;
+        long framePeriod = params.settings().framePeriodMicros();
+        int t = params.framesPerWindow();
+        int size = params.imageSize();
+        int sampleRate = params.settings().sampleRate();
+        int hop = logMel.params().hopLength();
+        // a patch of PATCH_FRAMES mel frames is centred on each frame instant
+        int patchSamples = (PATCH_FRAMES - 1) * hop + logMel.params().windowLength();
+        long margin = Math.round(patchSamples * 1e6 / sampleRate);
+
+        List<Long> frameTimes = new ArrayList<>();
+        List<byte[]> framePixels = new ArrayList<>();
+        List<long[]> chunkSpans = new ArrayList<>();
+        List<float[]> chunkSamples = new ArrayList<>();
+        List<Long> imuTimes = new ArrayList<>();
+        List<float[]> imuValues = new ArrayList<>();
+        List<SimRecord> records = new ArrayList<>(scene.records(epoch, end));
+        records.sort(java.util.Comparator.comparingLong(SimRecord::captureMicros));
+        for (SimRecord record : records) {
+            ByteBuffer data;
+            switch (record.modality()) {
+                case VIDEO -> {
+                    VideoFrame frame = WireCodec.decode(VideoFrame.class, record.value());
+                    data = frame.getData();
+                    byte[] encoded = new byte[data.remaining()];
+                    data.get(encoded);
+                    frameTimes.add(Times.micros(frame.getCaptureTime()));
+                    framePixels.add(images.decodeResized(encoded, frame.getEncoding(), frame.getWidth(), frame.getHeight(), size, size));
+                }
+                case AUDIO -> {
+                    AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
+                    float[] samples = Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels());
+                    long start = Times.micros(chunk.getCaptureTime());
+                    chunkSpans.add(new long[] {start, start + Math.round(samples.length * 1e6 / chunk.getSampleRate())});
+                    chunkSamples.add(samples);
+                }
+                case SENSOR -> {
+                    SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
+                    imuTimes.add(Times.micros(reading.getCaptureTime()));
+                    float[] values = new float[reading.getValues().size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = reading.getValues().get(i);
+                    }
+                    imuValues.add(values);
+                }
+            }
+        }
+        long[] frameTimeArray = frameTimes.stream().mapToLong(Long::longValue).toArray();
+        long[] imuTimeArray = imuTimes.stream().mapToLong(Long::longValue).toArray();
+        float[][] imuValueArray = imuValues.toArray(float[][]::new);
+        SensorResampler resampler = new SensorResampler(IMU_MEAN, IMU_STD, 2 * params.settings().imuPeriodMicros());
+
+        List<Window> out = new ArrayList<>();
+        for (int w = 0; w < params.windowsPerStream(); w++) {
+            long start = epoch + w * params.slideMicros();
+            byte[] pixels = new byte[t * size * size * 3];
+            byte[] frameMask = new byte[t];
+            for (int j = 0; j < t; j++) {
+                int nearest = nearest(frameTimeArray, start + j * framePeriod);
+                if (nearest >= 0 && Math.abs(frameTimeArray[nearest] - (start + j * framePeriod)) <= framePeriod / 2) {
+                    System.arraycopy(framePixels.get(nearest), 0, pixels, j * size * size * 3, size * size * 3);
+                    frameMask[j] = 1;
+                }
+            }
+            // the window's audio with room for the first and last patches; gaps stay silent and unmasked
+            long bufferStart = start - margin;
+            int bufferLength = (int) Math.round((params.windowMicros() + 2 * margin) * sampleRate / 1e6);
+            float[] buffer = new float[bufferLength];
+            boolean[] heard = new boolean[bufferLength];
+            for (int c = 0; c < chunkSpans.size(); c++) {
+                long[] span = chunkSpans.get(c);
+                if (span[1] <= bufferStart || span[0] >= bufferStart + params.windowMicros() + 2 * margin) {
+                    continue;
+                }
+                float[] samples = chunkSamples.get(c);
+                long offset = Math.round((span[0] - bufferStart) * sampleRate / 1e6);
+                for (int i = 0; i < samples.length; i++) {
+                    long position = offset + i;
+                    if (position >= 0 && position < bufferLength) {
+                        buffer[(int) position] = samples[i];
+                        heard[(int) position] = true;
+                    }
+                }
+            }
+            float[][] mel = logMel.compute(buffer);
+            float[] patches = new float[t * PATCH_FRAMES * logMel.params().melBins()];
+            byte[] audioMask = new byte[t];
+            for (int j = 0; j < t; j++) {
+                long centre = Math.round((start + j * framePeriod - bufferStart) * sampleRate / 1e6);
+                int firstFrame = (int) Math.max(0, Math.min(mel.length - PATCH_FRAMES, Math.round((centre - patchSamples / 2.0) / hop)));
+                boolean allHeard = true;
+                for (int i = firstFrame * hop; i < Math.min(bufferLength, firstFrame * hop + patchSamples); i++) {
+                    allHeard &= heard[i];
+                }
+                audioMask[j] = (byte) (allHeard ? 1 : 0);
+                for (int f = 0; f < PATCH_FRAMES; f++) {
+                    System.arraycopy(mel[firstFrame + f], 0, patches, (j * PATCH_FRAMES + f) * mel[0].length, mel[0].length);
+                }
+            }
+            boolean[] imuPresent = new boolean[params.imuSteps()];
+            float[][] imuGrid = resampler.resample(imuTimeArray, imuValueArray, start, IMU_STEP_MICROS, params.imuSteps(), imuPresent);
+            float[] imu = new float[params.imuSteps() * 6];
+            byte[] imuMask = new byte[params.imuSteps()];
+            for (int s = 0; s < imuGrid.length; s++) {
+                System.arraycopy(imuGrid[s], 0, imu, s * 6, 6);
+                imuMask[s] = (byte) (imuPresent[s] ? 1 : 0);
+            }
+            long windowEnd = start + params.windowMicros();
+            out.add(new Window(pixels, frameMask, patches, audioMask, imu, imuMask, majorityAction(scene.labels(start, windowEnd)).ordinal(),
+                    scene.observedAvOffsetMicros(start + params.windowMicros() / 2), stream, start));
+        }
+        return out;
+    }
+
+    /** The action that covers most of the window. */
+    static Action majorityAction(List<Label> labels) {
+        Map<Action, Long> covered = new EnumMap<>(Action.class);
+        for (Label label : labels) {
+            covered.merge(Action.fromWireName(label.getAction()), Times.micros(label.getEnd()) - Times.micros(label.getStart()), Long::sum);
+        }
+        return covered.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    }
+
+    private static int nearest(long[] sorted, long target) {
+        int index = Arrays.binarySearch(sorted, target);
+        if (index >= 0) {
+            return index;
+        }
+        int insertion = -index - 1;
+        if (insertion == 0) {
+            return sorted.length == 0 ? -1 : 0;
+        }
+        if (insertion == sorted.length) {
+            return sorted.length - 1;
+        }
+        return target - sorted[insertion - 1] <= sorted[insertion] - target ? insertion - 1 : insertion;
+    }
+
+    private String index(Params p, int windows) {
+        LogMel.Params mel = logMel.params();
+        SimulationSettings s = p.settings();
+        String actions = Arrays.stream(Action.values()).map(a -> "\"" + a.wireName() + "\"").collect(Collectors.joining(", "));
+        return String.format(Locale.ROOT, """
+                {
+                  "format": "mmstream-dataset-1",
+                  "windows": %d,
+                  "classes": [%s],
+                  "window_us": %d, "slide_us": %d,
+                  "frames": {"file": "frames.npy", "mask": "frame_mask.npy", "shape": [%d, %d, %d, %d, 3], "dtype": "uint8",
+                             "layout": "window, frame, height, width, RGB", "fps": %d, "frame_period_us": %d,
+                             "preprocessing": "JPEG on the wire, decoded and bilinearly resized by the job's ImageCodec; normalise as (x / 255 - mean) / std",
+                             "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
+                  "logmel": {"file": "logmel.npy", "mask": "audio_mask.npy", "shape": [%d, %d, %d, %d], "dtype": "float32",
+                             "layout": "window, frame step, mel frame, mel bin: %d mel frames centred on each video frame instant",
+                             "sample_rate": %d, "fft_size": %d, "window_length": %d, "window": "hann (periodic)", "hop_length": %d,
+                             "mel_bins": %d, "min_hz": %.1f, "max_hz": %.1f, "mel_scale": "htk", "log": "ln(power + 1e-6)"},
+                  "imu": {"file": "imu.npy", "mask": "imu_mask.npy", "shape": [%d, %d, 6], "dtype": "float32", "step_us": %d,
+                          "axes": ["ax", "ay", "az", "gx", "gy", "gz"], "mean": %s, "std": %s,
+                          "preprocessing": "linear interpolation at each step centre, then (x - mean) / std; absent steps are 0"},
+                  "label": {"file": "label.npy", "dtype": "int64", "meaning": "index into classes of the action covering most of the window"},
+                  "av_offset_us": {"file": "av_offset_us.npy", "dtype": "int64", "meaning": "audio minus video timestamp offset of the window's sounds"},
+                  "stream": {"file": "stream.npy", "dtype": "int32"},
+                  "window_start_us": {"file": "window_start_us.npy", "dtype": "int64"},
+                  "simulation": {"seed": %d, "streams": %d, "seconds": %d, "fps": %d, "size": %d, "av_offset_us": %d, "av_spread_us": %d,
+                                 "av_drift_us_per_s": %.3f, "delivery": "%s"}
+                }
+                """, windows, actions, p.windowMicros(), p.slideMicros(),
+                windows, p.framesPerWindow(), p.imageSize(), p.imageSize(), s.fps(), s.framePeriodMicros(),
+                windows, p.framesPerWindow(), PATCH_FRAMES, mel.melBins(), PATCH_FRAMES,
+                mel.sampleRate(), mel.fftSize(), mel.windowLength(), mel.hopLength(), mel.melBins(), mel.minHz(), mel.maxHz(),
+                windows, p.imuSteps(), IMU_STEP_MICROS, Arrays.toString(IMU_MEAN), Arrays.toString(IMU_STD),
+                s.seed(), s.streams(), p.seconds(), s.fps(), s.width(), s.avOffsetMicros(), s.avOffsetSpreadMicros(), s.avDriftMicrosPerSecond(),
+                s.delivery().equals(SimulationSettings.Delivery.perfect()) ? "perfect" : "realistic");
+    }
+}
