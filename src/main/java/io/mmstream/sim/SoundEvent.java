@@ -7,7 +7,7 @@ package io.mmstream.sim;
 public record SoundEvent(long visualMicros, Kind kind, double loudness) {
 
     public enum Kind {
-        STEP(0.25, 0.07), RUN_STEP(0.45, 0.06), LANDING(0.6, 0.10), CLAP(0.7, 0.04), SEAT(0.12, 0.12), IMPACT(0.95, 0.35);
+        STEP(0.25, 0.07), RUN_STEP(0.45, 0.06), LANDING(0.6, 0.10), CLAP(0.7, 0.04), SEAT(0.3, 0.12), IMPACT(0.95, 0.35);
 
         final double amplitude;
         final double seconds;

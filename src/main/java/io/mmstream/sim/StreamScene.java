@@ -3,6 +3,7 @@ package io.mmstream.sim;
 import io.mmstream.align.Modality;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
+import io.mmstream.media.JpegEncoder;
 import io.mmstream.media.Pcm;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
@@ -106,14 +107,17 @@ public final class StreamScene {
     }
 
     private boolean inMissingSpan(long micros, int what, double rate) {
-        long t = micros - epochMicros;
-        long bucket = Math.floorDiv(t, 10_000_000);
+        long[] span = missingSpan(Math.floorDiv(micros - epochMicros, 10_000_000), what, rate);
+        return span != null && micros - epochMicros >= span[0] && micros - epochMicros < span[1];
+    }
+
+    /** The one missing span (stream time, 1 to 4 s) that a 10 s bucket may hold, or null. */
+    private long[] missingSpan(long bucket, int what, double rate) {
         if (rate <= 0 || Hash.unit(seed, bucket, what, 0) >= rate) {
-            return false;
+            return null;
         }
         long start = bucket * 10_000_000 + (long) (Hash.unit(seed, bucket, what, 1) * 6_000_000);
-        long length = 1_000_000 + (long) (Hash.unit(seed, bucket, what, 2) * 3_000_000);
-        return t >= start && t < start + length;
+        return new long[] {start, start + 1_000_000 + (long) (Hash.unit(seed, bucket, what, 2) * 3_000_000)};
     }
 
     /** What the camera sees at that moment, before noise-free encoding: for people and the frame command. */
@@ -153,14 +157,24 @@ public final class StreamScene {
         for (Segment segment : script.between(fromMicros - epochMicros, toMicros - epochMicros)) {
             long start = Math.max(fromMicros, epochMicros + segment.startMicros());
             long end = Math.min(toMicros, epochMicros + segment.endMicros());
-            // split where the camera or microphone goes off or on, at 100 ms resolution
+            // split exactly where the camera or microphone goes off or on
+            java.util.TreeSet<Long> cuts = new java.util.TreeSet<>();
+            for (long bucket = Math.floorDiv(start - epochMicros, 10_000_000); bucket <= Math.floorDiv(end - epochMicros, 10_000_000); bucket++) {
+                for (long[] span : new long[][] {missingSpan(bucket, 51, settings.delivery().cameraOffRate()),
+                        missingSpan(bucket, 52, settings.delivery().micMutedRate())}) {
+                    if (span != null) {
+                        cuts.add(epochMicros + span[0]);
+                        cuts.add(epochMicros + span[1]);
+                    }
+                }
+            }
             long pieceStart = start;
             List<String> present = present(start);
-            for (long t = start + 100_000 - Math.floorMod(start - epochMicros, 100_000); t < end; t += 100_000) {
-                List<String> now = present(t);
+            for (long cut : cuts.subSet(start, false, end, false)) {
+                List<String> now = present(cut);
                 if (!now.equals(present)) {
-                    labels.add(label(segment, pieceStart, t, present));
-                    pieceStart = t;
+                    labels.add(label(segment, pieceStart, cut, present));
+                    pieceStart = cut;
                     present = now;
                 }
             }
@@ -221,7 +235,7 @@ public final class StreamScene {
     }
 
     private byte[] videoFrame(long micros, long index) {
-        byte[] jpeg = JpegWriter.encode(frameImage(micros), settings.jpegQuality());
+        byte[] jpeg = JpegEncoder.encode(frameImage(micros), settings.jpegQuality());
         return WireCodec.encode(VideoFrame.newBuilder().setStreamId(streamId).setCaptureTime(Times.ofMicros(clock(Modality.VIDEO, micros)))
                 .setSeq(index).setWidth(settings.width()).setHeight(settings.height()).setEncoding(ImageEncoding.JPEG)
                 .setData(ByteBuffer.wrap(jpeg)).build());

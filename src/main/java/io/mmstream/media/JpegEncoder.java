@@ -1,4 +1,4 @@
-package io.mmstream.sim;
+package io.mmstream.media;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -11,13 +11,14 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /** JPEG encoding at a chosen quality, one writer per thread (ImageIO writers are not thread-safe). */
-final class JpegWriter {
+public final class JpegEncoder {
 
     private static final ThreadLocal<ImageWriter> WRITER = ThreadLocal.withInitial(() -> ImageIO.getImageWritersByFormatName("jpg").next());
 
-    private JpegWriter() {}
+    private JpegEncoder() {}
 
-    static byte[] encode(BufferedImage image, int quality) {
+    /** @param quality 1 to 100 */
+    public static byte[] encode(BufferedImage image, int quality) {
         ImageWriter writer = WRITER.get();
         ImageWriteParam param = writer.getDefaultWriteParam();
         param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);

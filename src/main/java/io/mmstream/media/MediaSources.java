@@ -1,0 +1,282 @@
+package io.mmstream.media;
+
+import io.mmstream.align.Modality;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.ImageEncoding;
+import io.mmstream.schema.SampleFormat;
+import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.VideoFrame;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.FFmpegLogCallback;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
+import org.bytedeco.javacv.Java2DFrameConverter;
+
+/**
+ * Real media as wire records: video frames and audio from anything FFmpeg reads (files of any container and codec,
+ * camera devices), sensor rows from CSV. Capture time = the epoch given plus the media's own timestamp.
+ */
+public final class MediaSources {
+
+    /** A source of records in capture order; close it to free FFmpeg's native resources. */
+    public interface Source extends Iterator<TimedRecord>, AutoCloseable {
+        @Override
+        void close();
+    }
+
+    private MediaSources() {}
+
+    /**
+     * @param format FFmpeg input format, e.g. v4l2 for a camera device; null to let FFmpeg guess from the file
+     * @throws MediaException naming the file when it is missing or FFmpeg cannot read it
+     */
+    public static Source video(String file, String format, long epochMicros, String streamId, int jpegQuality) {
+        FFmpegFrameGrabber grabber = open(file, format, null);
+        if (grabber.getVideoStream() < 0 && grabber.getImageWidth() <= 0) {
+            close(grabber);
+            throw new MediaException(file + ": has no video stream");
+        }
+        Java2DFrameConverter converter = new Java2DFrameConverter();
+        return new GrabberSource(grabber, file) {
+            private long seq;
+
+            @Override
+            TimedRecord grabNext() throws FrameGrabber.Exception {
+                Frame frame = grabber.grabImage();
+                if (frame == null) {
+                    return null;
+                }
+                var image = converter.convert(frame);
+                long capture = epochMicros + frame.timestamp;
+                byte[] jpeg = JpegEncoder.encode(image, jpegQuality);
+                return new TimedRecord(Modality.VIDEO, capture, WireCodec.encode(VideoFrame.newBuilder().setStreamId(streamId)
+                        .setCaptureTime(Times.ofMicros(capture)).setSeq(seq++).setWidth(image.getWidth()).setHeight(image.getHeight())
+                        .setEncoding(ImageEncoding.JPEG).setData(ByteBuffer.wrap(jpeg)).build()));
+            }
+        };
+    }
+
+    /** Audio resampled by FFmpeg to mono 16-bit PCM at sampleRate, cut into chunks of chunkMicros (the last may be shorter). */
+    public static Source audio(String file, String format, long epochMicros, String streamId, int sampleRate, long chunkMicros) {
+        FFmpegFrameGrabber grabber = open(file, format, g -> {
+            g.setSampleRate(sampleRate);
+            g.setAudioChannels(1);
+            g.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
+        });
+        if (grabber.getAudioStream() < 0 && grabber.getAudioChannels() <= 0) {
+            close(grabber);
+            throw new MediaException(file + ": has no audio stream");
+        }
+        int chunkSamples = (int) (sampleRate * chunkMicros / 1_000_000);
+        return new GrabberSource(grabber, file) {
+            private short[] buffered = new short[4 * chunkSamples];
+            private int filled;
+            private long firstSampleMicros = -1;
+            private long samplesEmitted;
+            private long seq;
+            private boolean ended;
+
+            @Override
+            TimedRecord grabNext() throws FrameGrabber.Exception {
+                while (!ended && filled < chunkSamples) {
+                    Frame frame = grabber.grabSamples();
+                    if (frame == null) {
+                        ended = true;
+                        break;
+                    }
+                    if (firstSampleMicros < 0) {
+                        firstSampleMicros = frame.timestamp;
+                    }
+                    ShortBuffer samples = (ShortBuffer) frame.samples[0];
+                    if (filled + samples.remaining() > buffered.length) {
+                        buffered = Arrays.copyOf(buffered, 2 * (filled + samples.remaining()));
+                    }
+                    int count = samples.remaining();
+                    samples.get(buffered, filled, count);
+                    filled += count;
+                }
+                if (filled == 0) {
+                    return null;
+                }
+                int count = Math.min(filled, chunkSamples);
+                ByteBuffer pcm = ByteBuffer.allocate(count * 2).order(ByteOrder.LITTLE_ENDIAN);
+                pcm.asShortBuffer().put(buffered, 0, count);
+                System.arraycopy(buffered, count, buffered, 0, filled - count);
+                filled -= count;
+                long capture = epochMicros + firstSampleMicros + Math.round(samplesEmitted * 1e6 / sampleRate);
+                samplesEmitted += count;
+                return new TimedRecord(Modality.AUDIO, capture, WireCodec.encode(AudioChunk.newBuilder().setStreamId(streamId)
+                        .setCaptureTime(Times.ofMicros(capture)).setSeq(seq++).setSampleRate(sampleRate)
+                        .setChannels(1).setFormat(SampleFormat.PCM_S16LE).setData(pcm).build()));
+            }
+        };
+    }
+
+    /**
+     * Sensor rows: the first column is seconds since the start, the others the values; a first line that is not
+     * numbers is a header and is skipped.
+     */
+    public static Source sensorCsv(Path csv, long epochMicros, String streamId, String sensorId, String kind) {
+        BufferedReader reader;
+        try {
+            reader = Files.newBufferedReader(csv);
+        } catch (IOException e) {
+            throw new MediaException(csv + ": cannot be read: " + e.getMessage());
+        }
+        return new Source() {
+            private int line;
+            private TimedRecord next = advance();
+
+            private TimedRecord advance() {
+                try {
+                    String text;
+                    while ((text = reader.readLine()) != null) {
+                        line++;
+                        if (text.isBlank()) {
+                            continue;
+                        }
+                        String[] cells = text.split(",");
+                        try {
+                            long capture = epochMicros + Math.round(Double.parseDouble(cells[0].trim()) * 1e6);
+                            List<Float> values = new ArrayList<>();
+                            for (int i = 1; i < cells.length; i++) {
+                                values.add(Float.parseFloat(cells[i].trim()));
+                            }
+                            return new TimedRecord(Modality.SENSOR, capture, WireCodec.encode(SensorReading.newBuilder().setStreamId(streamId)
+                                    .setSensorId(sensorId).setCaptureTime(Times.ofMicros(capture)).setKind(kind).setValues(values).build()));
+                        } catch (NumberFormatException e) {
+                            if (line > 1) {
+                                throw new MediaException(csv + ": line " + line + " is not numbers: '" + text + "'");
+                            }
+                        }
+                    }
+                    return null;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public TimedRecord next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                TimedRecord current = next;
+                next = advance();
+                return current;
+            }
+
+            @Override
+            public void close() {
+                try {
+                    reader.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        };
+    }
+
+    /** Length of the media in microseconds, 0 when unknown (a live device). */
+    public static long durationMicros(String file, String format) {
+        FFmpegFrameGrabber grabber = open(file, format, null);
+        try {
+            return Math.max(0, grabber.getLengthInTime());
+        } finally {
+            close(grabber);
+        }
+    }
+
+    private static FFmpegFrameGrabber open(String file, String format, java.util.function.Consumer<FFmpegFrameGrabber> configure) {
+        boolean device = format != null && !format.isBlank();
+        if (!device && !Files.isReadable(Path.of(file))) {
+            throw new MediaException(file + ": no such file, or it cannot be read");
+        }
+        FFmpegLogCallback.setLevel(avutil.AV_LOG_ERROR);
+        FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(file);
+        if (device) {
+            grabber.setFormat(format);
+        }
+        if (configure != null) {
+            configure.accept(grabber);
+        }
+        try {
+            grabber.start();
+        } catch (FrameGrabber.Exception e) {
+            close(grabber);
+            throw new MediaException(file + ": FFmpeg cannot read it: " + e.getMessage());
+        }
+        return grabber;
+    }
+
+    private static void close(FFmpegFrameGrabber grabber) {
+        try {
+            grabber.close();
+        } catch (FrameGrabber.Exception e) {
+            // closing after a failed start: nothing more to free
+        }
+    }
+
+    /** Pulls records from a grabber one ahead, so hasNext() can answer. */
+    private abstract static class GrabberSource implements Source {
+        private final FFmpegFrameGrabber grabber;
+        private final String file;
+        private TimedRecord next;
+        private boolean fetched;
+
+        GrabberSource(FFmpegFrameGrabber grabber, String file) {
+            this.grabber = grabber;
+            this.file = file;
+        }
+
+        abstract TimedRecord grabNext() throws FrameGrabber.Exception;
+
+        @Override
+        public boolean hasNext() {
+            if (!fetched) {
+                try {
+                    next = grabNext();
+                } catch (FrameGrabber.Exception e) {
+                    throw new MediaException(file + ": FFmpeg failed while reading: " + e.getMessage());
+                }
+                fetched = true;
+            }
+            return next != null;
+        }
+
+        @Override
+        public TimedRecord next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            fetched = false;
+            return next;
+        }
+
+        @Override
+        public void close() {
+            MediaSources.close(grabber);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.mmstream.dataset;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.codec.WireCodec;
+import io.mmstream.media.ImageCodec;
+import io.mmstream.schema.VideoFrame;
+import io.mmstream.sim.Action;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
+import io.mmstream.sim.StreamScene;
+import io.mmstream.align.Modality;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetWriterTest {
+
+    private static final long EPOCH = 1_700_000_000_000_000L;
+
+    /** The .npy header's shape and the little-endian data after it. */
+    private record Npy(String header, ByteBuffer data) {}
+
+    private static Npy read(Path file) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(bytes[0] & 0xFF).isEqualTo(0x93);
+        assertThat(new String(bytes, 1, 5, StandardCharsets.US_ASCII)).isEqualTo("NUMPY");
+        int headerLength = (bytes[8] & 0xFF) | (bytes[9] & 0xFF) << 8;
+        assertThat((10 + headerLength) % 64).as("header padded to 64 bytes").isZero();
+        String header = new String(bytes, 10, headerLength, StandardCharsets.US_ASCII);
+        return new Npy(header, ByteBuffer.wrap(bytes, 10 + headerLength, bytes.length - 10 - headerLength).slice().order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    @Test
+    void windowsCarryTheJobsPreprocessingAndTheTruth(@TempDir Path dir) throws Exception {
+        SimulationSettings settings = SimulationSettings.defaults(2).withSeed(9).withDelivery(SimulationSettings.Delivery.perfect());
+        var params = new DatasetWriter.Params(settings, 8, 2_000_000, 1_000_000, 32);
+        AtomicInteger progress = new AtomicInteger();
+
+        DatasetWriter.Summary summary = new DatasetWriter().write(dir, params, progress::set);
+
+        assertThat(summary.windows()).isEqualTo(2 * 7);
+        assertThat(progress.get()).isEqualTo(14);
+        assertThat(read(dir.resolve("frames.npy")).header()).contains("'descr': '|u1'", "'shape': (14, 30, 32, 32, 3)");
+        assertThat(read(dir.resolve("logmel.npy")).header()).contains("'descr': '<f4'", "'shape': (14, 30, 8, 64)");
+        assertThat(read(dir.resolve("imu.npy")).header()).contains("'shape': (14, 200, 6)");
+        assertThat(read(dir.resolve("label.npy")).header()).contains("'descr': '<i8'", "'shape': (14,)");
+        assertThat(Files.readString(dir.resolve("index.json"))).contains("\"windows\": 14", "\"sit_down\"", "\"hop_length\": 160");
+
+        // labels: the action covering most of each window, from the simulator's own truth
+        SceneSimulator simulator = new SceneSimulator(settings, EPOCH);
+        ByteBuffer labels = read(dir.resolve("label.npy")).data();
+        ByteBuffer starts = read(dir.resolve("window_start_us.npy")).data();
+        for (int w = 0; w < 14; w++) {
+            StreamScene scene = simulator.scene(w / 7);
+            long start = starts.getLong(8 * w);
+            assertThat(start).isEqualTo(EPOCH + (w % 7) * 1_000_000L);
+            assertThat(Action.values()[(int) labels.getLong(8 * w)]).isEqualTo(DatasetWriter.majorityAction(scene.labels(start, start + 2_000_000)));
+        }
+
+        // the first frame of the first window is the wire JPEG decoded and resized by the job's codec
+        SimRecord first = simulator.scene(0).records(EPOCH, EPOCH + 1).stream().filter(r -> r.modality() == Modality.VIDEO).findFirst().orElseThrow();
+        VideoFrame frame = WireCodec.decode(VideoFrame.class, first.value());
+        byte[] jpeg = new byte[frame.getData().remaining()];
+        frame.getData().get(jpeg);
+        byte[] expected = ImageCodec.standard().decodeResized(jpeg, frame.getEncoding(), 112, 112, 32, 32);
+        byte[] written = new byte[32 * 32 * 3];
+        read(dir.resolve("frames.npy")).data().get(written);
+        assertThat(Arrays.equals(written, expected)).isTrue();
+        assertThat(read(dir.resolve("frame_mask.npy")).data().get(0)).isEqualTo((byte) 1);
+    }
+}

@@ -1,0 +1,88 @@
+package io.mmstream.media;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mmstream.schema.ImageEncoding;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+class ImageCodecTest {
+
+    /** Left half red, right half blue: a resize must keep the halves. */
+    private static BufferedImage halves(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = image.createGraphics();
+        g.setColor(Color.RED);
+        g.fillRect(0, 0, width / 2, height);
+        g.setColor(Color.BLUE);
+        g.fillRect(width / 2, 0, width - width / 2, height);
+        g.dispose();
+        return image;
+    }
+
+    private static byte[] png(BufferedImage image) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private static int[] pixel(byte[] rgb, int width, int x, int y) {
+        int i = 3 * (y * width + x);
+        return new int[] {rgb[i] & 0xFF, rgb[i + 1] & 0xFF, rgb[i + 2] & 0xFF};
+    }
+
+    @Test
+    void bothCodecsDecodeAndResizeToTheSameRgbPicture() throws Exception {
+        BufferedImage source = halves(128, 96);
+        byte[] jpeg = JpegEncoder.encode(source, 95);
+        byte[] png = png(source);
+        for (ImageCodec codec : new ImageCodec[] {new Java2dImageCodec(), new OpenCvImageCodec()}) {
+            for (var input : new Object[][] {{jpeg, ImageEncoding.JPEG}, {png, ImageEncoding.PNG}}) {
+                byte[] rgb = codec.decodeResized((byte[]) input[0], (ImageEncoding) input[1], 128, 96, 64, 48);
+                assertThat(rgb).hasSize(64 * 48 * 3);
+                int[] left = pixel(rgb, 64, 10, 24);
+                int[] right = pixel(rgb, 64, 54, 24);
+                String what = codec.getClass().getSimpleName() + " " + input[1];
+                assertThat(left[0]).as(what).isGreaterThan(230);
+                assertThat(left[2]).as(what).isLessThan(25);
+                assertThat(right[2]).as(what).isGreaterThan(230);
+                assertThat(right[0]).as(what).isLessThan(25);
+            }
+        }
+    }
+
+    @Test
+    void rawRgbIsTakenAsItIs() {
+        byte[] rgb = new byte[4 * 2 * 3];
+        for (int p = 0; p < 8; p++) {
+            rgb[3 * p] = (byte) 200;
+            rgb[3 * p + 1] = 100;
+            rgb[3 * p + 2] = 10;
+        }
+        for (ImageCodec codec : new ImageCodec[] {new Java2dImageCodec(), new OpenCvImageCodec()}) {
+            byte[] out = codec.decodeResized(rgb, ImageEncoding.RGB24, 4, 2, 4, 2);
+            assertThat(pixel(out, 4, 1, 1)).as(codec.getClass().getSimpleName()).containsExactly(200, 100, 10);
+        }
+    }
+
+    @Test
+    void undecodableBytesAreAClearError() {
+        for (ImageCodec codec : new ImageCodec[] {new Java2dImageCodec(), new OpenCvImageCodec()}) {
+            assertThatThrownBy(() -> codec.decodeResized(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}, ImageEncoding.JPEG, 2, 2, 2, 2))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a readable JPEG image");
+        }
+    }
+
+    @Test
+    void normalisationIsChannelsFirst() {
+        byte[] rgb = {(byte) 255, 0, 0, 0, 0, (byte) 255};
+        float[] out = new float[6];
+        new ImageNormaliser(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f}).toChw(rgb, 2, 1, out, 0);
+        assertThat(out).containsExactly(1f, -1f, -1f, -1f, -1f, 1f);
+    }
+}
