@@ -41,7 +41,7 @@ class ImageCodecTest {
         BufferedImage source = halves(128, 96);
         byte[] jpeg = JpegEncoder.encode(source, 95);
         byte[] png = png(source);
-        for (ImageCodec codec : new ImageCodec[] {new Java2dImageCodec(), new OpenCvImageCodec()}) {
+        for (ImageCodec codec : new ImageCodec[] {new ImageIoCodec(), new OpenCvImageCodec()}) {
             for (var input : new Object[][] {{jpeg, ImageEncoding.JPEG}, {png, ImageEncoding.PNG}}) {
                 byte[] rgb = codec.decodeResized((byte[]) input[0], (ImageEncoding) input[1], 128, 96, 64, 48);
                 assertThat(rgb).hasSize(64 * 48 * 3);
@@ -57,6 +57,19 @@ class ImageCodecTest {
     }
 
     @Test
+    void bothCodecsGiveTheModelTheSamePicture() {
+        var scene = new io.mmstream.sim.SceneSimulator(io.mmstream.sim.SimulationSettings.defaults(1), 0).scene(0);
+        byte[] jpeg = JpegEncoder.encode(scene.frameImage(3_000_000), 85);
+        byte[] viaImageIo = new ImageIoCodec().decodeResized(jpeg, ImageEncoding.JPEG, 112, 112, 64, 64);
+        byte[] viaOpenCv = new OpenCvImageCodec().decodeResized(jpeg, ImageEncoding.JPEG, 112, 112, 64, 64);
+        double difference = 0;
+        for (int i = 0; i < viaImageIo.length; i++) {
+            difference += Math.abs((viaImageIo[i] & 0xFF) - (viaOpenCv[i] & 0xFF));
+        }
+        assertThat(difference / viaImageIo.length).as("mean absolute difference in levels").isLessThan(2.0);
+    }
+
+    @Test
     void rawRgbIsTakenAsItIs() {
         byte[] rgb = new byte[4 * 2 * 3];
         for (int p = 0; p < 8; p++) {
@@ -64,7 +77,7 @@ class ImageCodecTest {
             rgb[3 * p + 1] = 100;
             rgb[3 * p + 2] = 10;
         }
-        for (ImageCodec codec : new ImageCodec[] {new Java2dImageCodec(), new OpenCvImageCodec()}) {
+        for (ImageCodec codec : new ImageCodec[] {new ImageIoCodec(), new OpenCvImageCodec()}) {
             byte[] out = codec.decodeResized(rgb, ImageEncoding.RGB24, 4, 2, 4, 2);
             assertThat(pixel(out, 4, 1, 1)).as(codec.getClass().getSimpleName()).containsExactly(200, 100, 10);
         }
@@ -72,7 +85,7 @@ class ImageCodecTest {
 
     @Test
     void undecodableBytesAreAClearError() {
-        for (ImageCodec codec : new ImageCodec[] {new Java2dImageCodec(), new OpenCvImageCodec()}) {
+        for (ImageCodec codec : new ImageCodec[] {new ImageIoCodec(), new OpenCvImageCodec()}) {
             assertThatThrownBy(() -> codec.decodeResized(new byte[] {(byte) 0xFF, (byte) 0xD8, 1, 2, 3}, ImageEncoding.JPEG, 2, 2, 2, 2))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a readable JPEG image");
         }
