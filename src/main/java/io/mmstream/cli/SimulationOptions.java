@@ -32,14 +32,66 @@ final class SimulationOptions {
             description = "perfect (in order, nothing lost) or realistic (jitter, reordering, drops, camera-off and mic-muted spans, bursts; default ${DEFAULT-VALUE}).")
     String delivery;
 
+    @CommandLine.Option(names = "--delivery-set", paramLabel = "KNOB=VALUE",
+            description = "Change one delivery knob of the chosen preset: clock-skew, jitter, reorder-max, burst-hold (durations), "
+                    + "reorder-rate, drop-rate, camera-off-rate, mic-muted-rate, burst-rate (0..1). Repeatable.")
+    java.util.Map<String, String> deliveryKnobs = new java.util.LinkedHashMap<>();
+
     SimulationSettings settings() {
         SimulationSettings.Delivery chosen = switch (delivery) {
             case "perfect" -> SimulationSettings.Delivery.perfect();
             case "realistic" -> SimulationSettings.Delivery.realistic();
             default -> throw new IllegalArgumentException("--delivery '" + delivery + "': must be perfect or realistic");
         };
+        for (var knob : deliveryKnobs.entrySet()) {
+            chosen = withKnob(chosen, knob.getKey(), knob.getValue());
+        }
         return SimulationSettings.defaults(streams).withSeed(seed).withVideo(fps, size, size)
                 .withAvOffset(Option.parseDuration(avOffset).toNanos() / 1000, Option.parseDuration(avSpread).toNanos() / 1000, avDrift)
                 .withDelivery(chosen);
+    }
+
+    private static SimulationSettings.Delivery withKnob(SimulationSettings.Delivery d, String knob, String value) {
+        try {
+            return switch (knob) {
+                case "clock-skew" -> new SimulationSettings.Delivery(micros(value), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
+                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
+                case "jitter" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), micros(value), d.reorderRate(), d.reorderMaxMicros(),
+                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
+                case "reorder-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), share(value), d.reorderMaxMicros(),
+                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
+                case "reorder-max" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), micros(value),
+                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
+                case "drop-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
+                        share(value), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
+                case "camera-off-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(),
+                        d.reorderMaxMicros(), d.dropRate(), share(value), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
+                case "mic-muted-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(),
+                        d.reorderMaxMicros(), d.dropRate(), d.cameraOffRate(), share(value), d.burstRate(), d.burstHoldMicros());
+                case "burst-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
+                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), share(value), d.burstHoldMicros());
+                case "burst-hold" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
+                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), micros(value));
+                default -> throw new IllegalArgumentException("unknown knob");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--delivery-set " + knob + "=" + value + ": " + e.getMessage());
+        }
+    }
+
+    private static long micros(String duration) {
+        long value = Option.parseDuration(duration).toNanos() / 1000;
+        if (value < 0) {
+            throw new IllegalArgumentException("must not be negative");
+        }
+        return value;
+    }
+
+    private static double share(String text) {
+        double value = Double.parseDouble(text);
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException("must be between 0 and 1");
+        }
+        return value;
     }
 }

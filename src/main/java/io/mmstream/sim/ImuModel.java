@@ -1,6 +1,7 @@
 package io.mmstream.sim;
 
 import java.util.List;
+import java.util.function.LongFunction;
 
 /**
  * A 6-axis IMU at the hip: specific force (m/s^2) and angular rate (rad/s) in the body frame, x to the right, y
@@ -21,14 +22,12 @@ final class ImuModel {
     }
 
     /** @param nearbySounds the sound events within 100 ms of t (the impacts that jolt the body) */
-    float[] sample(Segment segment, long streamMicros, long index, List<SoundEvent> nearbySounds) {
-        double tau = (streamMicros - segment.startMicros()) / 1e6;
-        double span = (segment.endMicros() - segment.startMicros()) / 1e6;
-        // differentiate inside the segment: the cut between two segments is no motion of the body
-        double t0 = Math.max(H, Math.min(span - H, tau));
-        Pose before = Motion.pose(segment, t0 - H);
-        Pose now = Motion.pose(segment, t0);
-        Pose after = Motion.pose(segment, t0 + H);
+    /** @param poseAt the body's pose at a stream time in microseconds, the same the camera draws */
+    float[] sample(LongFunction<Pose> poseAt, long streamMicros, long index, List<SoundEvent> nearbySounds) {
+        long h = (long) (H * 1e6);
+        Pose before = poseAt.apply(Math.max(0, streamMicros - h));
+        Pose now = poseAt.apply(Math.max(h, streamMicros));
+        Pose after = poseAt.apply(Math.max(2 * h, streamMicros + h));
         double ax = (after.hipX() - 2 * now.hipX() + before.hipX()) / (H * H);
         double ay = (after.hipY() - 2 * now.hipY() + before.hipY()) / (H * H);
         double pitchRate = (after.tilt() - before.tilt()) / (2 * H);
@@ -55,7 +54,9 @@ final class ImuModel {
         }
         float[] values = new float[6];
         for (int axis = 0; axis < 6; axis++) {
-            values[axis] = (float) out[axis];
+            // a consumer IMU saturates at +-16 g and +-2000 degrees per second
+            double range = axis < 3 ? 16 * G : Math.toRadians(2000);
+            values[axis] = (float) Math.max(-range, Math.min(range, out[axis]));
         }
         return values;
     }

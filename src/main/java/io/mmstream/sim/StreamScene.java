@@ -24,6 +24,7 @@ import java.util.List;
 public final class StreamScene {
 
     private static final long MAX_SOUND_MICROS = 400_000;
+    private static final double TRANSITION_SECONDS = 0.4;
     private static final long VIDEO_LATENCY_MICROS = 30_000;
     private static final long SENSOR_LATENCY_MICROS = 5_000;
 
@@ -70,8 +71,33 @@ public final class StreamScene {
     }
 
     public Pose poseAt(long micros) {
-        Segment segment = segmentAt(micros);
-        return Motion.pose(segment, (micros - epochMicros - segment.startMicros()) / 1e6);
+        return poseAtStreamTime(micros - epochMicros);
+    }
+
+    /**
+     * The pose in stream time. For the first moments of an action the body moves from where the previous action
+     * left it (getting up after a fall, stopping after a run) instead of jumping there.
+     */
+    Pose poseAtStreamTime(long streamMicros) {
+        Segment segment = script.at(streamMicros);
+        double tau = (streamMicros - segment.startMicros()) / 1e6;
+        Pose pose = Motion.pose(segment, tau);
+        if (tau >= TRANSITION_SECONDS || segment.startMicros() == 0) {
+            return pose;
+        }
+        Segment previous = script.at(segment.startMicros() - 1);
+        Pose from = Motion.pose(previous, (previous.endMicros() - previous.startMicros()) / 1e6);
+        double w = tau / TRANSITION_SECONDS;
+        w = w * w * (3 - 2 * w);
+        // posture blends; limbs keep the new action's rhythm, so its sounds still meet their visual causes
+        return new Pose(lerp(from.hipX(), pose.hipX(), w), lerp(from.hipY(), pose.hipY(), w), lerp(from.tilt(), pose.tilt(), w),
+                pose.leftThigh(), pose.rightThigh(), pose.leftKnee(), pose.rightKnee(), lerp(from.thighScale(), pose.thighScale(), w),
+                pose.leftHandX() + (from.hipX() - pose.hipX()) * (1 - w), pose.leftHandY() + (from.hipY() - pose.hipY()) * (1 - w),
+                pose.rightHandX() + (from.hipX() - pose.hipX()) * (1 - w), pose.rightHandY() + (from.hipY() - pose.hipY()) * (1 - w));
+    }
+
+    private static double lerp(double a, double b, double w) {
+        return a + (b - a) * w;
     }
 
     /** The physical delay of sound after its visual cause at that moment (base, per-stream spread, drift). */
@@ -267,12 +293,11 @@ public final class StreamScene {
 
     /** The IMU's six axes at that moment. */
     public float[] imuValues(long micros, long index) {
-        Segment segment = segmentAt(micros);
         List<SoundEvent> nearby = new ArrayList<>();
         for (SoundEvent event : soundEvents(micros - 100_000, micros + 100_000)) {
             nearby.add(new SoundEvent(event.visualMicros() - epochMicros, event.kind(), event.loudness()));
         }
-        return imu.sample(segment, micros - epochMicros, index, nearby);
+        return imu.sample(this::poseAtStreamTime, micros - epochMicros, index, nearby);
     }
 
     private byte[] imuReading(long micros, long index) {
