@@ -1,0 +1,94 @@
+package io.mmstream.inference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON contract beside each .onnx file: what the model is, what its inputs bind to, its outputs and labels,
+ * the preprocessing it expects, the sha256 of the model file, and what it was trained and measured on.
+ *
+ * @param file the card's own path, for error messages
+ * @param model the .onnx file, resolved next to the card
+ */
+public record ModelCard(Path file, String name, String version, String task, Path model, String sha256,
+                        List<Tensor> inputs, List<Tensor> outputs, List<String> labels, JsonNode preprocessing, JsonNode metrics) {
+
+    /**
+     * @param shape each dimension a number or a symbol (B for batch, T for time, ...)
+     * @param binds what the job feeds it, e.g. video.embedding[T,128]; empty for outputs
+     */
+    public record Tensor(String name, String dtype, List<String> shape, String binds) {
+
+        /** True where the dimension is symbolic (any size). */
+        public boolean isSymbolic(int dimension) {
+            return !shape.get(dimension).chars().allMatch(Character::isDigit);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static ModelCard load(Path file) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new ModelCardException(file + ": cannot be read as JSON: " + e.getMessage(), e);
+        }
+        String modelFile = text(file, root, "file");
+        return new ModelCard(file, text(file, root, "name"), text(file, root, "version"), text(file, root, "task"),
+                file.resolveSibling(modelFile), text(file, root, "sha256"),
+                tensors(file, root, "inputs", true), tensors(file, root, "outputs", false), labels(file, root),
+                root.path("preprocessing"), root.path("metrics"));
+    }
+
+    private static String text(Path file, JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual() || value.asText().isBlank()) {
+            throw new ModelCardException(file + ": " + field + " = " + value + ": must be a non-empty string");
+        }
+        return value.asText();
+    }
+
+    private static List<Tensor> tensors(Path file, JsonNode root, String field, boolean withBinding) {
+        JsonNode list = root.get(field);
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new ModelCardException(file + ": " + field + " = " + list + ": must be a non-empty list");
+        }
+        List<Tensor> tensors = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode tensor = list.get(i);
+            String where = field + "[" + i + "]";
+            JsonNode shape = tensor.get("shape");
+            if (shape == null || !shape.isArray() || shape.isEmpty()) {
+                throw new ModelCardException(file + ": " + where + ".shape = " + shape + ": must be a non-empty list of sizes or symbols");
+            }
+            List<String> dims = new ArrayList<>();
+            shape.forEach(dim -> dims.add(dim.asText()));
+            tensors.add(new Tensor(text(file, tensor, "name"), text(file, tensor, "dtype"), dims,
+                    withBinding ? text(file, tensor, "binds") : tensor.path("binds").asText("")));
+        }
+        return tensors;
+    }
+
+    private static List<String> labels(Path file, JsonNode root) {
+        List<String> labels = new ArrayList<>();
+        JsonNode list = root.get("labels");
+        if (list != null && !list.isArray()) {
+            throw new ModelCardException(file + ": labels = " + list + ": must be a list");
+        }
+        if (list != null) {
+            list.forEach(label -> labels.add(label.asText()));
+        }
+        return labels;
+    }
+
+    public Tensor input(String name) {
+        return inputs.stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(file + " has no input " + name));
+    }
+}
