@@ -17,7 +17,7 @@ class ArchitectureTest {
     @Test
     void purePackagesDoNotImportFlink() {
         noClasses().that().resideInAnyPackage("io.mmstream.align..", "io.mmstream.media..", "io.mmstream.inference..",
-                        "io.mmstream.sim..", "io.mmstream.codec..", "io.mmstream.config..", "io.mmstream.schema..", "io.mmstream.dataset..",
+                        "io.mmstream.sim..", "io.mmstream.codec..", "io.mmstream.config..", "io.mmstream.schema..", "io.mmstream.dataset..", "io.mmstream.eval..",
                         "io.mmstream.dashboard..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..")
                 .because("logic lives in plain Java; Flink operators in io.mmstream.job are thin adapters")

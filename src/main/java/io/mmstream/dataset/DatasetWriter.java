@@ -68,9 +68,12 @@ public final class DatasetWriter {
 
     public record Summary(int windows, long frames, double seconds, Map<String, Integer> windowsPerAction) {}
 
-    /** Features of one window, in the layout of the arrays. */
-    private record Window(byte[] frames, byte[] frameMask, float[] logMel, byte[] audioMask, float[] imu, byte[] imuMask,
-                          int action, long avOffsetMicros, int stream, long startMicros) {}
+    /** Features of one window, in the layout of the arrays; action is the index of the majority Action. */
+    public record Window(byte[] frames, byte[] frameMask, float[] logMel, byte[] audioMask, float[] imu, byte[] imuMask,
+                         int action, long avOffsetMicros, int stream, long startMicros) {}
+
+    /** The simulated streams of every dataset start here, so the same seed gives the same windows. */
+    public static final long EPOCH_MICROS = 1_700_000_000_000_000L;
 
     private final LogMel logMel = new LogMel(LogMel.Params.standard());
     private final ImageCodec images = ImageCodec.standard();
@@ -79,7 +82,7 @@ public final class DatasetWriter {
         long started = System.nanoTime();
         Files.createDirectories(dir);
         SimulationSettings settings = params.settings();
-        long epoch = 1_700_000_000_000_000L;
+        long epoch = EPOCH_MICROS;
         SceneSimulator simulator = new SceneSimulator(settings, epoch);
         int windows = settings.streams() * params.windowsPerStream();
         int t = params.framesPerWindow();
@@ -141,7 +144,8 @@ public final class DatasetWriter {
         }
     }
 
-    private List<Window> windowsOf(StreamScene scene, int stream, long epoch, Params params) throws IOException {
+    /** Every window of one simulated stream, through the wire encoding and the job's media code. */
+    public List<Window> windowsOf(StreamScene scene, int stream, long epoch, Params params) throws IOException {
         long end = epoch + params.seconds() * 1_000_000;
         long framePeriod = params.settings().framePeriodMicros();
         int t = params.framesPerWindow();

@@ -60,6 +60,12 @@ public record SimulationSettings(long seed, int streams, int fps, int width, int
                 videoNoise, audioNoise, imuNoise, offsetMicros, spreadMicros, driftMicrosPerSecond, delivery);
     }
 
+    /** Scales the video, audio and IMU noise together: the difficulty knob. */
+    public SimulationSettings withNoiseScale(double scale) {
+        return new SimulationSettings(seed, streams, fps, width, height, jpegQuality, sampleRate, audioChunkMicros, imuHz,
+                videoNoise * scale, audioNoise * scale, imuNoise * scale, avOffsetMicros, avOffsetSpreadMicros, avDriftMicrosPerSecond, delivery);
+    }
+
     public SimulationSettings withDelivery(Delivery value) {
         return new SimulationSettings(seed, streams, fps, width, height, jpegQuality, sampleRate, audioChunkMicros, imuHz,
                 videoNoise, audioNoise, imuNoise, avOffsetMicros, avOffsetSpreadMicros, avDriftMicrosPerSecond, value);

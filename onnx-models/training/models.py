@@ -1,0 +1,198 @@
+"""Model definitions: per-element encoders (frame, audio patch) and per-window heads (action recognition,
+audio-visual sync, four fusion variants). Masks are 1 where a step or modality is present."""
+import torch
+from torch import nn
+
+EMBED = 64
+CLASSES = 8
+MAX_SHIFT = 5  # AV sync compares offsets of -5..+5 frame steps (+-333 ms at 15 fps)
+
+
+class FrameEncoder(nn.Module):
+    """A small CNN: one normalised RGB frame [3, 64, 64] to an embedding."""
+
+    def __init__(self):
+        super().__init__()
+        def block(i, o):
+            return nn.Sequential(nn.Conv2d(i, o, 3, 2, 1), nn.BatchNorm2d(o), nn.ReLU())
+        self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 48), block(48, EMBED))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, frames):
+        return self.pool(self.features(frames)).flatten(1)
+
+
+class AudioEncoder(nn.Module):
+    """A small CNN: one log-mel patch [1, 8 frames, 64 mel bins] to an embedding."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 3, 1, 1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d((1, 2)),
+            nn.Conv2d(8, 16, 3, 1, 1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, 1, 1), nn.BatchNorm2d(32), nn.ReLU())
+        self.pool = nn.AdaptiveMaxPool2d(1)
+        self.project = nn.Linear(32, EMBED)
+
+    def forward(self, patches):
+        # log-mel values are around -14..+6; centre them so the first layer sees a sane range
+        return self.project(self.pool(self.features((patches + 6.0) / 4.0)).flatten(1))
+
+
+def masked_mean(seq, mask):
+    weights = mask.unsqueeze(-1)
+    return (seq * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+class VideoActionRecognition(nn.Module):
+    """Frame embeddings over the window through an LSTM, masked mean pooling, classifier."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(EMBED, EMBED, batch_first=True)
+        self.classifier = nn.Sequential(nn.Linear(2 * EMBED, EMBED), nn.ReLU(), nn.Linear(EMBED, CLASSES))
+
+    def features(self, video, video_mask):
+        out, _ = self.lstm(video * video_mask.unsqueeze(-1))
+        return torch.cat([masked_mean(out, video_mask), masked_mean(video, video_mask)], dim=1)
+
+    def forward(self, video, video_mask):
+        return self.classifier(self.features(video, video_mask))
+
+
+class AudioTemporal(nn.Module):
+    """Audio embeddings over the window: a temporal convolution, then masked mean and max."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(EMBED, EMBED, 3, 1, 1)
+
+    def forward(self, audio, audio_mask):
+        x = torch.relu(self.conv(audio.transpose(1, 2))).transpose(1, 2)
+        mean = masked_mean(x, audio_mask)
+        maximum = (x * audio_mask.unsqueeze(-1)).max(1).values
+        return torch.cat([mean, maximum], dim=1)
+
+
+class ImuEncoder(nn.Module):
+    """The window's IMU [200 steps, 6 axes] through 1-D convolutions, masked, max and mean pooled."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv1d(6, 32, 5, 2, 2), nn.ReLU(), nn.Conv1d(32, EMBED, 5, 2, 2), nn.ReLU())
+
+    def forward(self, imu, imu_mask):
+        x = self.conv((imu * imu_mask.unsqueeze(-1)).transpose(1, 2))
+        return torch.cat([x.mean(2), x.max(2).values], dim=1)
+
+
+class ModalityFeatures(nn.Module):
+    """Each modality of a window to one 2*EMBED feature vector, plus whether the modality is present at all."""
+
+    def __init__(self):
+        super().__init__()
+        self.video = VideoActionRecognition()
+        self.audio = AudioTemporal()
+        self.imu = ImuEncoder()
+
+    def forward(self, video, video_mask, audio, audio_mask, imu, imu_mask):
+        feats = [self.video.features(video, video_mask), self.audio(audio, audio_mask), self.imu(imu, imu_mask)]
+        present = torch.stack([video_mask.amax(1), audio_mask.amax(1), imu_mask.amax(1)], dim=1)
+        return feats, present
+
+
+class EarlyFusion(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.modalities = ModalityFeatures()
+        self.head = nn.Sequential(nn.Linear(6 * EMBED + 3, 128), nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, CLASSES))
+
+    def forward(self, video, video_mask, audio, audio_mask, imu, imu_mask):
+        feats, present = self.modalities(video, video_mask, audio, audio_mask, imu, imu_mask)
+        feats = [f * present[:, i:i + 1] for i, f in enumerate(feats)]
+        return self.head(torch.cat(feats + [present], dim=1))
+
+
+class WeightedFusion(nn.Module):
+    """Learned softmax weights over the present modalities' projected features."""
+
+    def __init__(self):
+        super().__init__()
+        self.modalities = ModalityFeatures()
+        self.project = nn.ModuleList([nn.Linear(2 * EMBED, 128) for _ in range(3)])
+        self.score = nn.ModuleList([nn.Linear(2 * EMBED, 1) for _ in range(3)])
+        self.head = nn.Sequential(nn.ReLU(), nn.Dropout(0.2), nn.Linear(128, CLASSES))
+
+    def forward(self, video, video_mask, audio, audio_mask, imu, imu_mask):
+        feats, present = self.modalities(video, video_mask, audio, audio_mask, imu, imu_mask)
+        projected = torch.stack([p(f) for p, f in zip(self.project, feats)], dim=1)
+        scores = torch.cat([s(f) for s, f in zip(self.score, feats)], dim=1)
+        weights = torch.softmax(scores.masked_fill(present < 0.5, -1e4), dim=1)
+        return self.head((weights.unsqueeze(-1) * projected).sum(1))
+
+
+class LateFusion(nn.Module):
+    """A classifier per modality; their log-probabilities summed with learned weights over present modalities."""
+
+    def __init__(self):
+        super().__init__()
+        self.modalities = ModalityFeatures()
+        self.classifiers = nn.ModuleList([nn.Sequential(nn.Linear(2 * EMBED, 64), nn.ReLU(), nn.Linear(64, CLASSES)) for _ in range(3)])
+        self.weights = nn.Parameter(torch.zeros(3))
+
+    def forward(self, video, video_mask, audio, audio_mask, imu, imu_mask):
+        feats, present = self.modalities(video, video_mask, audio, audio_mask, imu, imu_mask)
+        logp = torch.stack([torch.log_softmax(c(f), dim=1) for c, f in zip(self.classifiers, feats)], dim=1)
+        weights = torch.softmax(self.weights.unsqueeze(0).expand_as(present).masked_fill(present < 0.5, -1e4), dim=1)
+        return (weights.unsqueeze(-1) * logp).sum(1)
+
+
+class AttentionFusion(nn.Module):
+    """Multi-head attention over modality tokens; absent modalities are masked out as keys."""
+
+    def __init__(self):
+        super().__init__()
+        self.modalities = ModalityFeatures()
+        self.project = nn.ModuleList([nn.Linear(2 * EMBED, EMBED) for _ in range(3)])
+        self.modality_embedding = nn.Parameter(torch.randn(3, EMBED) * 0.02)
+        self.attention = nn.MultiheadAttention(EMBED, 4, batch_first=True)
+        self.head = nn.Sequential(nn.Linear(EMBED, 64), nn.ReLU(), nn.Linear(64, CLASSES))
+
+    def forward(self, video, video_mask, audio, audio_mask, imu, imu_mask):
+        feats, present = self.modalities(video, video_mask, audio, audio_mask, imu, imu_mask)
+        tokens = torch.stack([p(f) for p, f in zip(self.project, feats)], dim=1) + self.modality_embedding
+        absent = present < 0.5
+        # a window with nothing present keeps all keys, so attention never divides by zero
+        absent = absent & ~absent.all(dim=1, keepdim=True)
+        attended, _ = self.attention(tokens, tokens, tokens, key_padding_mask=absent)
+        weights = (~absent).float().unsqueeze(-1)
+        pooled = (attended * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        return self.head(pooled)
+
+
+class AudioVisualSync(nn.Module):
+    """SyncNet-style: visual and audio embedding sequences through their own temporal convolutions, compared at
+    every offset of -MAX_SHIFT..+MAX_SHIFT frame steps. Outputs offset logits and the in-sync probability
+    (offset within one frame step)."""
+
+    def __init__(self):
+        super().__init__()
+        self.visual = nn.Sequential(nn.Conv1d(EMBED, EMBED, 3, 1, 1), nn.ReLU(), nn.Conv1d(EMBED, 32, 3, 1, 1))
+        self.audio = nn.Sequential(nn.Conv1d(EMBED, EMBED, 3, 1, 1), nn.ReLU(), nn.Conv1d(EMBED, 32, 3, 1, 1))
+        self.scale = nn.Parameter(torch.tensor(5.0))
+
+    def forward(self, video, video_mask, audio, audio_mask):
+        v = nn.functional.normalize(self.visual(video.transpose(1, 2)), dim=1)  # [B, 32, T]
+        a = nn.functional.normalize(self.audio(audio.transpose(1, 2)), dim=1)
+        steps = video.shape[1]
+        core = slice(MAX_SHIFT, steps - MAX_SHIFT)
+        scores = []
+        for k in range(-MAX_SHIFT, MAX_SHIFT + 1):
+            shifted = a[:, :, MAX_SHIFT + k:steps - MAX_SHIFT + k]
+            mask = video_mask[:, core] * audio_mask[:, MAX_SHIFT + k:steps - MAX_SHIFT + k]
+            similarity = (v[:, :, core] * shifted).sum(1)
+            scores.append((similarity * mask).sum(1) / mask.sum(1).clamp(min=1.0))
+        offset_logits = self.scale * torch.stack(scores, dim=1)
+        probabilities = torch.softmax(offset_logits, dim=1)
+        in_sync = probabilities[:, MAX_SHIFT - 1:MAX_SHIFT + 2].sum(1, keepdim=True)
+        return offset_logits, in_sync
