@@ -19,8 +19,75 @@ import picocli.CommandLine.Option;
 
 /** Measurements, each reported as ratios from one run on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure throughput on this machine.",
-        subcommands = {BenchCommand.Media.class})
+        subcommands = {BenchCommand.Media.class, BenchCommand.Models.class})
 final class BenchCommand {
+
+    /** Milliseconds per batch of every committed model at a few batch sizes (random inputs of the card's shapes). */
+    @Command(name = "models", mixinStandardHelpOptions = true, description = "ONNX model cost: ms per batch at batch sizes 1, 8, 32.")
+    static final class Models implements Callable<Integer> {
+
+        @Option(names = "--models", defaultValue = "onnx-models", description = "Folder of the models and cards (default ${DEFAULT-VALUE}).")
+        java.nio.file.Path folder;
+
+        @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads (default ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.List<java.nio.file.Path> cards;
+            try (var files = java.nio.file.Files.list(folder)) {
+                cards = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+            }
+            System.out.printf(Locale.ROOT, "%-20s %12s %12s %12s   (ms per batch, median of 20; T=30 steps, S=200 IMU steps)%n",
+                    "model", "batch 1", "batch 8", "batch 32");
+            for (java.nio.file.Path card : cards) {
+                try (var model = io.mmstream.inference.OnnxModel.open(io.mmstream.inference.ModelCard.load(card),
+                        io.mmstream.inference.InferenceOptions.cpu(threads))) {
+                    StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-20s", model.card().name()));
+                    for (int batch : new int[] {1, 8, 32}) {
+                        var inputs = randomInputs(model.card(), batch);
+                        double[] millis = new double[20];
+                        model.run(inputs);
+                        for (int i = 0; i < millis.length; i++) {
+                            long start = System.nanoTime();
+                            model.run(inputs);
+                            millis[i] = (System.nanoTime() - start) / 1e6;
+                        }
+                        java.util.Arrays.sort(millis);
+                        row.append(String.format(Locale.ROOT, " %12.2f", millis[millis.length / 2]));
+                    }
+                    System.out.println(row);
+                }
+            }
+            return 0;
+        }
+
+        private static java.util.Map<String, io.mmstream.inference.Input> randomInputs(io.mmstream.inference.ModelCard card, int batch) {
+            java.util.Map<String, io.mmstream.inference.Input> inputs = new java.util.LinkedHashMap<>();
+            java.util.SplittableRandom random = new java.util.SplittableRandom(1);
+            for (var tensor : card.inputs()) {
+                long[] shape = new long[tensor.shape().size()];
+                int elements = 1;
+                for (int d = 0; d < shape.length; d++) {
+                    String dim = tensor.shape().get(d);
+                    shape[d] = switch (dim) {
+                        case "B" -> batch;
+                        case "T" -> 30;
+                        case "S" -> 200;
+                        default -> Long.parseLong(dim);
+                    };
+                    elements *= (int) shape[d];
+                }
+                float[] data = new float[elements];
+                boolean mask = tensor.name().endsWith("mask");
+                for (int i = 0; i < elements; i++) {
+                    data[i] = mask ? 1f : (float) random.nextGaussian();
+                }
+                inputs.put(tensor.name(), io.mmstream.inference.Input.of(data, shape));
+            }
+            return inputs;
+        }
+    }
 
     /** JPEG decode + resize on both image paths, and log-mel, on simulated frames and audio. */
     @Command(name = "media", mixinStandardHelpOptions = true, description = "Image decode+resize (ImageIO vs OpenCV) and log-mel throughput.")
