@@ -1,6 +1,5 @@
 package io.mmstream.dataset;
 
-import io.mmstream.align.Modality;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.media.ImageCodec;

@@ -4,7 +4,6 @@ import static io.mmstream.config.JobOptions.*;
 
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.Option;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.configuration.Configuration;
