@@ -52,31 +52,26 @@ final class SimulationOptions {
     }
 
     private static SimulationSettings.Delivery withKnob(SimulationSettings.Delivery d, String knob, String value) {
+        long[] durations = {d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderMaxMicros(), d.burstHoldMicros()};
+        double[] shares = {d.reorderRate(), d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate()};
         try {
-            return switch (knob) {
-                case "clock-skew" -> new SimulationSettings.Delivery(micros(value), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
-                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
-                case "jitter" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), micros(value), d.reorderRate(), d.reorderMaxMicros(),
-                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
-                case "reorder-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), share(value), d.reorderMaxMicros(),
-                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
-                case "reorder-max" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), micros(value),
-                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
-                case "drop-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
-                        share(value), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
-                case "camera-off-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(),
-                        d.reorderMaxMicros(), d.dropRate(), share(value), d.micMutedRate(), d.burstRate(), d.burstHoldMicros());
-                case "mic-muted-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(),
-                        d.reorderMaxMicros(), d.dropRate(), d.cameraOffRate(), share(value), d.burstRate(), d.burstHoldMicros());
-                case "burst-rate" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
-                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), share(value), d.burstHoldMicros());
-                case "burst-hold" -> new SimulationSettings.Delivery(d.clockSkewMaxMicros(), d.jitterMaxMicros(), d.reorderRate(), d.reorderMaxMicros(),
-                        d.dropRate(), d.cameraOffRate(), d.micMutedRate(), d.burstRate(), micros(value));
+            switch (knob) {
+                case "clock-skew" -> durations[0] = micros(value);
+                case "jitter" -> durations[1] = micros(value);
+                case "reorder-max" -> durations[2] = micros(value);
+                case "burst-hold" -> durations[3] = micros(value);
+                case "reorder-rate" -> shares[0] = share(value);
+                case "drop-rate" -> shares[1] = share(value);
+                case "camera-off-rate" -> shares[2] = share(value);
+                case "mic-muted-rate" -> shares[3] = share(value);
+                case "burst-rate" -> shares[4] = share(value);
                 default -> throw new IllegalArgumentException("unknown knob");
-            };
+            }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--delivery-set " + knob + "=" + value + ": " + e.getMessage());
         }
+        return new SimulationSettings.Delivery(durations[0], durations[1], shares[0], durations[2], shares[1], shares[2], shares[3],
+                shares[4], durations[3]);
     }
 
     private static long micros(String duration) {

@@ -17,7 +17,9 @@ public final class KafkaSinks {
         var builder = KafkaSink.<KeyedBytes>builder()
                 .setKafkaProducerConfig(config.kafkaProperties())
                 .setBootstrapServers(config.get(JobOptions.BOOTSTRAP_SERVERS))
-                .setRecordSerializer((record, context, timestamp) -> new ProducerRecord<>(topic, null, timestamp, record.key(), record.value()))
+                // no record timestamp: the producer stamps the wall clock. The window's event time (inside the record) can be days
+                // old on a replay, and Kafka's time-based retention would then delete the results as soon as they are written.
+                .setRecordSerializer((record, context, timestamp) -> new ProducerRecord<>(topic, null, null, record.key(), record.value()))
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE);
         if (exactlyOnce) {
             builder.setTransactionalIdPrefix(config.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + role)
