@@ -35,7 +35,7 @@ final class DatasetCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var params = new DatasetWriter.Params(simulation.settings(), seconds, Option.parseDuration(window).toNanos() / 1000,
                 Option.parseDuration(slide).toNanos() / 1000, imageSize);
-        int total = params.settings().streams() * (int) ((seconds * 1_000_000 - params.windowMicros()) / params.slideMicros() + 1);
+        int total = params.settings().streams() * params.windowsPerStream();
         long started = System.nanoTime();
         DatasetWriter.Summary summary = new DatasetWriter().write(out, params, done -> {
             if (done % 20 == 0 || done == total) {

@@ -55,7 +55,7 @@ public final class DatasetWriter {
             return (int) Math.round((double) windowMicros * settings.fps() / 1e6);
         }
 
-        int windowsPerStream() {
+        public int windowsPerStream() {
             long span = seconds * 1_000_000;
             return span < windowMicros ? 0 : (int) ((span - windowMicros) / slideMicros) + 1;
         }

@@ -86,9 +86,4 @@ public record ModelCard(Path file, String name, String version, String task, Pat
         }
         return labels;
     }
-
-    public Tensor input(String name) {
-        return inputs.stream().filter(t -> t.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(file + " has no input " + name));
-    }
 }

@@ -38,11 +38,13 @@ public final class OnnxModel implements AutoCloseable {
     private final ModelCard card;
     private final OrtSession session;
     private final ExecutionProvider provider;
+    private final java.util.Set<String> inputNames;
 
     private OnnxModel(ModelCard card, OrtSession session, ExecutionProvider provider) {
         this.card = card;
         this.session = session;
         this.provider = provider;
+        this.inputNames = java.util.Set.copyOf(card.inputs().stream().map(ModelCard.Tensor::name).toList());
     }
 
     /** Verifies the card against the model file and opens a session with the requested provider. */
@@ -182,7 +184,7 @@ public final class OnnxModel implements AutoCloseable {
     }
 
     private void checkInputs(Map<String, Input> inputs) throws InferenceException {
-        if (!inputs.keySet().equals(new java.util.HashSet<>(card.inputs().stream().map(ModelCard.Tensor::name).toList()))) {
+        if (!inputs.keySet().equals(inputNames)) {
             throw new InferenceException(card.name() + ": inputs " + inputs.keySet() + " are not the card's " + card.inputs().stream().map(ModelCard.Tensor::name).toList());
         }
         Map<String, Long> symbols = new HashMap<>();

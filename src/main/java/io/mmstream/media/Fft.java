@@ -26,10 +26,6 @@ final class Fft {
         }
     }
 
-    int size() {
-        return size;
-    }
-
     /** Transforms (re, im) in place: X[k] = sum_n x[n] e^(-2 pi i k n / N). */
     void transform(double[] re, double[] im) {
         for (int i = 0; i < size; i++) {

@@ -47,13 +47,6 @@ public final class LogMel {
         return 700 * (Math.pow(10, mel / 2595) - 1);
     }
 
-    /** Centre frequency of mel band b, in Hz. */
-    public double bandCentreHz(int band) {
-        double minMel = hzToMel(params.minHz());
-        double maxMel = hzToMel(params.maxHz());
-        return melToHz(minMel + (band + 1) * (maxMel - minMel) / (params.melBins() + 1));
-    }
-
     public int frames(int samples) {
         return samples < params.windowLength() ? 0 : (samples - params.windowLength()) / params.hopLength() + 1;
     }

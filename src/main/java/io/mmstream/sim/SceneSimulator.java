@@ -8,11 +8,9 @@ import java.util.List;
 /** Several simulated streams that start together at epochMicros. Same settings and epoch, same bytes. */
 public final class SceneSimulator {
 
-    private final SimulationSettings settings;
     private final List<StreamScene> scenes = new ArrayList<>();
 
     public SceneSimulator(SimulationSettings settings, long epochMicros) {
-        this.settings = settings;
         for (int i = 0; i < settings.streams(); i++) {
             scenes.add(new StreamScene(settings, i, epochMicros));
         }
@@ -20,10 +18,6 @@ public final class SceneSimulator {
 
     public static String streamId(int index) {
         return String.format("stream-%03d", index);
-    }
-
-    public SimulationSettings settings() {
-        return settings;
     }
 
     public List<StreamScene> scenes() {

@@ -19,6 +19,22 @@ final class Script {
 
     synchronized Segment at(long streamMicros) {
         extendTo(streamMicros);
+        return segments.get(indexAt(streamMicros));
+    }
+
+    /** Segments overlapping [from, to), found by binary search: long streams have thousands. */
+    synchronized List<Segment> between(long fromMicros, long toMicros) {
+        extendTo(toMicros);
+        List<Segment> out = new ArrayList<>();
+        for (int i = indexAt(Math.max(0, fromMicros)); i < segments.size() && segments.get(i).startMicros() < toMicros; i++) {
+            if (segments.get(i).endMicros() > fromMicros) {
+                out.add(segments.get(i));
+            }
+        }
+        return out;
+    }
+
+    private int indexAt(long streamMicros) {
         int low = 0;
         int high = segments.size() - 1;
         while (low < high) {
@@ -29,12 +45,7 @@ final class Script {
                 high = mid - 1;
             }
         }
-        return segments.get(low);
-    }
-
-    synchronized List<Segment> between(long fromMicros, long toMicros) {
-        extendTo(toMicros);
-        return segments.stream().filter(s -> s.endMicros() > fromMicros && s.startMicros() < toMicros).toList();
+        return low;
     }
 
     private void extendTo(long streamMicros) {
