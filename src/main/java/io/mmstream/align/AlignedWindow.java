@@ -3,13 +3,12 @@ package io.mmstream.align;
 import java.util.Map;
 
 /**
- * Every modality of one stream's window on one common time grid: step i covers
- * [startMicros + i * stepMicros, startMicros + (i + 1) * stepMicros).
+ * Every modality of one stream's window on one common time grid: step i is the instant startMicros + i * stepMicros.
  */
 public record AlignedWindow(String streamId, long startMicros, long endMicros, long stepMicros, Map<Modality, ModalityTrack> tracks) {
 
     public int steps() {
-        return (int) ((endMicros - startMicros) / stepMicros);
+        return WindowAligner.steps(startMicros, endMicros, stepMicros);
     }
 
     public ModalityTrack track(Modality modality) {

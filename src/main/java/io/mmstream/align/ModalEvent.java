@@ -3,11 +3,14 @@ package io.mmstream.align;
 import java.util.Objects;
 
 /**
- * One decoded, validated input event as window state holds it: small, never the raw media.
+ * One decoded, validated input event on its way through the job.
  *
  * @param captureMicros capture time by the source clock, microseconds since the epoch
  * @param seq frame or chunk sequence number, -1 where the modality has none
- * @param features per-event values aligned onto the grid (sensor axes); empty where there are none yet
+ * @param features what the window sees of the event: a frame or audio-patch embedding once encoded, the sensor
+ *     axes for a reading, an audio patch's log-mel before its encoder; empty while the media is still raw
+ * @param payload the original record value while the media is still to be encoded (video, audio), then empty:
+ *     window state never holds raw media
  * @param sourceTopic where the original record lives, with sourcePartition and sourceOffset
  */
 public record ModalEvent(
@@ -16,14 +19,29 @@ public record ModalEvent(
         long captureMicros,
         long seq,
         float[] features,
+        byte[] payload,
         String sourceTopic,
         int sourcePartition,
         long sourceOffset) {
+
+    private static final byte[] NO_PAYLOAD = new byte[0];
 
     public ModalEvent {
         Objects.requireNonNull(streamId, "streamId");
         Objects.requireNonNull(modality, "modality");
         Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(payload, "payload");
+    }
+
+    /** An event whose features are known and whose payload is no longer needed. */
+    public static ModalEvent of(String streamId, Modality modality, long captureMicros, long seq, float[] features,
+                                String sourceTopic, int sourcePartition, long sourceOffset) {
+        return new ModalEvent(streamId, modality, captureMicros, seq, features, NO_PAYLOAD, sourceTopic, sourcePartition, sourceOffset);
+    }
+
+    /** The same event after encoding: its features replaced, its payload dropped. */
+    public ModalEvent encoded(float[] newFeatures) {
+        return new ModalEvent(streamId, modality, captureMicros, seq, newFeatures, NO_PAYLOAD, sourceTopic, sourcePartition, sourceOffset);
     }
 
     /** Event time in milliseconds, the unit of Flink timestamps and windows. */

@@ -6,7 +6,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-/** Puts a window's events of every modality onto one time grid, with presence masks and coverage figures. */
+/**
+ * Puts a window's events of every modality onto one time grid, with presence masks and coverage figures. Step i
+ * is the instant start + i * step; an event belongs to the step whose instant is nearest, and a step shows the
+ * event nearest its instant, the way a model sees one frame per step.
+ */
 public final class WindowAligner {
 
     private final long stepMicros;
@@ -20,13 +24,12 @@ public final class WindowAligner {
 
     /**
      * @param startMicros inclusive window start
-     * @param endMicros exclusive window end; (end - start) must be a multiple of the grid step
+     * @param endMicros exclusive window end; the window holds round((end - start) / step) steps
      * @param events the window's events in any order; an event outside [start, end) is a caller bug
      */
     public AlignedWindow align(String streamId, long startMicros, long endMicros, Iterable<ModalEvent> events) {
-        if ((endMicros - startMicros) <= 0 || (endMicros - startMicros) % stepMicros != 0) {
-            throw new IllegalArgumentException("window [" + startMicros + ", " + endMicros + ") is not a whole number of "
-                    + stepMicros + " us steps");
+        if (steps(startMicros, endMicros) < 1) {
+            throw new IllegalArgumentException("window [" + startMicros + ", " + endMicros + ") is shorter than one " + stepMicros + " us step");
         }
         Map<Modality, List<ModalEvent>> byModality = new EnumMap<>(Modality.class);
         for (Modality modality : Modality.values()) {
@@ -44,38 +47,44 @@ public final class WindowAligner {
         return new AlignedWindow(streamId, startMicros, endMicros, stepMicros, tracks);
     }
 
+    int steps(long startMicros, long endMicros) {
+        return steps(startMicros, endMicros, stepMicros);
+    }
+
+    static int steps(long startMicros, long endMicros, long stepMicros) {
+        return (int) Math.round((double) (endMicros - startMicros) / stepMicros);
+    }
+
     private ModalityTrack track(Modality modality, long startMicros, long endMicros, List<ModalEvent> events) {
-        int steps = (int) ((endMicros - startMicros) / stepMicros);
+        int steps = steps(startMicros, endMicros);
+        events.sort(java.util.Comparator.comparingLong(ModalEvent::captureMicros));
         int width = events.stream().mapToInt(event -> event.features().length).max().orElse(0);
         boolean[] present = new boolean[steps];
         int[] counts = new int[steps];
-        float[][] sums = new float[steps][width];
-        int[][] valueCounts = new int[steps][width];
+        float[][] values = new float[steps][width];
+        long[] distance = new long[steps];
         long[] captures = new long[events.size()];
+        float[][] samples = new float[events.size()][];
         for (int i = 0; i < events.size(); i++) {
             ModalEvent event = events.get(i);
             captures[i] = event.captureMicros();
-            int step = (int) ((event.captureMicros() - startMicros) / stepMicros);
+            samples[i] = event.features();
+            long offset = event.captureMicros() - startMicros;
+            int step = (int) Math.min(steps - 1, Math.round((double) offset / stepMicros));
+            long away = Math.abs(offset - step * stepMicros);
+            if (!present[step] || away < distance[step]) {
+                values[step] = java.util.Arrays.copyOf(event.features(), width);
+                distance[step] = away;
+            }
             present[step] = true;
             counts[step]++;
-            float[] features = event.features();
-            for (int f = 0; f < features.length; f++) {
-                sums[step][f] += features[f];
-                valueCounts[step][f]++;
-            }
-        }
-        for (int step = 0; step < steps; step++) {
-            for (int f = 0; f < width; f++) {
-                if (valueCounts[step][f] > 0) {
-                    sums[step][f] /= valueCounts[step][f];
-                }
-            }
         }
         int presentSteps = 0;
         for (boolean p : present) {
             presentSteps += p ? 1 : 0;
         }
-        return new ModalityTrack(modality, present, counts, sums, coverage(modality, startMicros, endMicros, steps, presentSteps, captures));
+        return new ModalityTrack(modality, present, counts, values, captures, samples,
+                coverage(modality, startMicros, endMicros, steps, presentSteps, captures.clone()));
     }
 
     private static ModalityCoverage coverage(Modality modality, long startMicros, long endMicros, int steps, int presentSteps, long[] captures) {

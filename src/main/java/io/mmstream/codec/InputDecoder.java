@@ -63,8 +63,8 @@ public final class InputDecoder implements Serializable {
         }
         try {
             ModalEvent event = switch (modality) {
-                case VIDEO -> validVideo((VideoFrame) record, topic, partition, offset);
-                case AUDIO -> validAudio((AudioChunk) record, topic, partition, offset);
+                case VIDEO -> validVideo((VideoFrame) record, value, topic, partition, offset);
+                case AUDIO -> validAudio((AudioChunk) record, value, topic, partition, offset);
                 case SENSOR -> validSensor((SensorReading) record, topic, partition, offset);
             };
             return Decoded.accepted(event);
@@ -73,7 +73,7 @@ public final class InputDecoder implements Serializable {
         }
     }
 
-    private ModalEvent validVideo(VideoFrame frame, String topic, int partition, long offset) throws InvalidRecordException {
+    private ModalEvent validVideo(VideoFrame frame, byte[] value, String topic, int partition, long offset) throws InvalidRecordException {
         checkCommon(frame.getStreamId(), Times.micros(frame.getCaptureTime()));
         checkRange("width", frame.getWidth(), 1, MAX_IMAGE_SIDE);
         checkRange("height", frame.getHeight(), 1, MAX_IMAGE_SIDE);
@@ -98,11 +98,12 @@ public final class InputDecoder implements Serializable {
                 }
             }
         }
+        // the frame is decoded by the encoder stage, which needs the record
         return new ModalEvent(frame.getStreamId(), Modality.VIDEO, Times.micros(frame.getCaptureTime()), frame.getSeq(), NO_FEATURES,
-                topic, partition, offset);
+                value, topic, partition, offset);
     }
 
-    private ModalEvent validAudio(AudioChunk chunk, String topic, int partition, long offset) throws InvalidRecordException {
+    private ModalEvent validAudio(AudioChunk chunk, byte[] value, String topic, int partition, long offset) throws InvalidRecordException {
         checkCommon(chunk.getStreamId(), Times.micros(chunk.getCaptureTime()));
         checkRange("sampleRate", chunk.getSampleRate(), MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
         checkRange("channels", chunk.getChannels(), 1, MAX_CHANNELS);
@@ -116,7 +117,7 @@ public final class InputDecoder implements Serializable {
                     + " (" + chunk.getChannels() + " channels of " + chunk.getFormat() + ")");
         }
         return new ModalEvent(chunk.getStreamId(), Modality.AUDIO, Times.micros(chunk.getCaptureTime()), chunk.getSeq(), NO_FEATURES,
-                topic, partition, offset);
+                value, topic, partition, offset);
     }
 
     private ModalEvent validSensor(SensorReading reading, String topic, int partition, long offset) throws InvalidRecordException {
@@ -135,7 +136,7 @@ public final class InputDecoder implements Serializable {
                 throw new InvalidRecordException("values[" + i + "] is " + features[i] + ", not a finite number");
             }
         }
-        return new ModalEvent(reading.getStreamId(), Modality.SENSOR, Times.micros(reading.getCaptureTime()), -1, features, topic, partition, offset);
+        return ModalEvent.of(reading.getStreamId(), Modality.SENSOR, Times.micros(reading.getCaptureTime()), -1, features, topic, partition, offset);
     }
 
     private void checkCommon(String streamId, long captureMicros) throws InvalidRecordException {

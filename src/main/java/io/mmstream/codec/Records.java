@@ -1,12 +1,14 @@
 package io.mmstream.codec;
 
-import io.mmstream.align.AlignedWindow;
+import io.mmstream.align.EmbeddedWindow;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.ModalityCoverage;
-import io.mmstream.align.ModalityTrack;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.schema.DeadLetter;
+import io.mmstream.schema.LabelScore;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,12 +19,11 @@ public final class Records {
 
     private Records() {}
 
-    /** A window's prediction; until model heads are configured it carries the coverage figures only. */
-    public static Prediction prediction(AlignedWindow window, long emitMillis) {
+    /** A window's prediction: the heads' results, the coverage of every modality, and the latency fields. */
+    public static Prediction prediction(EmbeddedWindow window, WindowHeads.WindowResults results, long emitMillis) {
         List<io.mmstream.schema.ModalityCoverage> coverage = new ArrayList<>();
         List<String> present = new ArrayList<>();
-        for (ModalityTrack track : window.tracks().values()) {
-            ModalityCoverage c = track.coverage();
+        for (ModalityCoverage c : window.coverage()) {
             coverage.add(io.mmstream.schema.ModalityCoverage.newBuilder()
                     .setModality(c.modality().wireName())
                     .setEvents(c.events())
@@ -37,16 +38,29 @@ public final class Records {
                 present.add(c.modality().wireName());
             }
         }
+        List<TaskResult> tasks = new ArrayList<>();
+        for (WindowHeads.TaskOutcome outcome : results.tasks()) {
+            List<LabelScore> scores = new ArrayList<>(outcome.labels().size());
+            for (int i = 0; i < outcome.labels().size(); i++) {
+                scores.add(new LabelScore(outcome.labels().get(i), outcome.scores()[i]));
+            }
+            tasks.add(TaskResult.newBuilder().setTask(outcome.task()).setLabel(outcome.label()).setScores(scores)
+                    .setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(outcome.reason()).build());
+        }
+        long lastCaptureMillis = Math.floorDiv(window.lastCaptureMicros(), 1000);
         return Prediction.newBuilder()
                 .setStreamId(window.streamId())
                 .setWindowStart(Times.ofMicros(window.startMicros()))
                 .setWindowEnd(Times.ofMicros(window.endMicros()))
                 .setGridStepMicros(window.stepMicros())
-                .setResults(new ArrayList<>())
+                .setResults(tasks)
                 .setCoverage(coverage)
                 .setModalitiesPresent(present)
                 .setEmitTime(Instant.ofEpochMilli(emitMillis))
-                .setCaptureToEmitMillis(emitMillis - Math.floorDiv(window.lastCaptureMicros(), 1000))
+                .setCaptureToEmitMillis(emitMillis - lastCaptureMillis)
+                .setWindowCloseToEmitMillis(emitMillis - Math.floorDiv(window.endMicros(), 1000))
+                .setAvOffsetMicros(results.avOffsetMicros())
+                .setInSyncProbability(results.inSyncProbability())
                 .build();
     }
 

@@ -95,8 +95,8 @@ public final class JobConfig {
         requireThat(size.toNanos() % 1_000_000 == 0, WINDOW_SIZE, "must be a whole number of milliseconds");
         requireThat(get(WINDOW_SLIDE).toNanos() % 1_000_000 == 0, WINDOW_SLIDE, "must be a whole number of milliseconds");
         requireThat(get(WINDOW_SLIDE).compareTo(size) <= 0, WINDOW_SLIDE, "must not exceed window.size (" + raw(WINDOW_SIZE) + ")");
-        requireThat(get(GRID_STEP).toNanos() % 1000 == 0 && size.toNanos() % get(GRID_STEP).toNanos() == 0, GRID_STEP,
-                "must divide window.size (" + raw(WINDOW_SIZE) + ") into whole steps of whole microseconds");
+        requireThat(get(GRID_STEP).toNanos() % 1000 == 0 && get(GRID_STEP).compareTo(get(WINDOW_SLIDE)) <= 0, GRID_STEP,
+                "must be whole microseconds and at most window.slide (" + raw(WINDOW_SLIDE) + ")");
         requireThat(get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0, TRANSACTION_TIMEOUT,
                 "must not exceed the broker default transaction.max.timeout.ms of 15min");
         requireThat(get(CHECKPOINT_INTERVAL).compareTo(get(TRANSACTION_TIMEOUT)) < 0, CHECKPOINT_INTERVAL,
@@ -105,8 +105,13 @@ public final class JobConfig {
 
     private void requireThat(boolean condition, Option<?> option, String reason) {
         if (!condition) {
-            throw new ConfigException(source + ": " + option.key() + " = '" + raw(option) + "': " + reason);
+            throw rejection(option, reason);
         }
+    }
+
+    /** An error naming this file, the key and its value, for checks made outside the catalogue (e.g. against model cards). */
+    public ConfigException rejection(Option<?> option, String reason) {
+        return new ConfigException(source + ": " + option.key() + " = '" + raw(option) + "': " + reason);
     }
 
     private String raw(Option<?> option) {
@@ -115,6 +120,9 @@ public final class JobConfig {
     }
 
     private static String describe(Duration duration) {
+        if (duration.toNanos() % 1_000_000 != 0) {
+            return duration.toNanos() / 1000 + "us";
+        }
         long millis = duration.toMillis();
         if (millis % 60_000 == 0 && millis > 0) {
             return millis / 60_000 + "min";

@@ -34,8 +34,8 @@ public final class JobOptions {
 
     public static final Option<Duration> WINDOW_SIZE = Option.duration("window.size", "2s", false, "Length of each sliding event-time window.");
     public static final Option<Duration> WINDOW_SLIDE = Option.duration("window.slide", "1s", false, "Distance between window starts.");
-    public static final Option<Duration> GRID_STEP = Option.duration("window.grid-step", "100ms", false,
-            "Step of the common time grid the modalities are aligned on; must divide window.size.");
+    public static final Option<Duration> GRID_STEP = Option.duration("window.grid-step", "66667us", false,
+            "Step of the common time grid the modalities are aligned on: the models' frame step (15 fps).");
     public static final Option<Duration> LATENESS = Option.duration("window.lateness", "500ms", true,
             "How long after the watermark passes a window's end it still accepts events; it fires once, then.");
 
@@ -72,6 +72,29 @@ public final class JobOptions {
             "Window state on the heap (hashmap) or in RocksDB (rocksdb) for large state.");
     public static final Option<Integer> PARALLELISM = Option.intInRange("parallelism", 2, 1, 4096, "Parallelism of every operator.");
 
+    public static final Option<String> MODELS_DIR = Option.string("models.dir", "classpath:onnx-models",
+            "Directory of the model files and cards, or classpath:DIR for the models packed into the job jar.");
+    public static final List<String> FUSION_VARIANTS = List.of("fusion_early", "fusion_weighted", "fusion_late", "fusion_attention");
+    public static final Option<List<String>> MODELS_FUSION = Option.listOf("models.fusion", "fusion_early", FUSION_VARIANTS,
+            "Fusion variants run per window, comma-separated; each gives its own result.");
+    public static final Option<Double> MIN_COVERAGE = Option.fraction("models.min-coverage", "0.5",
+            "Share of a window's grid steps a head's modality must cover, or the head gives no label and says why.");
+    public static final Option<io.mmstream.inference.ExecutionProvider> INFERENCE_PROVIDER = Option.choice("inference.provider",
+            io.mmstream.inference.ExecutionProvider.CPU, io.mmstream.inference.ExecutionProvider.class,
+            "ONNX Runtime execution provider: cpu, or cuda (job jar built with -Pcuda, an NVIDIA GPU and CUDA).");
+    public static final Option<Boolean> INFERENCE_CPU_FALLBACK = Option.bool("inference.cpu-fallback", false,
+            "With inference.provider cuda: run on the CPU, with a warning, when CUDA is not available, instead of refusing to start.");
+    public static final Option<Integer> INFERENCE_THREADS = Option.intInRange("inference.intra-op-threads", 1, 1, 256,
+            "ONNX Runtime intra-op threads per model session (one session per model per TaskManager, shared by its slots).");
+    public static final Option<Integer> ENCODER_BATCH_SIZE = Option.intInRange("inference.encoder-batch-size", 32, 1, 4096,
+            "Frames or audio patches encoded in one model call at most.");
+    public static final Option<Duration> ENCODER_BATCH_DELAY = Option.duration("inference.encoder-batch-delay", "20ms", true,
+            "Longest a frame or audio patch waits for its batch to fill.");
+    public static final Option<Integer> HEAD_BATCH_SIZE = Option.intInRange("inference.head-batch-size", 64, 1, 4096,
+            "Windows run through the per-window heads in one model call at most.");
+    public static final Option<Duration> HEAD_BATCH_DELAY = Option.duration("inference.head-batch-delay", "20ms", true,
+            "Longest a fired window waits for its batch to fill.");
+
     public static final List<Option<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, GROUP_ID,
             TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER,
@@ -80,7 +103,9 @@ public final class JobOptions {
             OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, IDLENESS, ALIGNMENT_MAX_DRIFT, ALIGNMENT_UPDATE_INTERVAL,
             FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
-            CHECKPOINT_INTERVAL, STATE_BACKEND, PARALLELISM);
+            CHECKPOINT_INTERVAL, STATE_BACKEND, PARALLELISM,
+            MODELS_DIR, MODELS_FUSION, MIN_COVERAGE, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
+            ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY);
 
     private JobOptions() {}
 }

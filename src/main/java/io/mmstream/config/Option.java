@@ -44,6 +44,33 @@ public record Option<T>(String key, String defaultText, String description, Func
         });
     }
 
+    /** A comma-separated list of distinct names, each one of the allowed. */
+    public static Option<List<String>> listOf(String key, String defaultText, List<String> allowed, String description) {
+        return new Option<>(key, defaultText, description, text -> {
+            List<String> names = java.util.Arrays.stream(text.split(",")).map(String::trim).filter(name -> !name.isEmpty()).toList();
+            if (names.isEmpty() || !allowed.containsAll(names) || names.size() != new java.util.HashSet<>(names).size()) {
+                throw new IllegalArgumentException("must be a comma-separated list of distinct names from " + allowed);
+            }
+            return names;
+        });
+    }
+
+    /** A number from 0 to 1. */
+    public static Option<Double> fraction(String key, String defaultText, String description) {
+        return new Option<>(key, defaultText, description, text -> {
+            double value;
+            try {
+                value = Double.parseDouble(text.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("must be a number from 0 to 1");
+            }
+            if (!(value >= 0 && value <= 1)) {
+                throw new IllegalArgumentException("must be a number from 0 to 1");
+            }
+            return value;
+        });
+    }
+
     /** A duration such as 250ms, 2s, 1min or 1h; zero only where allowZero. */
     public static Option<Duration> duration(String key, String defaultText, boolean allowZero, String description) {
         return new Option<>(key, defaultText, description, text -> {

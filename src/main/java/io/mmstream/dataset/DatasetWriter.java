@@ -2,6 +2,7 @@ package io.mmstream.dataset;
 
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
+import io.mmstream.media.AudioPatches;
 import io.mmstream.media.ImageCodec;
 import io.mmstream.media.LogMel;
 import io.mmstream.media.Pcm;
@@ -75,6 +76,8 @@ public final class DatasetWriter {
     public static final long EPOCH_MICROS = 1_700_000_000_000_000L;
 
     private final LogMel logMel = new LogMel(LogMel.Params.standard());
+    /** A patch of PATCH_FRAMES mel frames is centred on each frame instant. */
+    private final AudioPatches patches = new AudioPatches(LogMel.Params.standard(), PATCH_FRAMES);
     private final ImageCodec images = ImageCodec.standard();
 
     public Summary write(Path dir, Params params, IntConsumer windowsDone) throws IOException, InterruptedException {
@@ -150,15 +153,10 @@ public final class DatasetWriter {
         int t = params.framesPerWindow();
         int size = params.imageSize();
         int sampleRate = params.settings().sampleRate();
-        int hop = logMel.params().hopLength();
-        // a patch of PATCH_FRAMES mel frames is centred on each frame instant
-        int patchSamples = (PATCH_FRAMES - 1) * hop + logMel.params().windowLength();
-        long margin = Math.round(patchSamples * 1e6 / sampleRate);
 
         List<Long> frameTimes = new ArrayList<>();
         List<byte[]> framePixels = new ArrayList<>();
-        List<long[]> chunkSpans = new ArrayList<>();
-        List<float[]> chunkSamples = new ArrayList<>();
+        List<AudioPatches.Chunk> chunks = new ArrayList<>();
         List<Long> imuTimes = new ArrayList<>();
         List<float[]> imuValues = new ArrayList<>();
         List<SimRecord> records = new ArrayList<>(scene.records(epoch, end));
@@ -176,10 +174,8 @@ public final class DatasetWriter {
                 }
                 case AUDIO -> {
                     AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
-                    float[] samples = Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels());
-                    long start = Times.micros(chunk.getCaptureTime());
-                    chunkSpans.add(new long[] {start, start + Math.round(samples.length * 1e6 / chunk.getSampleRate())});
-                    chunkSamples.add(samples);
+                    chunks.add(new AudioPatches.Chunk(Times.micros(chunk.getCaptureTime()),
+                            Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
                 }
                 case SENSOR -> {
                     SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
@@ -209,40 +205,17 @@ public final class DatasetWriter {
                     frameMask[j] = 1;
                 }
             }
-            // the window's audio with room for the first and last patches; gaps stay silent and unmasked
-            long bufferStart = start - margin;
-            int bufferLength = (int) Math.round((params.windowMicros() + 2 * margin) * sampleRate / 1e6);
-            float[] buffer = new float[bufferLength];
-            boolean[] heard = new boolean[bufferLength];
-            for (int c = 0; c < chunkSpans.size(); c++) {
-                long[] span = chunkSpans.get(c);
-                if (span[1] <= bufferStart || span[0] >= bufferStart + params.windowMicros() + 2 * margin) {
-                    continue;
-                }
-                float[] samples = chunkSamples.get(c);
-                long offset = Math.round((span[0] - bufferStart) * sampleRate / 1e6);
-                for (int i = 0; i < samples.length; i++) {
-                    long position = offset + i;
-                    if (position >= 0 && position < bufferLength) {
-                        buffer[(int) position] = samples[i];
-                        heard[(int) position] = true;
-                    }
-                }
-            }
-            float[][] mel = logMel.compute(buffer);
-            float[] patches = new float[t * PATCH_FRAMES * logMel.params().melBins()];
+            long reach = patches.halfSpanMicros();
+            List<AudioPatches.Chunk> nearby = chunks.stream()
+                    .filter(c -> c.startMicros() < start + params.windowMicros() + reach
+                            && c.startMicros() + c.samples().length * 1_000_000L / sampleRate > start - reach)
+                    .toList();
+            float[] logMels = new float[t * patches.values()];
             byte[] audioMask = new byte[t];
             for (int j = 0; j < t; j++) {
-                long centre = Math.round((start + j * framePeriod - bufferStart) * sampleRate / 1e6);
-                int firstFrame = (int) Math.max(0, Math.min(mel.length - PATCH_FRAMES, Math.round((centre - patchSamples / 2.0) / hop)));
-                boolean allHeard = true;
-                for (int i = firstFrame * hop; i < Math.min(bufferLength, firstFrame * hop + patchSamples); i++) {
-                    allHeard &= heard[i];
-                }
-                audioMask[j] = (byte) (allHeard ? 1 : 0);
-                for (int f = 0; f < PATCH_FRAMES; f++) {
-                    System.arraycopy(mel[firstFrame + f], 0, patches, (j * PATCH_FRAMES + f) * mel[0].length, mel[0].length);
-                }
+                AudioPatches.Patch patch = patches.patch(start + j * framePeriod, nearby);
+                audioMask[j] = (byte) (patch.complete() ? 1 : 0);
+                System.arraycopy(patch.logMel(), 0, logMels, j * patches.values(), patches.values());
             }
             boolean[] imuPresent = new boolean[params.imuSteps()];
             float[][] imuGrid = resampler.resample(imuTimeArray, imuValueArray, start, IMU_STEP_MICROS, params.imuSteps(), imuPresent);
@@ -253,7 +226,7 @@ public final class DatasetWriter {
                 imuMask[s] = (byte) (imuPresent[s] ? 1 : 0);
             }
             long windowEnd = start + params.windowMicros();
-            out.add(new Window(pixels, frameMask, patches, audioMask, imu, imuMask, majorityAction(scene.labels(start, windowEnd)).ordinal(),
+            out.add(new Window(pixels, frameMask, logMels, audioMask, imu, imuMask, majorityAction(scene.labels(start, windowEnd)).ordinal(),
                     scene.observedAvOffsetMicros(start + params.windowMicros() / 2), stream, start));
         }
         return out;

@@ -6,6 +6,7 @@ import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimulationSettings;
 import java.io.IOException;
+import io.mmstream.align.WindowTensors;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,13 +35,13 @@ public final class Evaluation {
     }
 
     /** Windows of simulated streams, embedded, with their truth. */
-    public record Labelled(List<WindowModels.Embedded> windows, int[] actions, long[] offsetsMicros) {}
+    public record Labelled(List<WindowTensors> windows, int[] actions, long[] offsetsMicros) {}
 
     public Labelled windows(SimulationSettings settings, long seconds) throws IOException, InferenceException {
         DatasetWriter writer = new DatasetWriter();
         DatasetWriter.Params params = new DatasetWriter.Params(settings, seconds, 2_000_000, 1_000_000, imageSize);
         SceneSimulator simulator = new SceneSimulator(settings, DatasetWriter.EPOCH_MICROS);
-        List<WindowModels.Embedded> embedded = new ArrayList<>();
+        List<WindowTensors> embedded = new ArrayList<>();
         List<Integer> actions = new ArrayList<>();
         List<Long> offsets = new ArrayList<>();
         for (int s = 0; s < settings.streams(); s++) {
@@ -55,7 +56,7 @@ public final class Evaluation {
 
     public Score action(Labelled data) throws InferenceException {
         List<float[]> logits = new ArrayList<>();
-        for (List<WindowModels.Embedded> batch : batches(data.windows())) {
+        for (List<WindowTensors> batch : batches(data.windows())) {
             logits.add(models.actionLogits(batch));
         }
         return score(logits, data.actions());
@@ -63,7 +64,7 @@ public final class Evaluation {
 
     public Score fusion(String variant, Labelled data, boolean[] use) throws InferenceException {
         List<float[]> logits = new ArrayList<>();
-        for (List<WindowModels.Embedded> batch : batches(data.windows())) {
+        for (List<WindowTensors> batch : batches(data.windows())) {
             logits.add(models.fusionLogits(variant, batch, use));
         }
         return score(logits, data.actions());
@@ -85,7 +86,7 @@ public final class Evaluation {
         double absoluteError = 0;
         int errorCount = 0;
         int index = 0;
-        for (List<WindowModels.Embedded> batch : batches(data.windows())) {
+        for (List<WindowTensors> batch : batches(data.windows())) {
             var outputs = models.sync(batch);
             float[] logits = outputs.get("offset_logits").data();
             float[] probability = outputs.get("in_sync").data();
@@ -125,8 +126,8 @@ public final class Evaluation {
         return total == 0 ? Double.NaN : (double) right / total;
     }
 
-    private static List<List<WindowModels.Embedded>> batches(List<WindowModels.Embedded> windows) {
-        List<List<WindowModels.Embedded>> out = new ArrayList<>();
+    private static List<List<WindowTensors>> batches(List<WindowTensors> windows) {
+        List<List<WindowTensors>> out = new ArrayList<>();
         for (int i = 0; i < windows.size(); i += BATCH) {
             out.add(windows.subList(i, Math.min(windows.size(), i + BATCH)));
         }

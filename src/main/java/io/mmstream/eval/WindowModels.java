@@ -1,11 +1,13 @@
 package io.mmstream.eval;
 
+import io.mmstream.align.WindowTensors;
 import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.Input;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.OnnxModel;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.media.ImageNormaliser;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -23,9 +25,6 @@ public final class WindowModels implements AutoCloseable {
     static final int EMBED = 64;
     static final int IMU_STEPS = 200;
 
-    /** A window after the encoders: what window state holds in the job. */
-    public record Embedded(float[] video, float[] videoMask, float[] audio, float[] audioMask, float[] imu, float[] imuMask) {}
-
     private final Map<String, OnnxModel> models = new LinkedHashMap<>();
     private final ImageNormaliser normaliser = ImageNormaliser.imagenet();
 
@@ -40,7 +39,7 @@ public final class WindowModels implements AutoCloseable {
         return models.get(name).card();
     }
 
-    public Embedded embed(DatasetWriter.Window window, int imageSize) throws InferenceException {
+    public WindowTensors embed(DatasetWriter.Window window, int imageSize) throws InferenceException {
         int pixels = imageSize * imageSize * 3;
         float[] frames = new float[STEPS * pixels];
         byte[] rgb = new byte[pixels];
@@ -50,7 +49,7 @@ public final class WindowModels implements AutoCloseable {
         }
         float[] video = models.get("frame_encoder").run(Map.of("frames", Input.of(frames, STEPS, 3, imageSize, imageSize))).get("embedding").data();
         float[] audio = models.get("audio_encoder").run(Map.of("patches", Input.of(window.logMel(), STEPS, 1, 8, 64))).get("embedding").data();
-        return new Embedded(video, floats(window.frameMask()), audio, floats(window.audioMask()), window.imu(), floats(window.imuMask()));
+        return new WindowTensors(video, floats(window.frameMask()), audio, floats(window.audioMask()), window.imu(), floats(window.imuMask()));
     }
 
     private static float[] floats(byte[] mask) {
@@ -61,46 +60,37 @@ public final class WindowModels implements AutoCloseable {
         return out;
     }
 
-    public float[] actionLogits(List<Embedded> batch) throws InferenceException {
+    public float[] actionLogits(List<WindowTensors> batch) throws InferenceException {
         return models.get("action_recognition").run(Map.of(
-                "video", Input.of(concat(batch, Embedded::video), batch.size(), STEPS, EMBED),
-                "video_mask", Input.of(concat(batch, Embedded::videoMask), batch.size(), STEPS))).get("logits").data();
+                "video", Input.of(WindowHeads.concat(batch, WindowTensors::video), batch.size(), STEPS, EMBED),
+                "video_mask", Input.of(WindowHeads.concat(batch, WindowTensors::videoMask), batch.size(), STEPS))).get("logits").data();
     }
 
     /** @param use which of video, audio and IMU the model may see; the others are masked out as if absent */
-    public float[] fusionLogits(String variant, List<Embedded> batch, boolean[] use) throws InferenceException {
+    public float[] fusionLogits(String variant, List<WindowTensors> batch, boolean[] use) throws InferenceException {
         int b = batch.size();
         Map<String, Input> inputs = new LinkedHashMap<>();
-        inputs.put("video", Input.of(concat(batch, Embedded::video), b, STEPS, EMBED));
-        inputs.put("video_mask", Input.of(masked(concat(batch, Embedded::videoMask), use[0]), b, STEPS));
-        inputs.put("audio", Input.of(concat(batch, Embedded::audio), b, STEPS, EMBED));
-        inputs.put("audio_mask", Input.of(masked(concat(batch, Embedded::audioMask), use[1]), b, STEPS));
-        inputs.put("imu", Input.of(concat(batch, Embedded::imu), b, IMU_STEPS, 6));
-        inputs.put("imu_mask", Input.of(masked(concat(batch, Embedded::imuMask), use[2]), b, IMU_STEPS));
+        inputs.put("video", Input.of(WindowHeads.concat(batch, WindowTensors::video), b, STEPS, EMBED));
+        inputs.put("video_mask", Input.of(masked(WindowHeads.concat(batch, WindowTensors::videoMask), use[0]), b, STEPS));
+        inputs.put("audio", Input.of(WindowHeads.concat(batch, WindowTensors::audio), b, STEPS, EMBED));
+        inputs.put("audio_mask", Input.of(masked(WindowHeads.concat(batch, WindowTensors::audioMask), use[1]), b, STEPS));
+        inputs.put("imu", Input.of(WindowHeads.concat(batch, WindowTensors::imu), b, IMU_STEPS, 6));
+        inputs.put("imu_mask", Input.of(masked(WindowHeads.concat(batch, WindowTensors::imuMask), use[2]), b, IMU_STEPS));
         return models.get(variant).run(inputs).get("logits").data();
     }
 
     /** @return per window: offset logits (11 values), then the in-sync probability */
-    public Map<String, io.mmstream.inference.OnnxModel.Output> sync(List<Embedded> batch) throws InferenceException {
+    public Map<String, io.mmstream.inference.OnnxModel.Output> sync(List<WindowTensors> batch) throws InferenceException {
         int b = batch.size();
         return models.get("av_sync").run(Map.of(
-                "video", Input.of(concat(batch, Embedded::video), b, STEPS, EMBED),
-                "video_mask", Input.of(concat(batch, Embedded::videoMask), b, STEPS),
-                "audio", Input.of(concat(batch, Embedded::audio), b, STEPS, EMBED),
-                "audio_mask", Input.of(concat(batch, Embedded::audioMask), b, STEPS)));
+                "video", Input.of(WindowHeads.concat(batch, WindowTensors::video), b, STEPS, EMBED),
+                "video_mask", Input.of(WindowHeads.concat(batch, WindowTensors::videoMask), b, STEPS),
+                "audio", Input.of(WindowHeads.concat(batch, WindowTensors::audio), b, STEPS, EMBED),
+                "audio_mask", Input.of(WindowHeads.concat(batch, WindowTensors::audioMask), b, STEPS)));
     }
 
     private static float[] masked(float[] mask, boolean keep) {
         return keep ? mask : new float[mask.length];
-    }
-
-    private static float[] concat(List<Embedded> batch, java.util.function.Function<Embedded, float[]> field) {
-        int length = field.apply(batch.get(0)).length;
-        float[] out = new float[batch.size() * length];
-        for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(field.apply(batch.get(i)), 0, out, i * length, length);
-        }
-        return out;
     }
 
     @Override

@@ -32,6 +32,28 @@ public record ModelCard(Path file, String name, String version, String task, Pat
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** A whole number from the card's preprocessing; refuses, naming file and key, when it is missing. */
+    public long preprocessingLong(String key) {
+        JsonNode value = preprocessing.get(key);
+        if (value == null || !value.canConvertToLong()) {
+            throw new ModelCardException(file + ": preprocessing." + key + " = " + value + ": must be a whole number");
+        }
+        return value.asLong();
+    }
+
+    /** A list of numbers from the card's preprocessing; refuses, naming file and key, when it is missing. */
+    public float[] preprocessingFloats(String key) {
+        JsonNode value = preprocessing.get(key);
+        if (value == null || !value.isArray() || value.isEmpty()) {
+            throw new ModelCardException(file + ": preprocessing." + key + " = " + value + ": must be a list of numbers");
+        }
+        float[] out = new float[value.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) value.get(i).asDouble();
+        }
+        return out;
+    }
+
     public static ModelCard load(Path file) {
         JsonNode root;
         try {

@@ -2,20 +2,32 @@ package io.mmstream.job;
 
 import static io.mmstream.config.JobOptions.*;
 
+import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.FrameGrid;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.codec.Decoded;
 import io.mmstream.codec.ValidationLimits;
 import io.mmstream.config.JobConfig;
+import io.mmstream.inference.BatchPolicy;
+import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.ModelSettings;
 import io.mmstream.job.operators.AssembleWindow;
+import io.mmstream.job.operators.CutAudioPatches;
+import io.mmstream.job.operators.EncodeAudio;
+import io.mmstream.job.operators.EncodeFrames;
 import io.mmstream.job.operators.EncodeLateEvent;
 import io.mmstream.job.operators.LatenessDeadlineTrigger;
 import io.mmstream.job.operators.RouteRejections;
+import io.mmstream.job.operators.RunHeads;
 import io.mmstream.job.sink.KafkaSinks;
 import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.job.source.CaptureTimeWatermarks;
 import io.mmstream.job.source.InputRecordDeserializer;
 import java.time.Duration;
+import org.apache.flink.api.common.functions.FilterFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -33,7 +45,11 @@ public final class Pipeline {
 
     /** Stable operator ids: savepoints map state by these, so never change them. */
     public static final String UID_ROUTE = "route-rejections";
+    public static final String UID_ENCODE_FRAMES = "encode-frames";
+    public static final String UID_AUDIO_PATCHES = "cut-audio-patches";
+    public static final String UID_ENCODE_AUDIO = "encode-audio";
     public static final String UID_WINDOWS = "align-windows";
+    public static final String UID_HEADS = "heads";
     public static final String UID_LATE = "encode-late";
     public static final String UID_SINK_PREDICTIONS = "sink-predictions";
     public static final String UID_SINK_LATE = "sink-late";
@@ -45,33 +61,101 @@ public final class Pipeline {
     private Pipeline() {}
 
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
+        ModelSettings models = modelSettings(config);
+        AssembleWindow.Layout layout = layout(config, models);
+        int deadLetterBytes = config.get(DEADLETTER_VALUE_BYTES);
+        BatchPolicy encoderBatches = new BatchPolicy(config.get(ENCODER_BATCH_SIZE), config.get(ENCODER_BATCH_DELAY).toNanos());
+
         DataStream<Decoded> decoded = source(env, config, Modality.VIDEO, config.get(TOPIC_VIDEO), config.get(OUT_OF_ORDER_VIDEO))
                 .union(source(env, config, Modality.AUDIO, config.get(TOPIC_AUDIO), config.get(OUT_OF_ORDER_AUDIO)),
                         source(env, config, Modality.SENSOR, config.get(TOPIC_SENSOR), config.get(OUT_OF_ORDER_SENSOR)));
-
         SingleOutputStreamOperator<ModalEvent> events = decoded.process(new RouteRejections()).uid(UID_ROUTE).name("Decode check and dead letters");
-        SingleOutputStreamOperator<KeyedBytes> predictions = windows(events, config);
+
+        SingleOutputStreamOperator<ModalEvent> frames = events.filter(new OfModality(Modality.VIDEO)).uid("only-video").name("Video")
+                .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
+                .uid(UID_ENCODE_FRAMES);
+        SingleOutputStreamOperator<ModalEvent> patches = events.filter(new OfModality(Modality.AUDIO)).uid("only-audio").name("Audio")
+                .keyBy(ModalEvent::streamId)
+                .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), layout.gridStepMicros()),
+                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), config.get(LATENESS), deadLetterBytes))
+                .uid(UID_AUDIO_PATCHES).name("Cut audio patches");
+        SingleOutputStreamOperator<ModalEvent> audio = patches
+                .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches))
+                .uid(UID_ENCODE_AUDIO);
+        DataStream<ModalEvent> sensors = events.filter(new OfModality(Modality.SENSOR)).uid("only-sensor").name("Sensor");
+
+        SingleOutputStreamOperator<EmbeddedWindow> windows = windows(frames.union(audio, sensors), config, layout);
+        SingleOutputStreamOperator<KeyedBytes> predictions = windows
+                .transform("Heads", TypeInformation.of(KeyedBytes.class),
+                        new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos())))
+                .uid(UID_HEADS);
 
         predictions.sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "predictions", config))
                 .uid(UID_SINK_PREDICTIONS).name("Predictions to " + config.get(TOPIC_PREDICTIONS));
-        predictions.getSideOutput(LATE_EVENTS).map(new EncodeLateEvent()).uid(UID_LATE).name("Late events")
+        windows.getSideOutput(LATE_EVENTS).union(patches.getSideOutput(LATE_EVENTS))
+                .map(new EncodeLateEvent()).uid(UID_LATE).name("Late events")
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_LATE), "late", config))
                 .uid(UID_SINK_LATE).name("Late events to " + config.get(TOPIC_LATE));
         events.getSideOutput(RouteRejections.DEAD_LETTERS)
+                .union(frames.getSideOutput(RouteRejections.DEAD_LETTERS), patches.getSideOutput(RouteRejections.DEAD_LETTERS),
+                        audio.getSideOutput(RouteRejections.DEAD_LETTERS), predictions.getSideOutput(RouteRejections.DEAD_LETTERS))
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_DEADLETTER), "deadletter", config))
                 .uid(UID_SINK_DEADLETTER).name("Dead letters to " + config.get(TOPIC_DEADLETTER));
     }
 
     /** keyBy(streamId), sliding event-time windows that fire once after the lateness, late events on {@link #LATE_EVENTS}. */
-    public static SingleOutputStreamOperator<KeyedBytes> windows(DataStream<ModalEvent> events, JobConfig config) {
+    public static SingleOutputStreamOperator<EmbeddedWindow> windows(DataStream<ModalEvent> events, JobConfig config, AssembleWindow.Layout layout) {
         Duration lateness = config.get(LATENESS);
         return events.keyBy(ModalEvent::streamId)
                 .window(SlidingEventTimeWindows.of(config.get(WINDOW_SIZE), config.get(WINDOW_SLIDE)))
                 .allowedLateness(lateness)
                 .trigger(new LatenessDeadlineTrigger(lateness))
                 .sideOutputLateData(LATE_EVENTS)
-                .process(new AssembleWindow(config.get(GRID_STEP)))
+                .process(new AssembleWindow(layout))
                 .uid(UID_WINDOWS).name("Align windows");
+    }
+
+    public static ModelSettings modelSettings(JobConfig config) {
+        return new ModelSettings(config.get(MODELS_DIR), config.get(MODELS_FUSION),
+                new InferenceOptions(config.get(INFERENCE_PROVIDER), config.get(INFERENCE_THREADS), config.get(INFERENCE_CPU_FALLBACK)),
+                config.get(MIN_COVERAGE));
+    }
+
+    /**
+     * What the windows must give the heads, read from the model cards; refuses a configuration whose windows the
+     * models cannot read, naming the file, the key and the value.
+     */
+    public static AssembleWindow.Layout layout(JobConfig config, ModelSettings models) {
+        ModelCard action = models.card(ModelSettings.ACTION);
+        long step = action.preprocessingLong("frame_step_us");
+        long steps = action.preprocessingLong("steps");
+        if (micros(config.get(GRID_STEP)) != step) {
+            throw config.rejection(GRID_STEP, "the models expect " + step + "us (" + action.file() + ": preprocessing.frame_step_us)");
+        }
+        if (Math.abs(micros(config.get(WINDOW_SIZE)) - steps * step) * 2 > step) {
+            throw config.rejection(WINDOW_SIZE, "the models read windows of " + steps + " steps of " + step + " us (" + action.file()
+                    + ": preprocessing.steps)");
+        }
+        long slide = micros(config.get(WINDOW_SLIDE));
+        if (Math.abs(slide - Math.round((double) slide / step) * step) * 100 > step) {
+            throw config.rejection(WINDOW_SLIDE, "must be a whole number of grid steps (" + step + " us) so windows share their instants");
+        }
+        long imuStep = action.preprocessingLong("imu_step_us");
+        ModelCard frameEncoder = models.card(ModelSettings.FRAME_ENCODER);
+        return new AssembleWindow.Layout(step, Integer.parseInt(frameEncoder.outputs().get(0).shape().get(1)), imuStep,
+                (int) (steps * step / imuStep), action.preprocessingFloats("imu_mean"), action.preprocessingFloats("imu_std"), 2 * imuStep);
+    }
+
+    private static long micros(Duration duration) {
+        return duration.toNanos() / 1000;
+    }
+
+    /** Keeps the events of one modality. */
+    private record OfModality(Modality modality) implements FilterFunction<ModalEvent> {
+        @Override
+        public boolean filter(ModalEvent event) {
+            return event.modality() == modality;
+        }
     }
 
     private static DataStream<Decoded> source(StreamExecutionEnvironment env, JobConfig config, Modality modality, String topic,

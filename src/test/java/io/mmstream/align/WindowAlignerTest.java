@@ -15,16 +15,16 @@ class WindowAlignerTest {
     private final WindowAligner aligner = new WindowAligner(STEP);
 
     private static ModalEvent video(long captureMicros) {
-        return new ModalEvent("s", Modality.VIDEO, captureMicros, 0, new float[0], "mm.video", 0, 0);
+        return ModalEvent.of("s", Modality.VIDEO, captureMicros, 0, new float[0], "mm.video", 0, 0);
     }
 
     private static ModalEvent sensor(long captureMicros, float... values) {
-        return new ModalEvent("s", Modality.SENSOR, captureMicros, -1, values, "mm.sensor", 0, 0);
+        return ModalEvent.of("s", Modality.SENSOR, captureMicros, -1, values, "mm.sensor", 0, 0);
     }
 
     @Test
-    void eventsLandInTheirGridStepWithPresenceAndCounts() {
-        AlignedWindow window = aligner.align("s", START, END, List.of(video(START), video(START + 50_000), video(START + 350_000)));
+    void eventsLandOnTheNearestGridInstantWithPresenceAndCounts() {
+        AlignedWindow window = aligner.align("s", START, END, List.of(video(START), video(START + 40_000), video(START + 330_000)));
 
         ModalityTrack track = window.track(Modality.VIDEO);
         assertThat(window.steps()).isEqualTo(10);
@@ -35,14 +35,16 @@ class WindowAlignerTest {
     }
 
     @Test
-    void sensorValuesAreAveragedPerStep() {
+    void aStepShowsTheEventNearestItsInstantAndTheTrackKeepsEveryEventInCaptureOrder() {
         AlignedWindow window = aligner.align("s", START, END,
-                List.of(sensor(START + 10_000, 1, 10), sensor(START + 60_000, 3, 30), sensor(START + 910_000, -2, 4)));
+                List.of(sensor(START + 910_000, -2, 4), sensor(START + 40_000, 3, 30), sensor(START + 10_000, 1, 10)));
 
-        float[][] values = window.track(Modality.SENSOR).values();
-        assertThat(values[0]).containsExactly(2f, 20f);
-        assertThat(values[1]).containsExactly(0f, 0f);
-        assertThat(values[9]).containsExactly(-2f, 4f);
+        ModalityTrack track = window.track(Modality.SENSOR);
+        assertThat(track.values()[0]).containsExactly(1f, 10f);
+        assertThat(track.values()[1]).containsExactly(0f, 0f);
+        assertThat(track.values()[9]).containsExactly(-2f, 4f);
+        assertThat(track.captures()).containsExactly(START + 10_000, START + 40_000, START + 910_000);
+        assertThat(track.samples()[1]).containsExactly(3f, 30f);
     }
 
     @Test
@@ -102,8 +104,8 @@ class WindowAlignerTest {
     }
 
     @Test
-    void aWindowThatIsNoWholeNumberOfStepsIsRefused() {
-        assertThatThrownBy(() -> aligner.align("s", START, START + 150_000, List.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("whole number");
+    void aWindowShorterThanOneStepIsRefused() {
+        assertThatThrownBy(() -> aligner.align("s", START, START + 40_000, List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shorter than one");
     }
 }

@@ -99,7 +99,8 @@ class InputDecoderTest {
     void mediaGeometryThatMakesNoSenseIsRejected() {
         assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setWidth(0).build()), "validate", "width 0 is outside 1..16384");
         assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setHeight(-3).build()), "validate", "height -3 is outside");
-        assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setEncoding(ImageEncoding.RGB24).setWidth(3).build()),
+        assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setEncoding(ImageEncoding.RGB24).setWidth(3).setHeight(2)
+                        .setData(ByteBuffer.wrap(new byte[12])).build()),
                 "validate", "data holds 12 bytes, but RGB24 3x2 needs 18");
         assertRejected(decode(Modality.VIDEO, frame("s1", T0_MICROS).setData(ByteBuffer.wrap(new byte[16])).build()),
                 "validate", "JPEG marker");

@@ -3,15 +3,21 @@ package io.mmstream.job;
 import static io.mmstream.codec.WireRecordsFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmstream.align.FrameGrid;
 import io.mmstream.align.Modality;
 import io.mmstream.cli.EmbeddedKafka;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
+import io.mmstream.media.AudioPatches;
+import io.mmstream.media.LogMel;
+import io.mmstream.media.Pcm;
+import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.ModalityCoverage;
 import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
@@ -95,7 +101,7 @@ class PipelineEndToEndTest {
                 Map.entry("topics.predictions", "e2e.predictions"), Map.entry("topics.late", "e2e.late"),
                 Map.entry("topics.deadletter", "e2e.deadletter"),
                 Map.entry("source.starting-offsets", "earliest"),
-                Map.entry("window.size", "2s"), Map.entry("window.slide", "1s"), Map.entry("window.grid-step", "100ms"),
+                Map.entry("window.size", "2s"), Map.entry("window.slide", "1s"), Map.entry("window.grid-step", "66667us"),
                 Map.entry("window.lateness", "200ms"),
                 Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
                 Map.entry("watermark.out-of-orderness.sensor", "300ms"), Map.entry("watermark.idleness", "1s"),
@@ -146,23 +152,45 @@ class PipelineEndToEndTest {
         SimulationSettings settings = new SimulationSettings(7, STREAMS, 10, 32, 32, 80, 16_000, 100_000, 20, 0.03, 0.02, 1.0, 0, 0, 0,
                 SimulationSettings.Delivery.perfect());
         Map<String, List<SimRecord>> byStreamAndModality = new HashMap<>();
+        Map<String, List<AudioPatches.Chunk>> audio = new HashMap<>();
         for (SimRecord record : new SceneSimulator(settings, T0).records(T0, T0 + 8 * SECOND)) {
             if (record.modality() == Modality.SENSOR && record.streamId().equals(NO_SENSOR_STREAM)) {
                 continue;
             }
             byStreamAndModality.computeIfAbsent(record.streamId() + "/" + record.modality(), k -> new ArrayList<>()).add(record);
-            expect(record.streamId(), record.modality(), record.captureMicros());
+            if (record.modality() == Modality.AUDIO) {
+                AudioChunk chunk = decode(AudioChunk.class, record.value());
+                audio.computeIfAbsent(record.streamId(), k -> new ArrayList<>())
+                        .add(new AudioPatches.Chunk(record.captureMicros(), Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
+            } else {
+                expect(record.streamId(), record.modality(), record.captureMicros());
+            }
         }
+        // the windows see audio as patches centred on the frame grid's instants, wherever the chunks cover a whole patch
+        AudioPatches patches = new AudioPatches(LogMel.Params.standard(), 8);
+        FrameGrid grid = new FrameGrid(SECOND, 66_667);
+        audio.forEach((stream, chunks) -> {
+            for (long instant = grid.firstAtOrAfter(T0 - SECOND); instant < T0 + 9 * SECOND; instant = grid.next(instant)) {
+                if (patches.patch(instant, chunks).complete()) {
+                    expect(stream, Modality.AUDIO, instant);
+                }
+            }
+        });
+        // each record at most one period (<= 100 ms) out of order, within the 300 ms bound: neighbours swapped per stream and
+        // modality; across streams the partitions stay in capture order, as the watermark bound requires of them too
+        List<long[]> slots = new ArrayList<>();
+        List<SimRecord> swapped = new ArrayList<>();
         for (List<SimRecord> sequence : byStreamAndModality.values()) {
             sequence.sort(Comparator.comparingLong(SimRecord::captureMicros));
-            // swap neighbours: each record at most one period (<= 100 ms) out of order, within the 300 ms bound
-            for (int i = 0; i + 1 < sequence.size(); i += 2) {
-                send(client, sequence.get(i + 1));
-                send(client, sequence.get(i));
+            for (int i = 0; i < sequence.size(); i++) {
+                int from = i % 2 == 0 ? Math.min(i + 1, sequence.size() - 1) : i - 1;
+                slots.add(new long[] {sequence.get(i).captureMicros(), swapped.size()});
+                swapped.add(sequence.get(from));
             }
-            if (sequence.size() % 2 == 1) {
-                send(client, sequence.get(sequence.size() - 1));
-            }
+        }
+        slots.sort(Comparator.<long[]>comparingLong(slot -> slot[0]).thenComparingLong(slot -> slot[1]));
+        for (long[] slot : slots) {
+            send(client, swapped.get((int) slot[1]));
         }
     }
 
@@ -198,11 +226,20 @@ class PipelineEndToEndTest {
         bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setWidth(0).build()), "width 0 is outside");
         bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setSampleRate(7).build()), "sampleRate 7 is outside");
         bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setChannels(0).build()), "channels 0 is outside");
+        // valid records whose media the encoders cannot use: dead letters from the encode stage, keyed by their stream
+        bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setData(ByteBuffer.wrap(TINY_JPEG)).build()),
+                "frame cannot be decoded", "stream-01");
+        bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setSampleRate(44_100).build()),
+                "sampleRate 44100 Hz: the audio encoder's log-mel needs 16000 Hz", "stream-01");
     }
 
     private void bad(KafkaTestClient client, String topic, byte[] value, String expectedError) {
+        bad(client, topic, value, expectedError, "bad");
+    }
+
+    private void bad(KafkaTestClient client, String topic, byte[] value, String expectedError, String expectedKey) {
         Integer partition = topic.equals("e2e.sensor") ? Integer.valueOf(0) : null;
-        RecordMetadata written = client.send(topic, partition, "bad".getBytes(StandardCharsets.UTF_8), value);
+        RecordMetadata written = client.send(topic, partition, expectedKey.getBytes(StandardCharsets.UTF_8), value);
         String where = topic + "/" + written.partition() + "@" + written.offset();
         expectedDeadLetterErrors.put(where, expectedError);
         deadLetterValues.put(where, value);
@@ -228,6 +265,14 @@ class PipelineEndToEndTest {
             if (!stream.equals(NO_SENSOR_STREAM)) {
                 client.send("e2e.sensor", s, key, WireCodec.encode(reading(stream, captureMicros).build()));
             }
+        }
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> T decode(Class<T> type, byte[] value) {
+        try {
+            return WireCodec.decode(type, value);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
         }
     }
 
@@ -261,6 +306,12 @@ class PipelineEndToEndTest {
             if (prediction.getStreamId().equals(NO_SENSOR_STREAM)) {
                 assertThat(prediction.getModalitiesPresent()).doesNotContain("sensor");
             }
+            assertThat(prediction.getResults()).extracting(TaskResult::getTask).containsExactly("action", "fusion", "av_sync");
+            for (TaskResult result : prediction.getResults()) {
+                // a label, or none with the reason; never a silent gap
+                assertThat(result.getLabel() != null || result.getReason() != null).as("%s of %s", result.getTask(), prediction.getStreamId()).isTrue();
+                assertThat(result.getModelVersion()).isNotBlank();
+            }
         }
         for (String stream : expected.keySet()) {
             assertThat(actual.get(stream).keySet()).as("windows of %s", stream).isEqualTo(expected.get(stream).keySet());
@@ -292,7 +343,6 @@ class PipelineEndToEndTest {
             assertThat(letter.getValueSize()).isEqualTo(original.length);
             assertThat(kept).isEqualTo(Arrays.copyOf(original, Math.min(original.length, 4096)));
             assertThat(letter.getValueTruncated()).isEqualTo(original.length > 4096);
-            assertThat(new String(record.key(), StandardCharsets.UTF_8)).isEqualTo("bad");
         }
     }
 }

@@ -2,16 +2,16 @@ package io.mmstream.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmstream.align.EmbeddedWindow;
 import io.mmstream.align.ModalEvent;
+import io.mmstream.align.ModalityCoverage;
+import io.mmstream.align.WindowTensors;
 import io.mmstream.align.Modality;
 import io.mmstream.codec.Records;
-import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
-import io.mmstream.job.sink.KeyedBytes;
+import io.mmstream.job.operators.AssembleWindow;
 import io.mmstream.schema.LateEvent;
-import io.mmstream.schema.ModalityCoverage;
-import io.mmstream.schema.Prediction;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -31,10 +31,15 @@ class WindowOperatorTest {
     private static final JobConfig CONFIG = JobConfig.defaults(Map.of(
             "window.size", "2s", "window.slide", "1s", "window.grid-step", "100ms", "window.lateness", "500ms"));
 
-    private KeyedOneInputStreamOperatorTestHarness<String, ModalEvent, KeyedBytes> harness;
+    /** Embeddings of 4 values; an IMU grid of 10 ms steps. */
+    private static final AssembleWindow.Layout LAYOUT = new AssembleWindow.Layout(100_000, 4, 10_000, 200,
+            new float[] {0, 0, 0, 0, 0, 0}, new float[] {1, 1, 1, 1, 1, 1}, 20_000);
+
+    private KeyedOneInputStreamOperatorTestHarness<String, ModalEvent, EmbeddedWindow> harness;
 
     private static ModalEvent event(String streamId, Modality modality, long millis) {
-        return new ModalEvent(streamId, modality, millis * 1000, 0, modality == Modality.SENSOR ? new float[] {1f} : new float[0], "mm.test", 0, millis);
+        float[] features = modality == Modality.SENSOR ? new float[] {1, 2, 3, 4, 5, 6} : new float[] {1, 1, 1, 1};
+        return ModalEvent.of(streamId, modality, millis * 1000, 0, features, "mm.test", 0, millis);
     }
 
     private void send(ModalEvent event) throws Exception {
@@ -44,9 +49,9 @@ class WindowOperatorTest {
     @BeforeEach
     void openHarness() throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        var windows = Pipeline.windows(env.fromData(event("x", Modality.VIDEO, 0)), CONFIG);
+        var windows = Pipeline.windows(env.fromData(event("x", Modality.VIDEO, 0)), CONFIG, LAYOUT);
         @SuppressWarnings("unchecked")
-        var transformation = (OneInputTransformation<ModalEvent, KeyedBytes>) windows.getTransformation();
+        var transformation = (OneInputTransformation<ModalEvent, EmbeddedWindow>) windows.getTransformation();
         harness = new KeyedOneInputStreamOperatorTestHarness<>(transformation.getOperatorFactory(), ModalEvent::streamId, Types.STRING);
         harness.open();
     }
@@ -56,16 +61,16 @@ class WindowOperatorTest {
         harness.close();
     }
 
-    private List<Prediction> predictions() throws Exception {
-        List<Prediction> out = new java.util.ArrayList<>();
-        for (KeyedBytes record : harness.extractOutputValues()) {
-            out.add(WireCodec.decode(Prediction.class, record.value()));
-        }
-        return out;
+    private List<EmbeddedWindow> predictions() {
+        return harness.extractOutputValues();
     }
 
-    private static Map<String, Integer> counts(Prediction prediction) {
-        return prediction.getCoverage().stream().collect(Collectors.toMap(ModalityCoverage::getModality, ModalityCoverage::getEvents));
+    private static Map<String, Integer> counts(EmbeddedWindow window) {
+        return window.coverage().stream().collect(Collectors.toMap(c -> c.modality().wireName(), ModalityCoverage::events));
+    }
+
+    private static List<String> present(EmbeddedWindow window) {
+        return window.coverage().stream().filter(ModalityCoverage::present).map(c -> c.modality().wireName()).toList();
     }
 
     @Test
@@ -75,22 +80,29 @@ class WindowOperatorTest {
         send(event("s1", Modality.SENSOR, 11 * SECOND));
 
         harness.processWatermark(12 * SECOND);
-        assertThat(predictions()).as("only [9s,11s) is past its end plus lateness").extracting(p -> Times.micros(p.getWindowStart()))
+        assertThat(predictions()).as("only [9s,11s) is past its end plus lateness").extracting(EmbeddedWindow::startMicros)
                 .containsExactly(9 * SECOND * 1000);
 
         // after the end of [10s,12s), but within its lateness: still counted there, and in [11s,13s)
         send(event("s1", Modality.VIDEO, 11 * SECOND + 950));
         harness.processWatermark(12 * SECOND + 499);
 
-        List<Prediction> fired = predictions();
+        List<EmbeddedWindow> fired = predictions();
         assertThat(fired).hasSize(2);
         assertThat(counts(fired.get(0))).containsEntry("video", 1).containsEntry("audio", 0).containsEntry("sensor", 0);
-        Prediction second = fired.get(1);
-        assertThat(Times.micros(second.getWindowStart())).isEqualTo(10 * SECOND * 1000);
+        EmbeddedWindow second = fired.get(1);
+        assertThat(second.startMicros()).isEqualTo(10 * SECOND * 1000);
         assertThat(counts(second)).containsEntry("video", 2).containsEntry("audio", 1).containsEntry("sensor", 1);
-        assertThat(second.getModalitiesPresent()).containsExactly("video", "audio", "sensor");
-        assertThat(second.getStreamId()).isEqualTo("s1");
-        assertThat(second.getGridStepMicros()).isEqualTo(100_000);
+        assertThat(present(second)).containsExactly("video", "audio", "sensor");
+        assertThat(second.streamId()).isEqualTo("s1");
+        assertThat(second.stepMicros()).isEqualTo(100_000);
+        // the heads' view: frames at 10.1 s and 11.95 s sit on steps 1 and 19 (nearest instant), the audio patch at 11.9 s on step 19
+        assertThat(second.tensors().videoMask()).hasSize(20);
+        assertThat(second.tensors().videoMask()[1]).isEqualTo(1f);
+        assertThat(second.tensors().videoMask()[19]).isEqualTo(1f);
+        assertThat(WindowTensors.coverage(second.tensors().videoMask())).isEqualTo(2 / 20f);
+        assertThat(second.tensors().audioMask()[19]).isEqualTo(1f);
+        assertThat(second.tensors().audio()).hasSize(20 * 4);
 
         harness.processWatermark(12 * SECOND + 600);
         assertThat(harness.extractOutputValues()).as("no second firing for the same window").hasSize(2);
@@ -104,8 +116,8 @@ class WindowOperatorTest {
 
         harness.processWatermark(11 * SECOND + 499);
 
-        assertThat(predictions()).extracting(Prediction::getStreamId).containsExactlyInAnyOrder("a", "b");
-        assertThat(predictions().stream().filter(p -> p.getStreamId().equals("b")).findFirst().orElseThrow().getModalitiesPresent())
+        assertThat(predictions()).extracting(EmbeddedWindow::streamId).containsExactlyInAnyOrder("a", "b");
+        assertThat(present(predictions().stream().filter(p -> p.streamId().equals("b")).findFirst().orElseThrow()))
                 .containsExactly("video", "audio");
     }
 

@@ -1,42 +1,50 @@
 package io.mmstream.job.operators;
 
 import io.mmstream.align.AlignedWindow;
+import io.mmstream.align.EmbeddedWindow;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.WindowAligner;
-import io.mmstream.codec.Records;
-import io.mmstream.codec.WireCodec;
-import io.mmstream.job.sink.KeyedBytes;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import io.mmstream.align.WindowTensors;
+import io.mmstream.media.SensorResampler;
+import java.io.Serializable;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 
-/** Adapter: a fired window's events through {@link WindowAligner} into one encoded Prediction. */
-public final class AssembleWindow extends ProcessWindowFunction<ModalEvent, KeyedBytes, String, TimeWindow> {
+/** Adapter: a fired window's events through {@link WindowAligner} and {@link WindowTensors} to the heads. */
+public final class AssembleWindow extends ProcessWindowFunction<ModalEvent, EmbeddedWindow, String, TimeWindow> {
 
-    private final long gridStepMicros;
+    /**
+     * What the heads expect of a window, from their model cards.
+     *
+     * @param imuMaxGapMicros an IMU step with no reading this close to its centre is absent
+     */
+    public record Layout(long gridStepMicros, int embedding, long imuStepMicros, int imuSteps, float[] imuMean, float[] imuStd,
+                         long imuMaxGapMicros) implements Serializable {}
+
+    private final Layout layout;
     private transient WindowAligner aligner;
-    private transient Counter windowsEmitted;
+    private transient SensorResampler imu;
+    private transient Counter windowsFired;
 
-    public AssembleWindow(Duration gridStep) {
-        this.gridStepMicros = gridStep.toNanos() / 1000;
+    public AssembleWindow(Layout layout) {
+        this.layout = layout;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        aligner = new WindowAligner(gridStepMicros);
-        windowsEmitted = getRuntimeContext().getMetricGroup().counter("windowsEmitted");
+        aligner = new WindowAligner(layout.gridStepMicros());
+        imu = new SensorResampler(layout.imuMean(), layout.imuStd(), layout.imuMaxGapMicros());
+        windowsFired = getRuntimeContext().getMetricGroup().counter("windowsFired");
     }
 
     @Override
-    public void process(String streamId, Context context, Iterable<ModalEvent> events, Collector<KeyedBytes> out) {
+    public void process(String streamId, Context context, Iterable<ModalEvent> events, Collector<EmbeddedWindow> out) {
         TimeWindow window = context.window();
         AlignedWindow aligned = aligner.align(streamId, window.getStart() * 1000, window.getEnd() * 1000, events);
-        byte[] value = WireCodec.encode(Records.prediction(aligned, System.currentTimeMillis()));
-        out.collect(new KeyedBytes(streamId.getBytes(StandardCharsets.UTF_8), value));
-        windowsEmitted.inc();
+        out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps())));
+        windowsFired.inc();
     }
 }

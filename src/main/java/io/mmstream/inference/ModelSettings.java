@@ -1,0 +1,71 @@
+package io.mmstream.inference;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which models the job runs and how: shipped with the job graph, opened in each operator through the shared
+ * {@link ModelRegistry}, so a TaskManager JVM loads every model once whatever its number of slots.
+ *
+ * @param location a directory or classpath:DIR (see {@link ModelStore})
+ * @param fusions the fusion variants to run, each a model name
+ * @param minCoverage share of a window a head's modality must cover
+ */
+public record ModelSettings(String location, List<String> fusions, InferenceOptions options, double minCoverage) implements Serializable {
+
+    public static final String FRAME_ENCODER = "frame_encoder";
+    public static final String AUDIO_ENCODER = "audio_encoder";
+    public static final String ACTION = "action_recognition";
+    public static final String SYNC = "av_sync";
+
+    public ModelSettings {
+        fusions = List.copyOf(fusions);
+    }
+
+    /** Something built on leased models; closing it lets the leases go. */
+    public record Leased<T>(T value, List<ModelRegistry.Lease> leases) implements AutoCloseable {
+        @Override
+        public void close() {
+            leases.forEach(ModelRegistry.Lease::close);
+        }
+    }
+
+    public ModelCard card(String name) {
+        return ModelCard.load(ModelStore.card(location, name));
+    }
+
+    public Leased<MediaEncoders> encoders() {
+        List<ModelRegistry.Lease> leases = new ArrayList<>();
+        try {
+            OnnxModel frames = lease(FRAME_ENCODER, leases);
+            OnnxModel audio = lease(AUDIO_ENCODER, leases);
+            return new Leased<>(new MediaEncoders(frames, audio), leases);
+        } catch (RuntimeException e) {
+            leases.forEach(ModelRegistry.Lease::close);
+            throw e;
+        }
+    }
+
+    public Leased<WindowHeads> heads() {
+        List<ModelRegistry.Lease> leases = new ArrayList<>();
+        try {
+            OnnxModel action = lease(ACTION, leases);
+            List<OnnxModel> fusionModels = new ArrayList<>();
+            for (String fusion : fusions) {
+                fusionModels.add(lease(fusion, leases));
+            }
+            OnnxModel sync = lease(SYNC, leases);
+            return new Leased<>(new WindowHeads(action, fusionModels, sync, (float) minCoverage), leases);
+        } catch (RuntimeException e) {
+            leases.forEach(ModelRegistry.Lease::close);
+            throw e;
+        }
+    }
+
+    private OnnxModel lease(String name, List<ModelRegistry.Lease> leases) {
+        ModelRegistry.Lease lease = ModelRegistry.acquire(ModelStore.card(location, name), options);
+        leases.add(lease);
+        return lease.model();
+    }
+}

@@ -1,0 +1,235 @@
+package io.mmstream.inference;
+
+import io.mmstream.align.WindowTensors;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The per-window heads over a batch of windows: action recognition from video, the configured fusion variants,
+ * and audio-visual sync. A head whose modality covers too little of a window gives no label and says why rather
+ * than guess; a head whose inference fails gives no label for its batch, says so, and reports the failure.
+ */
+public final class WindowHeads {
+
+    public static final String TASK_ACTION = "action";
+    public static final String TASK_FUSION = "fusion";
+    public static final String TASK_SYNC = "av_sync";
+    public static final String IN_SYNC = "in_sync";
+    public static final String OUT_OF_SYNC = "out_of_sync";
+
+    /** One head's result for one window; label null with a reason when it could not decide. */
+    public record TaskOutcome(String task, String modelName, String modelVersion, String label, List<String> labels, float[] scores,
+                              String reason) {}
+
+    /**
+     * @param avOffsetMicros the sync head's offset estimate (audio minus video), null when it had no say
+     * @param failures messages of heads whose inference failed on this window
+     */
+    public record WindowResults(List<TaskOutcome> tasks, Long avOffsetMicros, Float inSyncProbability, List<String> failures) {}
+
+    private final OnnxModel action;
+    private final List<OnnxModel> fusions;
+    private final OnnxModel sync;
+    private final float minCoverage;
+    private final long frameStepMicros;
+    private final int steps;
+    private final int embedding;
+    private final int imuSteps;
+
+    /**
+     * @param minCoverage share of a window's grid steps a head's modality must cover, 0..1
+     */
+    public WindowHeads(OnnxModel action, List<OnnxModel> fusions, OnnxModel sync, float minCoverage) {
+        this.action = action;
+        this.fusions = List.copyOf(fusions);
+        this.sync = sync;
+        this.minCoverage = minCoverage;
+        ModelCard card = action.card();
+        this.frameStepMicros = card.preprocessingLong("frame_step_us");
+        this.steps = (int) card.preprocessingLong("steps");
+        this.embedding = Integer.parseInt(card.inputs().get(0).shape().get(2));
+        this.imuSteps = (int) (steps * frameStepMicros / card.preprocessingLong("imu_step_us"));
+    }
+
+    public List<WindowResults> run(List<WindowTensors> windows) {
+        int count = windows.size();
+        List<List<TaskOutcome>> tasks = new ArrayList<>();
+        List<List<String>> failures = new ArrayList<>();
+        Long[] offsets = new Long[count];
+        Float[] inSync = new Float[count];
+        for (int i = 0; i < count; i++) {
+            tasks.add(new ArrayList<>());
+            failures.add(new ArrayList<>());
+        }
+
+        boolean[] withVideo = covered(windows, WindowTensors::videoMask);
+        classify(TASK_ACTION, action, windows, withVideo, "video covers less than " + percent() + " of the window", tasks, failures,
+                batch -> Map.of("video", Input.of(concat(batch, WindowTensors::video), batch.size(), steps, embedding),
+                        "video_mask", Input.of(concat(batch, WindowTensors::videoMask), batch.size(), steps)));
+
+        boolean[] withAny = new boolean[count];
+        for (int i = 0; i < count; i++) {
+            WindowTensors w = windows.get(i);
+            withAny[i] = WindowTensors.coverage(w.videoMask()) > 0 || WindowTensors.coverage(w.audioMask()) > 0 || WindowTensors.coverage(w.imuMask()) > 0;
+        }
+        for (OnnxModel fusion : fusions) {
+            classify(TASK_FUSION, fusion, windows, withAny, "no modality present in the window", tasks, failures, this::fusionInputs);
+        }
+
+        boolean[] withBoth = covered(windows, WindowTensors::audioMask);
+        for (int i = 0; i < count; i++) {
+            withBoth[i] &= withVideo[i];
+        }
+        List<Integer> chosen = indices(withBoth);
+        String syncReason = null;
+        Map<String, OnnxModel.Output> syncOut = null;
+        if (!chosen.isEmpty()) {
+            try {
+                syncOut = sync.run(syncInputs(pick(windows, chosen)));
+            } catch (InferenceException e) {
+                syncReason = "inference failed: " + e.getMessage();
+            }
+        }
+        List<String> offsetLabels = sync.card().labels();
+        for (int i = 0, c = 0; i < count; i++) {
+            if (!withBoth[i] || syncOut == null) {
+                String reason = !withBoth[i] ? "video or audio covers less than " + percent() + " of the window" : syncReason;
+                tasks.get(i).add(new TaskOutcome(TASK_SYNC, sync.card().name(), sync.card().version(), null, List.of(), new float[0], reason));
+                if (withBoth[i]) {
+                    failures.get(i).add(sync.card().name() + ": " + syncReason);
+                }
+                continue;
+            }
+            float[] probabilities = softmax(syncOut.get("offset_logits").data(), c * offsetLabels.size(), offsetLabels.size());
+            float probability = syncOut.get("in_sync").data()[c++];
+            int best = argmax(probabilities);
+            offsets[i] = Long.parseLong(offsetLabels.get(best)) * frameStepMicros;
+            inSync[i] = probability;
+            tasks.get(i).add(new TaskOutcome(TASK_SYNC, sync.card().name(), sync.card().version(), probability >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
+                    offsetLabels, probabilities, null));
+        }
+
+        List<WindowResults> results = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            results.add(new WindowResults(tasks.get(i), offsets[i], inSync[i], failures.get(i)));
+        }
+        return results;
+    }
+
+    private interface Inputs {
+        Map<String, Input> of(List<WindowTensors> batch);
+    }
+
+    private void classify(String task, OnnxModel model, List<WindowTensors> windows, boolean[] eligible, String absentReason,
+                          List<List<TaskOutcome>> tasks, List<List<String>> failures, Inputs inputs) {
+        List<Integer> chosen = indices(eligible);
+        float[] logits = null;
+        String failure = null;
+        if (!chosen.isEmpty()) {
+            try {
+                logits = model.run(inputs.of(pick(windows, chosen))).values().iterator().next().data();
+            } catch (InferenceException e) {
+                failure = "inference failed: " + e.getMessage();
+            }
+        }
+        ModelCard card = model.card();
+        int classes = card.labels().size();
+        for (int i = 0, c = 0; i < windows.size(); i++) {
+            if (!eligible[i] || logits == null) {
+                tasks.get(i).add(new TaskOutcome(task, card.name(), card.version(), null, List.of(), new float[0], eligible[i] ? failure : absentReason));
+                if (eligible[i]) {
+                    failures.get(i).add(card.name() + ": " + failure);
+                }
+                continue;
+            }
+            float[] probabilities = softmax(logits, c++ * classes, classes);
+            tasks.get(i).add(new TaskOutcome(task, card.name(), card.version(), card.labels().get(argmax(probabilities)), card.labels(),
+                    probabilities, null));
+        }
+    }
+
+    private Map<String, Input> fusionInputs(List<WindowTensors> batch) {
+        int b = batch.size();
+        Map<String, Input> inputs = new LinkedHashMap<>();
+        inputs.put("video", Input.of(concat(batch, WindowTensors::video), b, steps, embedding));
+        inputs.put("video_mask", Input.of(concat(batch, WindowTensors::videoMask), b, steps));
+        inputs.put("audio", Input.of(concat(batch, WindowTensors::audio), b, steps, embedding));
+        inputs.put("audio_mask", Input.of(concat(batch, WindowTensors::audioMask), b, steps));
+        inputs.put("imu", Input.of(concat(batch, WindowTensors::imu), b, imuSteps, WindowTensors.IMU_AXES));
+        inputs.put("imu_mask", Input.of(concat(batch, WindowTensors::imuMask), b, imuSteps));
+        return inputs;
+    }
+
+    private Map<String, Input> syncInputs(List<WindowTensors> batch) {
+        int b = batch.size();
+        return Map.of("video", Input.of(concat(batch, WindowTensors::video), b, steps, embedding),
+                "video_mask", Input.of(concat(batch, WindowTensors::videoMask), b, steps),
+                "audio", Input.of(concat(batch, WindowTensors::audio), b, steps, embedding),
+                "audio_mask", Input.of(concat(batch, WindowTensors::audioMask), b, steps));
+    }
+
+    private boolean[] covered(List<WindowTensors> windows, java.util.function.Function<WindowTensors, float[]> mask) {
+        boolean[] out = new boolean[windows.size()];
+        for (int i = 0; i < out.length; i++) {
+            float coverage = WindowTensors.coverage(mask.apply(windows.get(i)));
+            out[i] = coverage > 0 && coverage >= minCoverage;
+        }
+        return out;
+    }
+
+    private String percent() {
+        return Math.round(minCoverage * 100) + "%";
+    }
+
+    private static List<Integer> indices(boolean[] flags) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < flags.length; i++) {
+            if (flags[i]) {
+                out.add(i);
+            }
+        }
+        return out;
+    }
+
+    private static List<WindowTensors> pick(List<WindowTensors> windows, List<Integer> indices) {
+        return indices.stream().map(windows::get).toList();
+    }
+
+    public static float[] concat(List<WindowTensors> batch, java.util.function.Function<WindowTensors, float[]> field) {
+        int length = field.apply(batch.get(0)).length;
+        float[] out = new float[batch.size() * length];
+        for (int i = 0; i < batch.size(); i++) {
+            System.arraycopy(field.apply(batch.get(i)), 0, out, i * length, length);
+        }
+        return out;
+    }
+
+    static float[] softmax(float[] logits, int from, int length) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < length; i++) {
+            max = Math.max(max, logits[from + i]);
+        }
+        float[] out = new float[length];
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            out[i] = (float) Math.exp(logits[from + i] - max);
+            sum += out[i];
+        }
+        for (int i = 0; i < length; i++) {
+            out[i] /= (float) sum;
+        }
+        return out;
+    }
+
+    static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}

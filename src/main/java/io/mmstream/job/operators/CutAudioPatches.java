@@ -1,0 +1,114 @@
+package io.mmstream.job.operators;
+
+import io.mmstream.align.FrameGrid;
+import io.mmstream.align.ModalEvent;
+import io.mmstream.align.Modality;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.job.Pipeline;
+import io.mmstream.media.AudioPatches;
+import io.mmstream.media.LogMel;
+import io.mmstream.media.Pcm;
+import io.mmstream.schema.AudioChunk;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Adapter, per stream: keeps the audio chunks of the last moments in keyed state and cuts, with
+ * {@link AudioPatches}, the log-mel patch centred on each grid instant as soon as the chunks hold all of its
+ * samples, whatever order they came in. Patches leave at once as AUDIO events at their instant carrying the
+ * log-mel, for the audio encoder: nothing waits here for a watermark, so nothing falls behind one. A chunk
+ * leaves state when the watermark passes the last patch it can serve plus the windows' allowed lateness; a chunk
+ * arriving after that is late, as it would be for the windows.
+ */
+public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEvent, ModalEvent> {
+
+    private final FrameGrid grid;
+    private final int patchFrames;
+    private final int deadLetterValueBytes;
+    private final long latenessMillis;
+    private transient AudioPatches patches;
+    private transient MapState<Long, float[]> chunks;
+    private transient Counter patchesCut;
+
+    public CutAudioPatches(FrameGrid grid, int patchFrames, java.time.Duration lateness, int deadLetterValueBytes) {
+        this.grid = grid;
+        this.latenessMillis = lateness.toMillis();
+        this.patchFrames = patchFrames;
+        this.deadLetterValueBytes = deadLetterValueBytes;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        patches = new AudioPatches(LogMel.Params.standard(), patchFrames);
+        chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        patchesCut = getRuntimeContext().getMetricGroup().counter("audioPatchesCut");
+    }
+
+    @Override
+    public void processElement(ModalEvent event, Context context, Collector<ModalEvent> out) throws Exception {
+        AudioChunk chunk;
+        float[] samples;
+        try {
+            chunk = WireCodec.decode(AudioChunk.class, event.payload());
+            samples = Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels());
+        } catch (Exception e) {
+            context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, "audio chunk cannot be read: " + e.getMessage(),
+                    DeadLetters.STAGE_ENCODE, deadLetterValueBytes));
+            return;
+        }
+        if (chunk.getSampleRate() != patches.sampleRate()) {
+            context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, "sampleRate " + chunk.getSampleRate()
+                    + " Hz: the audio encoder's log-mel needs " + patches.sampleRate() + " Hz", DeadLetters.STAGE_ENCODE, deadLetterValueBytes));
+            return;
+        }
+        long start = event.captureMicros();
+        long end = start + samples.length * 1_000_000L / patches.sampleRate();
+        long reach = patches.halfSpanMicros();
+        long expiry = -Math.floorDiv(-(end + reach), 1000) + latenessMillis;
+        if (expiry <= context.timerService().currentWatermark()) {
+            context.output(Pipeline.LATE_EVENTS, event.encoded(new float[0]));
+            return;
+        }
+        if (chunks.contains(start)) {
+            return; // a duplicate delivery: its patches were cut when the first copy came
+        }
+        chunks.put(start, samples);
+        context.timerService().registerEventTimeTimer(expiry);
+
+        List<AudioPatches.Chunk> held = new ArrayList<>();
+        for (Map.Entry<Long, float[]> entry : chunks.entries()) {
+            held.add(new AudioPatches.Chunk(entry.getKey(), entry.getValue()));
+        }
+        // the patches this chunk may have completed
+        for (long instant = grid.firstAtOrAfter(start - reach); instant - reach < end; instant = grid.next(instant)) {
+            if (patches.complete(instant, held)) {
+                AudioPatches.Patch patch = patches.patch(instant, held);
+                out.collect(ModalEvent.of(event.streamId(), Modality.AUDIO, instant, event.seq(), patch.logMel(), event.sourceTopic(),
+                        event.sourcePartition(), event.sourceOffset()));
+                patchesCut.inc();
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<ModalEvent> out) throws Exception {
+        long reach = patches.halfSpanMicros();
+        for (Iterator<Map.Entry<Long, float[]>> it = chunks.iterator(); it.hasNext(); ) {
+            Map.Entry<Long, float[]> entry = it.next();
+            long end = entry.getKey() + entry.getValue().length * 1_000_000L / patches.sampleRate();
+            if (end + reach + latenessMillis * 1000 <= timestamp * 1000) {
+                it.remove();
+            }
+        }
+    }
+}

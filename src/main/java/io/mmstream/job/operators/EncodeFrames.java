@@ -1,0 +1,75 @@
+package io.mmstream.job.operators;
+
+import io.mmstream.align.ModalEvent;
+import io.mmstream.inference.BatchPolicy;
+import io.mmstream.inference.InferenceException;
+import io.mmstream.inference.MediaEncoders;
+import io.mmstream.inference.ModelSettings;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * Adapter: video frames, batched, through {@link MediaEncoders#frames}; each frame leaves as its embedding. A frame
+ * that cannot be decoded, or a batch the encoder fails on, goes to the dead letters with the original record.
+ */
+public final class EncodeFrames extends BatchingOperator<ModalEvent, ModalEvent> {
+
+    private final ModelSettings models;
+    private final int deadLetterValueBytes;
+    private transient ModelSettings.Leased<MediaEncoders> encoders;
+    private transient Counter encoded;
+    private transient Counter failed;
+
+    public EncodeFrames(ModelSettings models, BatchPolicy policy, int deadLetterValueBytes) {
+        super(policy);
+        this.models = models;
+        this.deadLetterValueBytes = deadLetterValueBytes;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        encoders = models.encoders();
+        encoded = getMetricGroup().counter("framesEncoded");
+        failed = getMetricGroup().counter("framesFailed");
+    }
+
+    @Override
+    protected void process(List<StreamRecord<ModalEvent>> batch) {
+        List<byte[]> records = new ArrayList<>(batch.size());
+        batch.forEach(record -> records.add(record.getValue().payload()));
+        List<MediaEncoders.Encoded> outcomes;
+        try {
+            outcomes = encoders.value().frames(records);
+        } catch (InferenceException e) {
+            for (StreamRecord<ModalEvent> record : batch) {
+                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(
+                        DeadLetters.of(record.getValue(), "frame encoder failed: " + e.getMessage(), DeadLetters.STAGE_INFERENCE, deadLetterValueBytes)));
+            }
+            failed.inc(batch.size());
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            StreamRecord<ModalEvent> record = batch.get(i);
+            MediaEncoders.Encoded outcome = outcomes.get(i);
+            if (outcome.ok()) {
+                emit(record.getValue().encoded(outcome.embedding()), record);
+                encoded.inc();
+            } else {
+                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(
+                        DeadLetters.of(record.getValue(), outcome.error(), DeadLetters.STAGE_ENCODE, deadLetterValueBytes)));
+                failed.inc();
+            }
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (encoders != null) {
+            encoders.close();
+        }
+        super.close();
+    }
+}
