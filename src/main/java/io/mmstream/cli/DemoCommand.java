@@ -78,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
 
             long deadline = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
             try (OutputWatcher watcher = new OutputWatcher(kafka.clientProperties(), job.get(TOPIC_PREDICTIONS), job.get(TOPIC_LATE),
-                    job.get(TOPIC_DEADLETTER), System.out)) {
+                    job.get(TOPIC_DEADLETTER), EmbeddedKafka.LABELS_TOPIC, job.get(GRID_STEP).toNanos() / 1000, System.out)) {
                 while (!stop.get() && System.nanoTime() < deadline) {
                     watcher.poll(Duration.ofMillis(200));
                     if (client.getJobStatus().get().isGloballyTerminalState()) {

@@ -36,8 +36,36 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--write-cards", description = "Write the held-out figures into the model cards.")
     boolean writeCards;
 
+    @Option(names = "--live", description = "Instead: join a deployment's predictions with its labels and report accuracy as they come.")
+    boolean live;
+
+    @Option(names = "--bootstrap", description = "With --live: Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--predictions-topic", defaultValue = "mm.predictions", description = "With --live (default ${DEFAULT-VALUE}).")
+    String predictionsTopic;
+
+    @Option(names = "--labels-topic", defaultValue = "mm.labels", description = "With --live (default ${DEFAULT-VALUE}).")
+    String labelsTopic;
+
+    @Option(names = "--every", defaultValue = "10s", description = "With --live: report this often (default ${DEFAULT-VALUE}).")
+    String every;
+
+    @Option(names = "--duration", description = "With --live: stop after this long and print the figures as JSON. Default: until Ctrl-C.")
+    String duration;
+
+    @Option(names = "--from-beginning", description = "With --live: score everything in the topics, not only what arrives from now on.")
+    boolean fromBeginning;
+
     @Override
     public Integer call() throws Exception {
+        if (live) {
+            if (bootstrap == null) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--live needs --bootstrap HOST:PORT");
+            }
+            return new LiveEvaluation(bootstrap, predictionsTopic, labelsTopic, fromBeginning).run(
+                    io.mmstream.config.Option.parseDuration(every), duration == null ? null : io.mmstream.config.Option.parseDuration(duration));
+        }
         Map<String, Object> figures = new LinkedHashMap<>();
         try (WindowModels windowModels = new WindowModels(models, InferenceOptions.cpu(2))) {
             Evaluation evaluation = new Evaluation(windowModels, 64);

@@ -2,9 +2,13 @@ package io.mmstream.cli;
 
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
+import io.mmstream.eval.LiveAccuracy;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.schema.DeadLetter;
-import io.mmstream.schema.ModalityCoverage;
+import io.mmstream.schema.Label;
+import io.mmstream.schema.LabelScore;
 import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -32,21 +36,29 @@ final class OutputWatcher implements AutoCloseable {
     private final String predictionsTopic;
     private final String lateTopic;
     private final String deadLetterTopic;
+    private final String labelsTopic;
     private final PrintStream out;
+    private final LiveAccuracy accuracy;
+    private final List<Long> windowCloseToEmitMillis = new ArrayList<>();
     private final Set<String> windows = new HashSet<>();
     private final List<Long> captureToVisibleMillis = new ArrayList<>();
     private long predictions;
     private long late;
     private long deadLetters;
 
-    OutputWatcher(Properties kafka, String predictionsTopic, String lateTopic, String deadLetterTopic, PrintStream out) {
+    /** @param labelsTopic ground truth to score the predictions against, or null */
+    OutputWatcher(Properties kafka, String predictionsTopic, String lateTopic, String deadLetterTopic, String labelsTopic, long framePeriodMicros,
+                  PrintStream out) {
         Properties properties = new Properties();
         properties.putAll(kafka);
         properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "mmstream-demo-" + UUID.randomUUID());
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.consumer.subscribe(List.of(predictionsTopic, lateTopic, deadLetterTopic));
+        this.consumer.subscribe(labelsTopic == null ? List.of(predictionsTopic, lateTopic, deadLetterTopic)
+                : List.of(predictionsTopic, lateTopic, deadLetterTopic, labelsTopic));
+        this.labelsTopic = labelsTopic;
+        this.accuracy = new LiveAccuracy(framePeriodMicros);
         this.predictionsTopic = predictionsTopic;
         this.lateTopic = lateTopic;
         this.deadLetterTopic = deadLetterTopic;
@@ -64,7 +76,13 @@ final class OutputWatcher implements AutoCloseable {
                         .mapToLong(c -> Times.micros(c.getLastCapture())).max().orElse(receivedMillis * 1000);
                 long visibleAfter = receivedMillis - lastCapture / 1000;
                 captureToVisibleMillis.add(visibleAfter);
+                if (prediction.getWindowCloseToEmitMillis() != null) {
+                    windowCloseToEmitMillis.add(prediction.getWindowCloseToEmitMillis());
+                }
+                accuracy.add(prediction);
                 out.println(line(prediction, visibleAfter));
+            } else if (record.topic().equals(labelsTopic)) {
+                accuracy.add(WireCodec.decode(Label.class, record.value()));
             } else if (record.topic().equals(lateTopic)) {
                 late++;
             } else if (record.topic().equals(deadLetterTopic)) {
@@ -75,15 +93,26 @@ final class OutputWatcher implements AutoCloseable {
         }
     }
 
+    /** One prediction, compactly: stream, window, what each head says, modalities present, latency. */
     static String line(Prediction prediction, long visibleAfterMillis) {
-        StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "%-10s [%s, %s)", prediction.getStreamId(),
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-10s %s-%s", prediction.getStreamId(),
                 CLOCK.format(prediction.getWindowStart()), CLOCK.format(prediction.getWindowEnd())));
-        for (ModalityCoverage coverage : prediction.getCoverage()) {
-            text.append(String.format(Locale.ROOT, "  %s %3d ev %2d/%d steps gap %4d ms", coverage.getModality(), coverage.getEvents(),
-                    coverage.getPresentSteps(), coverage.getGridSteps(), coverage.getLongestGapMicros() / 1000));
+        for (TaskResult result : prediction.getResults()) {
+            String label = result.getLabel() == null ? "-" : result.getLabel();
+            float confidence = result.getScores().stream().filter(s -> s.getLabel().equals(result.getLabel())).map(LabelScore::getScore)
+                    .findFirst().orElse(0f);
+            switch (result.getTask()) {
+                case WindowHeads.TASK_SYNC -> text.append(prediction.getAvOffsetMicros() == null ? "  sync -"
+                        : String.format(Locale.ROOT, "  sync %+4d ms %s", prediction.getAvOffsetMicros() / 1000,
+                                label.equals(WindowHeads.IN_SYNC) ? "ok " : "OFF"));
+                default -> text.append(String.format(Locale.ROOT, "  %s %-8s %s", result.getTask(), label,
+                        result.getLabel() == null ? "    " : String.format(Locale.ROOT, "%.2f", confidence)));
+            }
         }
-        text.append(String.format(Locale.ROOT, "  latency %d ms (emit %d ms)", visibleAfterMillis, prediction.getCaptureToEmitMillis()));
+        List<String> present = prediction.getModalitiesPresent();
+        text.append("  [").append(present.contains("video") ? 'V' : '-').append(present.contains("audio") ? 'A' : '-')
+                .append(present.contains("sensor") ? 'S' : '-').append(']');
+        text.append(String.format(Locale.ROOT, "  latency %d ms", visibleAfterMillis));
         return text.toString();
     }
 
@@ -91,10 +120,14 @@ final class OutputWatcher implements AutoCloseable {
     String summaryJson(int streams, double seconds, long sent, long corrupted) {
         List<Long> sorted = new ArrayList<>(captureToVisibleMillis);
         Collections.sort(sorted);
+        List<Long> closeToEmit = new ArrayList<>(windowCloseToEmitMillis);
+        Collections.sort(closeToEmit);
         return String.format(Locale.ROOT,
                 "{\"streams\": %d, \"seconds\": %.1f, \"recordsSent\": %d, \"corruptSent\": %d, \"windows\": %d, \"predictions\": %d, "
-                        + "\"deadLetters\": %d, \"lateRecords\": %d, \"latencyP50Ms\": %d, \"latencyP99Ms\": %d}",
-                streams, seconds, sent, corrupted, windows.size(), predictions, deadLetters, late, percentile(sorted, 0.50), percentile(sorted, 0.99));
+                        + "\"deadLetters\": %d, \"lateRecords\": %d, \"latencyP50Ms\": %d, \"latencyP99Ms\": %d, "
+                        + "\"windowCloseToEmitP50Ms\": %d, \"windowCloseToEmitP99Ms\": %d, %s}",
+                streams, seconds, sent, corrupted, windows.size(), predictions, deadLetters, late, percentile(sorted, 0.50), percentile(sorted, 0.99),
+                percentile(closeToEmit, 0.50), percentile(closeToEmit, 0.99), accuracy.json());
     }
 
     static long percentile(List<Long> sorted, double q) {

@@ -233,7 +233,7 @@ public final class DatasetWriter {
     }
 
     /** The action that covers most of the window. */
-    static Action majorityAction(List<Label> labels) {
+    public static Action majorityAction(List<Label> labels) {
         Map<Action, Long> covered = new EnumMap<>(Action.class);
         for (Label label : labels) {
             covered.merge(Action.fromWireName(label.getAction()), Times.micros(label.getEnd()) - Times.micros(label.getStart()), Long::sum);

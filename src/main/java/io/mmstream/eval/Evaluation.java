@@ -93,7 +93,7 @@ public final class Evaluation {
             int shifts = logits.length / batch.size();
             for (int i = 0; i < batch.size(); i++, index++) {
                 Action action = Action.values()[data.actions()[index]];
-                if (action != Action.WALK && action != Action.RUN && action != Action.JUMP && action != Action.CLAP) {
+                if (!action.makesRegularSounds()) {
                     continue;
                 }
                 long truth = data.offsetsMicros()[index];

@@ -21,6 +21,11 @@ public enum Action {
     /** Collapses to the floor fast, with a heavy impact. */
     FALL;
 
+    /** Whether the action makes regular sounds, so that audio and video can be lined up at all. */
+    public boolean makesRegularSounds() {
+        return this == WALK || this == RUN || this == JUMP || this == CLAP;
+    }
+
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }

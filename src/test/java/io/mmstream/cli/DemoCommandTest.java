@@ -35,12 +35,14 @@ class DemoCommandTest {
         String summary = lines[lines.length - 1];
 
         assertThat(exitCode).as(output).isZero();
-        assertThat(output).contains("stream-000 [").contains("stream-001 [").contains("video").contains("sensor");
+        assertThat(output).containsPattern("stream-000 \\S+-\\S+  action \\S+ .* fusion (idle|walk|run|jump|wave|clap|sit_down|fall) ")
+                .containsPattern("stream-001 .* sync ").contains("[VAS]");
         assertThat(figure(summary, "streams")).isEqualTo(2);
         assertThat(figure(summary, "predictions")).isPositive().isEqualTo(figure(summary, "windows"));
         assertThat(figure(summary, "corruptSent")).isPositive();
         assertThat(figure(summary, "deadLetters")).isPositive().isLessThanOrEqualTo(figure(summary, "corruptSent"));
         assertThat(figure(summary, "lateRecords")).isZero();
         assertThat(figure(summary, "latencyP99Ms")).isGreaterThanOrEqualTo(figure(summary, "latencyP50Ms")).isPositive();
+        assertThat(summary).contains("\"accuracy\": {").contains("\"sync\": {\"soundingWindows\": ");
     }
 }

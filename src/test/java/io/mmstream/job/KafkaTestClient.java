@@ -37,6 +37,15 @@ final class KafkaTestClient implements AutoCloseable {
         }
     }
 
+    /** Sends without waiting; the idempotent producer keeps each partition in send order. Call {@link #flush()} after. */
+    void sendAsync(String topic, byte[] key, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, null, key, value));
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
     /** Every committed record of the topic, up to its last stable offset now. */
     List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
         Properties properties = new Properties();

@@ -1,0 +1,81 @@
+package io.mmstream.cli;
+
+import io.mmstream.codec.WireCodec;
+import io.mmstream.config.JobOptions;
+import io.mmstream.eval.LiveAccuracy;
+import io.mmstream.schema.Label;
+import io.mmstream.schema.Prediction;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** `eval --live`: any deployment's predictions joined with its labels, accuracy reported as it accumulates. */
+final class LiveEvaluation {
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String predictionsTopic;
+    private final LiveAccuracy accuracy;
+
+    LiveEvaluation(String bootstrap, String predictionsTopic, String labelsTopic, boolean fromBeginning) {
+        Properties properties = new Properties();
+        properties.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "mmstream-eval-" + UUID.randomUUID());
+        properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
+        properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(predictionsTopic, labelsTopic));
+        this.predictionsTopic = predictionsTopic;
+        long gridStepMicros = JobOptions.GRID_STEP.parse().apply(JobOptions.GRID_STEP.defaultText()).toNanos() / 1000;
+        this.accuracy = new LiveAccuracy(gridStepMicros);
+    }
+
+    int run(Duration every, Duration duration) throws Exception {
+        long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+        long nextReport = System.nanoTime() + every.toNanos();
+        long predictions = 0;
+        try (consumer) {
+            while (System.nanoTime() < deadline && !Main.shutdownInProgress.get()) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        if (record.topic().equals(predictionsTopic)) {
+                            accuracy.add(WireCodec.decode(Prediction.class, record.value()));
+                            predictions++;
+                        } else {
+                            accuracy.add(WireCodec.decode(Label.class, record.value()));
+                        }
+                    } catch (java.io.IOException | RuntimeException e) {
+                        System.err.println("skipping undecodable record " + record.topic() + "/" + record.partition() + "@" + record.offset() + ": " + e);
+                    }
+                }
+                if (System.nanoTime() >= nextReport) {
+                    nextReport += every.toNanos();
+                    System.out.println(report(predictions));
+                }
+            }
+        }
+        System.out.println("{" + accuracy.json() + "}");
+        return 0;
+    }
+
+    private String report(long predictions) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s  %d predictions (%d waiting for labels)",
+                LocalTime.now().truncatedTo(ChronoUnit.SECONDS), predictions, accuracy.waiting()));
+        for (LiveAccuracy.TaskScore score : accuracy.scores()) {
+            line.append(String.format(Locale.ROOT, "  %s %.3f of %d", score.model(), score.accuracy(), score.scored()));
+            if (score.undecided() > 0) {
+                line.append(String.format(Locale.ROOT, " (+%d undecided)", score.undecided()));
+            }
+        }
+        line.append(String.format(Locale.ROOT, "  sync: balanced %.3f, mean error %.0f ms on %d sounding windows",
+                accuracy.syncBalancedAccuracy(), accuracy.syncMeanAbsoluteErrorMillis(), accuracy.syncWindows()));
+        return line.toString();
+    }
+}

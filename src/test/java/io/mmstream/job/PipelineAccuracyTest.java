@@ -1,0 +1,350 @@
+package io.mmstream.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.mmstream.align.Modality;
+import io.mmstream.cli.EmbeddedKafka;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.codec.WireRecordsFixtures;
+import io.mmstream.config.JobConfig;
+import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.eval.Evaluation;
+import io.mmstream.eval.WindowModels;
+import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.WindowHeads;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.TaskResult;
+import io.mmstream.schema.VideoFrame;
+import io.mmstream.sim.Action;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
+import io.mmstream.sim.StreamScene;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The mission in one run: simulated streams (realistic delivery: jitter, reordering, bursts, drops) through a real
+ * broker and the whole job on a MiniCluster at parallelism 2 with the committed models; predictions read with
+ * read_committed and checked against the simulator's ground truth and against the offline evaluation of the very
+ * same streams. Variants of the streams ride along under other ids: one delivered in capture order, one muted, one
+ * whose camera stops, one whose audio runs 200 ms late.
+ */
+class PipelineAccuracyTest {
+
+    private static final Configuration NO_RESTARTS = new Configuration();
+
+    static {
+        NO_RESTARTS.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    }
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(NO_RESTARTS).build());
+
+    private static final long EPOCH = DatasetWriter.EPOCH_MICROS;
+    private static final long SECOND = 1_000_000;
+    private static final long FRAME = 66_667;
+    private static final int SECONDS = 40;
+    /** Seeds never used in training (1000, 2000) nor by `eval` (3000). */
+    private static final SimulationSettings BASE = SimulationSettings.defaults(4).withSeed(4000).withAvOffset(0, 0, 0);
+    private static final SimulationSettings LATE_AUDIO = SimulationSettings.defaults(1).withSeed(4001).withAvOffset(200_000, 0, 0);
+    private static final String IN_ORDER = "inorder-000";
+    private static final String MUTED = "muted-001";
+    private static final String NO_CAMERA = "nocam-002";
+    private static final String OFFSET = "offset-200ms";
+    private static final long CAMERA_STOPS = EPOCH + 20 * SECOND;
+
+    private static EmbeddedKafka kafka;
+
+    @BeforeAll
+    static void startKafka() throws Exception {
+        kafka = EmbeddedKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() throws Exception {
+        kafka.close();
+    }
+
+    /** A record to send, ordered by when it reaches Kafka. */
+    private record Outgoing(long sendAt, String topic, String streamId, byte[] value) {}
+
+    @Test
+    void predictionsMatchTheTruthAndTheOfflineEvaluation() throws Exception {
+        JobConfig config = JobConfig.defaults(Map.ofEntries(
+                Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()), Map.entry("kafka.group-id", "accuracy"),
+                Map.entry("topics.video", "acc.video"), Map.entry("topics.audio", "acc.audio"), Map.entry("topics.sensor", "acc.sensor"),
+                Map.entry("topics.predictions", "acc.predictions"), Map.entry("topics.late", "acc.late"),
+                Map.entry("topics.deadletter", "acc.deadletter"), Map.entry("source.starting-offsets", "earliest"),
+                Map.entry("window.lateness", "300ms"),
+                Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
+                Map.entry("watermark.out-of-orderness.sensor", "300ms"),
+                Map.entry("delivery.transactional-id-prefix", "accuracy"), Map.entry("checkpoint.interval", "500ms"),
+                Map.entry("parallelism", "2")));
+        kafka.createTopics(config, 2);
+
+        long started = System.nanoTime();
+        SceneSimulator base = new SceneSimulator(BASE, EPOCH);
+        SceneSimulator lateAudio = new SceneSimulator(LATE_AUDIO, EPOCH);
+        List<Outgoing> outgoing = new ArrayList<>();
+        for (SimRecord record : base.records(EPOCH, EPOCH + SECONDS * SECOND)) {
+            outgoing.add(new Outgoing(record.deliveryMicros(), topic(record.modality()), record.streamId(), record.value()));
+            String copy = switch (record.streamId()) {
+                case "stream-000" -> IN_ORDER;
+                case "stream-001" -> record.modality() == Modality.AUDIO ? null : MUTED;
+                case "stream-002" -> record.modality() == Modality.VIDEO && record.captureMicros() >= CAMERA_STOPS ? null : NO_CAMERA;
+                default -> null;
+            };
+            if (copy != null) {
+                // the in-order copy reaches Kafka exactly in capture order; the others as the original did
+                long sendAt = copy.equals(IN_ORDER) ? record.captureMicros() : record.deliveryMicros();
+                outgoing.add(new Outgoing(sendAt, topic(record.modality()), copy, renamed(record, copy)));
+            }
+        }
+        for (SimRecord record : lateAudio.records(EPOCH, EPOCH + SECONDS * SECOND)) {
+            outgoing.add(new Outgoing(record.deliveryMicros(), topic(record.modality()), OFFSET, renamed(record, OFFSET)));
+        }
+        outgoing.sort(Comparator.comparingLong(Outgoing::sendAt));
+        System.out.printf("PHASE simulated %d records in %.1f s%n", outgoing.size(), (System.nanoTime() - started) / 1e9);
+        List<String> streams = List.of("stream-000", "stream-001", "stream-002", "stream-003", IN_ORDER, MUTED, NO_CAMERA, OFFSET);
+
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.configure(NO_RESTARTS);
+            MmstreamJob.configure(env, config);
+            Pipeline.build(env, config);
+            JobClient job = env.executeAsync("mmstream-accuracy");
+
+            for (Outgoing record : outgoing) {
+                client.sendAsync(record.topic(), record.streamId().getBytes(StandardCharsets.UTF_8), record.value());
+            }
+            client.flush();
+            System.out.printf("PHASE sent in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            // far-future records move the watermark past every window of the data; their own windows stay open
+            for (String stream : streams) {
+                byte[] key = stream.getBytes(StandardCharsets.UTF_8);
+                long future = EPOCH + 1000 * SECOND;
+                client.send("acc.video", null, key, WireCodec.encode(WireRecordsFixtures.frame(stream, future).build()));
+                client.send("acc.audio", null, key, WireCodec.encode(WireRecordsFixtures.chunk(stream, future).build()));
+                client.send("acc.sensor", null, key, WireCodec.encode(WireRecordsFixtures.reading(stream, future).build()));
+            }
+            // every stream has data from EPOCH to EPOCH + SECONDS, give or take the clock skew of its devices
+            List<Long> expected = windowStarts(EPOCH - SECOND, EPOCH + (SECONDS - 1) * SECOND);
+            List<ConsumerRecord<byte[], byte[]>> records = client.awaitCommitted("acc.predictions", Duration.ofMinutes(4),
+                    "every window of every stream", r -> {
+                        Map<String, java.util.Set<Long>> seen = new HashMap<>();
+                        for (ConsumerRecord<byte[], byte[]> record : r) {
+                            Prediction p = decode(record.value());
+                            seen.computeIfAbsent(p.getStreamId(), k -> new java.util.HashSet<>()).add(Times.micros(p.getWindowStart()));
+                        }
+                        return streams.stream().allMatch(stream -> seen.getOrDefault(stream, java.util.Set.of()).containsAll(expected));
+                    });
+            System.out.printf("PHASE predicted in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            assertThat(job.getJobStatus().get(30, TimeUnit.SECONDS)).as("no failure, no restart").isEqualTo(JobStatus.RUNNING);
+            job.cancel().get(60, TimeUnit.SECONDS);
+
+            Map<String, TreeMap<Long, Prediction>> byStream = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                Prediction prediction = WireCodec.decode(Prediction.class, record.value());
+                Prediction previous = byStream.computeIfAbsent(prediction.getStreamId(), k -> new TreeMap<>())
+                        .put(Times.micros(prediction.getWindowStart()), prediction);
+                assertThat(previous).as("a second prediction for %s at %s", prediction.getStreamId(), prediction.getWindowStart()).isNull();
+            }
+            for (String stream : streams) {
+                assertThat(byStream.get(stream).keySet()).as("windows of %s", stream).containsAll(expected)
+                        .allMatch(start -> start >= EPOCH - 2 * SECOND && start <= EPOCH + SECONDS * SECOND);
+            }
+
+            matchesTheOfflineEvaluation(byStream, base);
+            System.out.printf("PHASE offline evaluation done in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            outOfOrderDeliveryChangesNothing(byStream.get("stream-000"), byStream.get(IN_ORDER));
+            syncIsJudgedPerStream(byStream, base, lateAudio);
+            absentModalitiesAreStatedNotGuessed(byStream);
+        }
+    }
+
+    private void matchesTheOfflineEvaluation(Map<String, TreeMap<Long, Prediction>> byStream, SceneSimulator base) throws Exception {
+        double offlineAction;
+        double offlineFusion;
+        try (WindowModels models = new WindowModels(Path.of("onnx-models"), InferenceOptions.cpu(1))) {
+            Evaluation evaluation = new Evaluation(models, 64);
+            Evaluation.Labelled data = evaluation.windows(BASE, SECONDS);
+            offlineAction = evaluation.action(data).accuracy();
+            offlineFusion = evaluation.fusion("fusion_early", data).accuracy();
+        }
+        // the same windows online: those the offline evaluation cuts, [EPOCH, EPOCH + SECONDS - 2 s]
+        int windows = 0;
+        int actionRight = 0;
+        int fusionRight = 0;
+        for (int s = 0; s < BASE.streams(); s++) {
+            StreamScene scene = base.scene(s);
+            for (Prediction prediction : byStream.get(SceneSimulator.streamId(s)).subMap(EPOCH, true, EPOCH + (SECONDS - 2) * SECOND, true).values()) {
+                String truth = truth(scene, prediction).wireName();
+                windows++;
+                actionRight += truth.equals(result(prediction, WindowHeads.TASK_ACTION).getLabel()) ? 1 : 0;
+                fusionRight += truth.equals(result(prediction, WindowHeads.TASK_FUSION).getLabel()) ? 1 : 0;
+            }
+        }
+        double onlineAction = (double) actionRight / windows;
+        double onlineFusion = (double) fusionRight / windows;
+        System.out.printf("accuracy on %d windows, online (job) vs offline (eval): action %.3f vs %.3f, fusion_early %.3f vs %.3f%n",
+                windows, onlineAction, offlineAction, onlineFusion, offlineFusion);
+        assertThat(windows).isEqualTo(BASE.streams() * (SECONDS - 1));
+        assertThat(onlineAction).as("action recognition, online against offline").isCloseTo(offlineAction, within(0.03));
+        assertThat(onlineFusion).as("early fusion, online against offline").isCloseTo(offlineFusion, within(0.03));
+    }
+
+    private void outOfOrderDeliveryChangesNothing(TreeMap<Long, Prediction> outOfOrder, TreeMap<Long, Prediction> inOrder) {
+        for (Map.Entry<Long, Prediction> entry : outOfOrder.entrySet()) {
+            Prediction a = entry.getValue();
+            Prediction b = inOrder.get(entry.getKey());
+            assertThat(b.getAvOffsetMicros()).as("sync offset at %s", entry.getKey()).isEqualTo(a.getAvOffsetMicros());
+            for (int r = 0; r < a.getResults().size(); r++) {
+                TaskResult x = a.getResults().get(r);
+                TaskResult y = b.getResults().get(r);
+                assertThat(y.getLabel()).as("%s at %s", x.getTask(), entry.getKey()).isEqualTo(x.getLabel());
+                for (int i = 0; i < x.getScores().size(); i++) {
+                    assertThat(y.getScores().get(i).getScore()).isCloseTo(x.getScores().get(i).getScore(), within(1e-4f));
+                }
+            }
+        }
+    }
+
+    private void syncIsJudgedPerStream(Map<String, TreeMap<Long, Prediction>> byStream, SceneSimulator base, SceneSimulator lateAudio) {
+        List<Long> inSyncOffsets = new ArrayList<>();
+        int inSyncSaid = 0;
+        for (int s = 0; s < BASE.streams(); s++) {
+            for (Prediction p : soundingWindows(byStream.get(SceneSimulator.streamId(s)), base.scene(s))) {
+                inSyncOffsets.add(p.getAvOffsetMicros());
+                inSyncSaid += result(p, WindowHeads.TASK_SYNC).getLabel().equals(WindowHeads.IN_SYNC) ? 1 : 0;
+            }
+        }
+        List<Long> lateOffsets = new ArrayList<>();
+        int outOfSyncSaid = 0;
+        for (Prediction p : soundingWindows(byStream.get(OFFSET), lateAudio.scene(0))) {
+            lateOffsets.add(p.getAvOffsetMicros());
+            outOfSyncSaid += result(p, WindowHeads.TASK_SYNC).getLabel().equals(WindowHeads.OUT_OF_SYNC) ? 1 : 0;
+        }
+        System.out.printf("sync: zero offset, %d sounding windows: median estimate %d ms, %d said in sync; audio 200 ms late, %d windows: "
+                        + "median estimate %d ms, %d said out of sync%n", inSyncOffsets.size(), median(inSyncOffsets) / 1000, inSyncSaid,
+                lateOffsets.size(), median(lateOffsets) / 1000, outOfSyncSaid);
+        assertThat(inSyncOffsets).hasSizeGreaterThan(20);
+        assertThat(lateOffsets).hasSizeGreaterThan(5);
+        assertThat(median(inSyncOffsets)).as("median offset estimate of in-sync streams").isCloseTo(0L, within(FRAME));
+        assertThat(median(lateOffsets)).as("median offset estimate of the stream whose audio is 200 ms late").isCloseTo(200_000L, within(FRAME));
+        assertThat(inSyncSaid).as("in-sync windows said in sync").isGreaterThan(inSyncOffsets.size() / 2);
+        assertThat(outOfSyncSaid).as("windows of the late-audio stream said out of sync").isGreaterThan(lateOffsets.size() / 2);
+    }
+
+    private void absentModalitiesAreStatedNotGuessed(Map<String, TreeMap<Long, Prediction>> byStream) {
+        for (Prediction p : byStream.get(MUTED).values()) {
+            assertThat(p.getModalitiesPresent()).doesNotContain("audio");
+            TaskResult sync = result(p, WindowHeads.TASK_SYNC);
+            assertThat(sync.getLabel()).isNull();
+            assertThat(sync.getReason()).contains("audio");
+            assertThat(p.getAvOffsetMicros()).isNull();
+            assertThat(result(p, WindowHeads.TASK_FUSION).getLabel()).as("fusion without audio at %s", p.getWindowStart()).isNotNull();
+        }
+        TreeMap<Long, Prediction> original = byStream.get("stream-002");
+        for (Prediction p : byStream.get(NO_CAMERA).values()) {
+            long start = Times.micros(p.getWindowStart());
+            TaskResult action = result(p, WindowHeads.TASK_ACTION);
+            if (start >= CAMERA_STOPS) {
+                assertThat(p.getModalitiesPresent()).doesNotContain("video");
+                assertThat(action.getLabel()).as("action without a camera at %s", p.getWindowStart()).isNull();
+                assertThat(action.getReason()).contains("video");
+                assertThat(result(p, WindowHeads.TASK_FUSION).getLabel()).isNotNull();
+            } else if (Times.micros(p.getWindowEnd()) <= CAMERA_STOPS) {
+                assertThat(action.getLabel()).isEqualTo(result(original.get(start), WindowHeads.TASK_ACTION).getLabel());
+            }
+        }
+    }
+
+    private static Prediction decode(byte[] value) {
+        try {
+            return WireCodec.decode(Prediction.class, value);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static List<Prediction> soundingWindows(TreeMap<Long, Prediction> predictions, StreamScene scene) {
+        return predictions.subMap(EPOCH, true, EPOCH + (SECONDS - 2) * SECOND, true).values().stream()
+                .filter(p -> truth(scene, p).makesRegularSounds() && p.getAvOffsetMicros() != null)
+                .toList();
+    }
+
+    private static Action truth(StreamScene scene, Prediction prediction) {
+        return DatasetWriter.majorityAction(scene.labels(Times.micros(prediction.getWindowStart()), Times.micros(prediction.getWindowEnd())));
+    }
+
+    private static TaskResult result(Prediction prediction, String task) {
+        return prediction.getResults().stream().filter(r -> r.getTask().equals(task)).findFirst().orElseThrow();
+    }
+
+    private static long median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static List<Long> windowStarts(long first, long last) {
+        List<Long> out = new ArrayList<>();
+        for (long start = first; start <= last; start += SECOND) {
+            out.add(start);
+        }
+        return out;
+    }
+
+    private static String topic(Modality modality) {
+        return "acc." + modality.wireName();
+    }
+
+    /** The record with another stream id, bytes otherwise the same. */
+    private static byte[] renamed(SimRecord record, String streamId) throws IOException {
+        SpecificRecord value = switch (record.modality()) {
+            case VIDEO -> {
+                VideoFrame frame = WireCodec.decode(VideoFrame.class, record.value());
+                frame.setStreamId(streamId);
+                yield frame;
+            }
+            case AUDIO -> {
+                AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
+                chunk.setStreamId(streamId);
+                yield chunk;
+            }
+            case SENSOR -> {
+                SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
+                reading.setStreamId(streamId);
+                yield reading;
+            }
+        };
+        return WireCodec.encode(value);
+    }
+}
