@@ -110,5 +110,8 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
                 it.remove();
             }
         }
+        if (chunks.isEmpty()) {
+            chunks.clear(); // a stream gone quiet leaves no state behind, not even an empty map
+        }
     }
 }

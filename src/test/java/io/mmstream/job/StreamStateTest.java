@@ -1,0 +1,146 @@
+package io.mmstream.job;
+
+import static io.mmstream.codec.WireRecordsFixtures.T0_MICROS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.FrameGrid;
+import io.mmstream.align.ModalEvent;
+import io.mmstream.align.Modality;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.config.JobConfig;
+import io.mmstream.job.operators.AssembleWindow;
+import io.mmstream.job.operators.CutAudioPatches;
+import io.mmstream.media.AudioPatches;
+import io.mmstream.media.LogMel;
+import io.mmstream.media.Pcm;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.SampleFormat;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.transformations.OneInputTransformation;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the job keeps per stream, measured on its real operators: embeddings only, and nothing once a stream is gone. */
+class StreamStateTest {
+
+    private static final long MS = 1000;
+    private static final JobConfig CONFIG = JobConfig.defaults(Map.of());
+    private static final FrameGrid GRID = new FrameGrid(1_000_000, 66_667);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void windowStateHoldsEmbeddingsAndIsGoneAfterTheLastWindow(String backend) throws Exception {
+        AssembleWindow.Layout layout = Pipeline.layout(CONFIG, Pipeline.modelSettings(CONFIG));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        var windows = Pipeline.windows(env.fromData(event(Modality.VIDEO, 0, 64)), CONFIG, layout);
+        @SuppressWarnings("unchecked")
+        var transformation = (OneInputTransformation<ModalEvent, EmbeddedWindow>) windows.getTransformation();
+        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(transformation.getOperatorFactory(), ModalEvent::streamId, Types.STRING)) {
+            if (backend.equals("rocksdb")) {
+                harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+            }
+            harness.open();
+            // one stream at the models' rates for 4 s: 15 frame and 15 audio-patch embeddings a second, 100 IMU readings
+            for (long t = 0; t < 4_000 * MS; t += 10 * MS) {
+                if (t % 66_667 < 10 * MS) {
+                    send(harness, event(Modality.VIDEO, t, layout.embedding()));
+                    send(harness, event(Modality.AUDIO, t, layout.embedding()));
+                }
+                send(harness, event(Modality.SENSOR, t, 6));
+            }
+            // steady state: [2 s, 4 s) and [3 s, 5 s) open, 2 s of events in each
+            harness.processWatermark(T0_MICROS / 1000 + 2_500);
+            long bytes = harness.snapshot(1, 1).getStateSize();
+            System.out.printf("window state of one stream in steady state (%s): %d bytes%n", backend, bytes);
+            // 2 windows x 2 s x (15 + 15 embeddings of 64 floats + 100 readings of 6 floats), with per-event metadata:
+            // tens of kilobytes, where the JPEG frames alone would be 2 x 30 x ~4 KB
+            assertThat(bytes).isBetween(2L * 2 * (30 * 64 + 100 * 6) * 4, 200_000L);
+
+            harness.processWatermark(Long.MAX_VALUE);
+            assertThat(harness.extractOutputValues()).hasSize(5);
+            if (backend.equals("hashmap")) {
+                // the harness counts entries of the heap backend only; RocksDB runs the same operator over other storage
+                assertThat(harness.numKeyedStateEntries()).isZero();
+                assertThat(harness.numEventTimeTimers()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void audioPatchesAreCutAsSoonAsTheirChunksArriveInAnyOrderAndTheStateEmptiesBehindTheWatermark() throws Exception {
+        AudioPatches patches = new AudioPatches(LogMel.Params.standard(), 8);
+        Random random = new Random(3);
+        List<AudioPatches.Chunk> chunks = new ArrayList<>();
+        List<ModalEvent> events = new ArrayList<>();
+        for (int c = 0; c < 10; c++) {
+            float[] samples = new float[1600];
+            for (int i = 0; i < samples.length; i++) {
+                samples[i] = (float) (0.3 * Math.sin(i * 0.07 * (c + 1)) + 0.01 * random.nextGaussian());
+            }
+            long start = T0_MICROS + c * 100_000L;
+            byte[] pcm = Pcm.toS16le(samples);
+            chunks.add(new AudioPatches.Chunk(start, Pcm.toMono(ByteBuffer.wrap(pcm), SampleFormat.PCM_S16LE, 1)));
+            AudioChunk chunk = AudioChunk.newBuilder().setStreamId("s").setCaptureTime(Times.ofMicros(start)).setSeq(c).setSampleRate(16_000)
+                    .setChannels(1).setFormat(SampleFormat.PCM_S16LE).setData(ByteBuffer.wrap(pcm)).build();
+            events.add(new ModalEvent("s", Modality.AUDIO, start, c, new float[0], WireCodec.encode(chunk), "mm.audio", 0, c));
+        }
+        Collections.shuffle(events, random);
+
+        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new CutAudioPatches(GRID, 8, Duration.ZERO, 1024)), ModalEvent::streamId, Types.STRING)) {
+            harness.open();
+            for (ModalEvent event : events) {
+                harness.processElement(event, event.eventTimeMillis());
+            }
+            // 1 s of audio from T0 serves the instants from T0 + 66.7 ms to T0 + 933 ms: a patch reaches 47.5 ms either side
+            List<ModalEvent> cut = harness.extractOutputValues();
+            assertThat(cut).extracting(ModalEvent::captureMicros).containsExactlyInAnyOrderElementsOf(instants(T0_MICROS + 66_667, T0_MICROS + 933_338));
+            for (ModalEvent patch : cut) {
+                assertThat(patch.features()).as("the patch at %d, whatever the arrival order", patch.captureMicros())
+                        .containsExactly(patches.patch(patch.captureMicros(), chunks).logMel());
+            }
+            long bytes = harness.snapshot(1, 1).getStateSize();
+            System.out.printf("audio state of one stream holding 1 s of chunks: %d bytes%n", bytes);
+
+            harness.processWatermark(T0_MICROS / 1000 + 1_100);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numEventTimeTimers()).isZero();
+
+            harness.processElement(events.get(0), events.get(0).eventTimeMillis());
+            assertThat(harness.getSideOutput(Pipeline.LATE_EVENTS)).as("a chunk behind the watermark is late").hasSize(1);
+            assertThat(harness.extractOutputValues()).hasSize(cut.size());
+        }
+    }
+
+    private static List<Long> instants(long first, long last) {
+        List<Long> out = new ArrayList<>();
+        for (long instant = first; instant <= last; instant = GRID.next(instant)) {
+            out.add(instant);
+        }
+        return out;
+    }
+
+    private static ModalEvent event(Modality modality, long offsetMicros, int values) {
+        float[] features = new float[values];
+        java.util.Arrays.fill(features, 0.5f);
+        return ModalEvent.of("s", modality, T0_MICROS + offsetMicros, 0, features, "mm." + modality.wireName(), 0, offsetMicros);
+    }
+
+    private static void send(KeyedOneInputStreamOperatorTestHarness<String, ModalEvent, ?> harness, ModalEvent event) throws Exception {
+        harness.processElement(event, event.eventTimeMillis());
+    }
+}
