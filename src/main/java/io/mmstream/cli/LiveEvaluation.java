@@ -7,7 +7,6 @@ import io.mmstream.schema.Label;
 import io.mmstream.schema.Prediction;
 import java.time.Duration;
 import java.time.LocalTime;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -67,15 +66,15 @@ final class LiveEvaluation {
 
     private String report(long predictions) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s  %d predictions (%d waiting for labels)",
-                LocalTime.now().truncatedTo(ChronoUnit.SECONDS), predictions, accuracy.waiting()));
+                LocalTime.now().format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")), predictions, accuracy.waiting()));
         for (LiveAccuracy.TaskScore score : accuracy.scores()) {
             line.append(String.format(Locale.ROOT, "  %s %.3f of %d", score.model(), score.accuracy(), score.scored()));
             if (score.undecided() > 0) {
                 line.append(String.format(Locale.ROOT, " (+%d undecided)", score.undecided()));
             }
         }
-        line.append(String.format(Locale.ROOT, "  sync: balanced %.3f, mean error %.0f ms on %d sounding windows",
-                accuracy.syncBalancedAccuracy(), accuracy.syncMeanAbsoluteErrorMillis(), accuracy.syncWindows()));
+        line.append(String.format(Locale.ROOT, "  sync on %d sounding windows: in-sync recall %.3f, balanced %.3f, mean error %.0f ms",
+                accuracy.syncWindows(), accuracy.syncInSyncRecall(), accuracy.syncBalancedAccuracy(), accuracy.syncMeanAbsoluteErrorMillis()));
         return line.toString();
     }
 }

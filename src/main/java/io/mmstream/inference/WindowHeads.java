@@ -82,33 +82,23 @@ public final class WindowHeads {
         for (int i = 0; i < count; i++) {
             withBoth[i] &= withVideo[i];
         }
-        List<Integer> chosen = indices(withBoth);
-        String syncReason = null;
-        Map<String, OnnxModel.Output> syncOut = null;
-        if (!chosen.isEmpty()) {
-            try {
-                syncOut = sync.run(syncInputs(pick(windows, chosen)));
-            } catch (InferenceException e) {
-                syncReason = "inference failed: " + e.getMessage();
-            }
-        }
-        List<String> offsetLabels = sync.card().labels();
-        for (int i = 0, c = 0; i < count; i++) {
-            if (!withBoth[i] || syncOut == null) {
-                String reason = !withBoth[i] ? "video or audio covers less than " + percent() + " of the window" : syncReason;
-                tasks.get(i).add(new TaskOutcome(TASK_SYNC, sync.card().name(), sync.card().version(), null, List.of(), new float[0], reason));
+        Rows sync = run(this.sync, windows, withBoth, this::syncInputs);
+        List<String> offsetLabels = this.sync.card().labels();
+        for (int i = 0; i < count; i++) {
+            if (sync.rows().get(i) == null) {
+                String reason = withBoth[i] ? sync.errors()[i] : "video or audio covers less than " + percent() + " of the window";
+                tasks.get(i).add(new TaskOutcome(TASK_SYNC, this.sync.card().name(), this.sync.card().version(), null, List.of(), new float[0], reason));
                 if (withBoth[i]) {
-                    failures.get(i).add(sync.card().name() + ": " + syncReason);
+                    failures.get(i).add(this.sync.card().name() + ": " + reason);
                 }
                 continue;
             }
-            float[] probabilities = softmax(syncOut.get("offset_logits").data(), c * offsetLabels.size(), offsetLabels.size());
-            float probability = syncOut.get("in_sync").data()[c++];
-            int best = argmax(probabilities);
-            offsets[i] = Long.parseLong(offsetLabels.get(best)) * frameStepMicros;
+            float[] probabilities = softmax(sync.rows().get(i).get("offset_logits"), 0, offsetLabels.size());
+            float probability = sync.rows().get(i).get("in_sync")[0];
+            offsets[i] = Long.parseLong(offsetLabels.get(argmax(probabilities))) * frameStepMicros;
             inSync[i] = probability;
-            tasks.get(i).add(new TaskOutcome(TASK_SYNC, sync.card().name(), sync.card().version(), probability >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
-                    offsetLabels, probabilities, null));
+            tasks.get(i).add(new TaskOutcome(TASK_SYNC, this.sync.card().name(), this.sync.card().version(),
+                    probability >= 0.5f ? IN_SYNC : OUT_OF_SYNC, offsetLabels, probabilities, null));
         }
 
         List<WindowResults> results = new ArrayList<>(count);
@@ -124,29 +114,60 @@ public final class WindowHeads {
 
     private void classify(String task, OnnxModel model, List<WindowTensors> windows, boolean[] eligible, String absentReason,
                           List<List<TaskOutcome>> tasks, List<List<String>> failures, Inputs inputs) {
-        List<Integer> chosen = indices(eligible);
-        float[] logits = null;
-        String failure = null;
-        if (!chosen.isEmpty()) {
-            try {
-                logits = model.run(inputs.of(pick(windows, chosen))).values().iterator().next().data();
-            } catch (InferenceException e) {
-                failure = "inference failed: " + e.getMessage();
-            }
-        }
+        Rows rows = run(model, windows, eligible, inputs);
         ModelCard card = model.card();
-        int classes = card.labels().size();
-        for (int i = 0, c = 0; i < windows.size(); i++) {
-            if (!eligible[i] || logits == null) {
-                tasks.get(i).add(new TaskOutcome(task, card.name(), card.version(), null, List.of(), new float[0], eligible[i] ? failure : absentReason));
+        String output = card.outputs().get(0).name();
+        for (int i = 0; i < windows.size(); i++) {
+            if (rows.rows().get(i) == null) {
+                tasks.get(i).add(new TaskOutcome(task, card.name(), card.version(), null, List.of(), new float[0],
+                        eligible[i] ? rows.errors()[i] : absentReason));
                 if (eligible[i]) {
-                    failures.get(i).add(card.name() + ": " + failure);
+                    failures.get(i).add(card.name() + ": " + rows.errors()[i]);
                 }
                 continue;
             }
-            float[] probabilities = softmax(logits, c++ * classes, classes);
+            float[] probabilities = softmax(rows.rows().get(i).get(output), 0, card.labels().size());
             tasks.get(i).add(new TaskOutcome(task, card.name(), card.version(), card.labels().get(argmax(probabilities)), card.labels(),
                     probabilities, null));
+        }
+    }
+
+    /** Per window: each output's row, or null with the error (or not eligible). */
+    private record Rows(List<Map<String, float[]>> rows, String[] errors) {}
+
+    /**
+     * Runs the model on the eligible windows as one batch. When the batch fails, each window runs alone, so one bad
+     * window (say, non-finite values) costs only its own result.
+     */
+    private Rows run(OnnxModel model, List<WindowTensors> windows, boolean[] eligible, Inputs inputs) {
+        List<Map<String, float[]>> rows = new ArrayList<>(java.util.Collections.nCopies(windows.size(), null));
+        String[] errors = new String[windows.size()];
+        List<Integer> chosen = indices(eligible);
+        if (chosen.isEmpty()) {
+            return new Rows(rows, errors);
+        }
+        try {
+            split(model.run(inputs.of(pick(windows, chosen))), chosen, rows);
+        } catch (InferenceException batchFailure) {
+            for (int index : chosen) {
+                try {
+                    split(model.run(inputs.of(List.of(windows.get(index)))), List.of(index), rows);
+                } catch (InferenceException e) {
+                    errors[index] = "inference failed: " + e.getMessage();
+                }
+            }
+        }
+        return new Rows(rows, errors);
+    }
+
+    private static void split(Map<String, OnnxModel.Output> outputs, List<Integer> indices, List<Map<String, float[]>> rows) {
+        for (int r = 0; r < indices.size(); r++) {
+            Map<String, float[]> row = new LinkedHashMap<>();
+            for (Map.Entry<String, OnnxModel.Output> output : outputs.entrySet()) {
+                int width = output.getValue().data().length / indices.size();
+                row.put(output.getKey(), java.util.Arrays.copyOfRange(output.getValue().data(), r * width, (r + 1) * width));
+            }
+            rows.set(indices.get(r), row);
         }
     }
 
