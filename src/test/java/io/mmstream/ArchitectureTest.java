@@ -27,7 +27,7 @@ class ArchitectureTest {
     @Test
     void purePackagesDoNotReachIntoTheJobOrTheCommandLine() {
         noClasses().that().resideInAnyPackage("io.mmstream.align..", "io.mmstream.codec..", "io.mmstream.config..", "io.mmstream.sim..",
-                        "io.mmstream.media..", "io.mmstream.dataset..")
+                        "io.mmstream.media..", "io.mmstream.dataset..", "io.mmstream.inference..", "io.mmstream.eval..", "io.mmstream.dashboard..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.mmstream.job..", "io.mmstream.cli..")
                 .check(PRODUCTION);
     }

@@ -4,6 +4,9 @@ import static io.mmstream.config.JobOptions.*;
 
 import io.mmstream.align.Modality;
 import io.mmstream.config.JobConfig;
+import io.mmstream.dashboard.DashboardServer;
+import io.mmstream.dashboard.DashboardState;
+import io.mmstream.dashboard.PredictionFeed;
 import io.mmstream.job.ConfigFiles;
 import io.mmstream.job.MmstreamJob;
 import io.mmstream.job.Pipeline;
@@ -36,6 +39,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--config", defaultValue = "flink-jobs/demo.yaml", description = "Pipeline file (default ${DEFAULT-VALUE}).")
     String config;
 
+    @Option(names = "--dashboard-port", defaultValue = "8088",
+            description = "Port of the live web page on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int dashboardPort;
+
     @Option(names = "--corrupt-every", defaultValue = "2000",
             description = "Damage every n-th record to show the dead-letter path; 0 sends none (default ${DEFAULT-VALUE}).")
     int corruptEvery;
@@ -62,6 +69,12 @@ final class DemoCommand implements Callable<Integer> {
             kafka.createTopics(job, 2);
             System.out.println("Kafka broker on " + kafka.bootstrapServers() + " (try: java -jar target/mmstream.jar tail --bootstrap "
                     + kafka.bootstrapServers() + " --topic " + job.get(TOPIC_PREDICTIONS) + ")");
+
+            DashboardState dashboardState = new DashboardState(job.get(GRID_STEP).toNanos() / 1000);
+            PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), new PredictionFeed.Topics(job.get(TOPIC_PREDICTIONS),
+                    EmbeddedKafka.LABELS_TOPIC, job.get(TOPIC_LATE), job.get(TOPIC_DEADLETTER)), true, dashboardState);
+            DashboardServer dashboard = DashboardServer.start("127.0.0.1", dashboardPort, dashboardState, DashboardCommand.PUSH_EVERY);
+            System.out.println("Dashboard on " + dashboard.url());
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MmstreamJob.flinkConfiguration(job));
             MmstreamJob.configure(env, job);
@@ -90,6 +103,9 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println(watcher.summaryJson(simulation.streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(),
                         producer.corrupted.get()));
                 cancel(client);
+            } finally {
+                dashboard.close();
+                feed.close();
             }
         } finally {
             stopped.countDown();

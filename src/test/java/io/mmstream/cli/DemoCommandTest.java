@@ -26,7 +26,7 @@ class DemoCommandTest {
         int exitCode;
         System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            exitCode = new CommandLine(new Main()).execute("demo", "--streams", "2", "--duration", "8s", "--corrupt-every", "100");
+            exitCode = new CommandLine(new Main()).execute("demo", "--streams", "2", "--duration", "8s", "--corrupt-every", "100", "--dashboard-port", "0");
         } finally {
             System.setOut(stdout);
         }
@@ -37,6 +37,7 @@ class DemoCommandTest {
         assertThat(exitCode).as(output).isZero();
         assertThat(output).containsPattern("stream-000 \\S+-\\S+  action \\S+ .* fusion (idle|walk|run|jump|wave|clap|sit_down|fall) ")
                 .containsPattern("stream-001 .* sync ").contains("[VAS]");
+        assertThat(output).containsPattern("Dashboard on http://127\\.0\\.0\\.1:\\d+/");
         assertThat(figure(summary, "streams")).isEqualTo(2);
         assertThat(figure(summary, "predictions")).isPositive().isEqualTo(figure(summary, "windows"));
         assertThat(figure(summary, "corruptSent")).isPositive();

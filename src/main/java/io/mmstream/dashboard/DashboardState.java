@@ -1,0 +1,183 @@
+package io.mmstream.dashboard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mmstream.codec.Times;
+import io.mmstream.eval.LiveAccuracy;
+import io.mmstream.inference.WindowHeads;
+import io.mmstream.schema.Label;
+import io.mmstream.schema.LabelScore;
+import io.mmstream.schema.ModalityCoverage;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the page shows, built from the job's outputs: per stream its latest window and a short history, and the
+ * system figures. Updates are collected per stream and handed out together, so many predictions between two
+ * pushes become one message per stream. Thread-safe: the Kafka feed writes, the push thread reads.
+ */
+public final class DashboardState {
+
+    /** Windows of history kept per stream, for the timelines. */
+    public static final int HISTORY = 60;
+    private static final int LATENCIES = 2000;
+    private static final long THROUGHPUT_WINDOW_MILLIS = 10_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, Deque<ObjectNode>> streams = new LinkedHashMap<>();
+    private final Set<String> changed = new LinkedHashSet<>();
+    private final Deque<Long> latencies = new ArrayDeque<>();
+    private final Deque<Long> arrivals = new ArrayDeque<>();
+    private final LiveAccuracy accuracy;
+    private long predictions;
+    private long late;
+    private long deadLetters;
+    private boolean labelsSeen;
+
+    public DashboardState(long framePeriodMicros) {
+        this.accuracy = new LiveAccuracy(framePeriodMicros);
+    }
+
+    public synchronized void add(Prediction prediction, long receivedMillis) {
+        predictions++;
+        ObjectNode window = window(prediction);
+        Deque<ObjectNode> history = streams.computeIfAbsent(prediction.getStreamId(), k -> new ArrayDeque<>());
+        history.addLast(window);
+        while (history.size() > HISTORY) {
+            history.removeFirst();
+        }
+        changed.add(prediction.getStreamId());
+        latencies.addLast(window.get("latencyMs").asLong());
+        while (latencies.size() > LATENCIES) {
+            latencies.removeFirst();
+        }
+        arrivals.addLast(receivedMillis);
+        while (!arrivals.isEmpty() && arrivals.peekFirst() < receivedMillis - THROUGHPUT_WINDOW_MILLIS) {
+            arrivals.removeFirst();
+        }
+        accuracy.add(prediction);
+    }
+
+    public synchronized void add(Label label) {
+        labelsSeen = true;
+        accuracy.add(label);
+    }
+
+    public synchronized void countLate() {
+        late++;
+    }
+
+    public synchronized void countDeadLetter() {
+        deadLetters++;
+    }
+
+    /** Everything: every stream with its history, and the system figures. */
+    public synchronized String snapshotJson(long nowMillis) {
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode all = root.putObject("streams");
+        streams.forEach((id, history) -> {
+            ArrayNode windows = all.putArray(id);
+            history.forEach(windows::add);
+        });
+        changed.clear();
+        root.set("system", system(nowMillis));
+        return root.toString();
+    }
+
+    /** The windows that arrived since the last call, per stream, and the system figures; null when nothing changed. */
+    public synchronized String updatesJson(long nowMillis) {
+        if (changed.isEmpty()) {
+            return null;
+        }
+        ObjectNode root = JSON.createObjectNode();
+        ObjectNode updated = root.putObject("streams");
+        for (String id : changed) {
+            updated.set(id, streams.get(id).peekLast());
+        }
+        changed.clear();
+        root.set("system", system(nowMillis));
+        return root.toString();
+    }
+
+    private ObjectNode system(long nowMillis) {
+        ObjectNode system = JSON.createObjectNode();
+        system.put("streams", streams.size());
+        system.put("predictions", predictions);
+        long recent = arrivals.stream().filter(t -> t >= nowMillis - THROUGHPUT_WINDOW_MILLIS).count();
+        system.put("perSecond", recent * 1000.0 / THROUGHPUT_WINDOW_MILLIS);
+        system.put("late", late);
+        system.put("deadLetters", deadLetters);
+        List<Long> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        system.put("latencyP50Ms", percentile(sorted, 0.5));
+        system.put("latencyP99Ms", percentile(sorted, 0.99));
+        if (labelsSeen) {
+            ObjectNode scores = system.putObject("accuracy");
+            for (LiveAccuracy.TaskScore score : accuracy.scores()) {
+                ObjectNode task = scores.putObject(score.model());
+                task.put("windows", score.scored());
+                putNumber(task, "accuracy", score.accuracy());
+            }
+            ObjectNode sync = scores.putObject("av_sync");
+            sync.put("windows", accuracy.syncWindows());
+            putNumber(sync, "meanErrorMs", accuracy.syncMeanAbsoluteErrorMillis());
+        }
+        return system;
+    }
+
+    private static ObjectNode window(Prediction prediction) {
+        ObjectNode window = JSON.createObjectNode();
+        window.put("start", Times.micros(prediction.getWindowStart()) / 1000);
+        window.put("end", Times.micros(prediction.getWindowEnd()) / 1000);
+        for (TaskResult result : prediction.getResults()) {
+            if (result.getTask().equals(WindowHeads.TASK_SYNC)) {
+                continue;
+            }
+            ObjectNode task = window.putObject(result.getTask());
+            task.put("model", result.getModelName());
+            task.put("label", result.getLabel());
+            task.put("reason", result.getReason());
+            ArrayNode labels = task.putArray("labels");
+            ArrayNode scores = task.putArray("scores");
+            for (LabelScore score : result.getScores()) {
+                labels.add(score.getLabel());
+                scores.add(Math.round(score.getScore() * 1000) / 1000.0);
+            }
+        }
+        if (prediction.getAvOffsetMicros() != null) {
+            window.put("offsetMs", prediction.getAvOffsetMicros() / 1000);
+            window.put("inSync", prediction.getInSyncProbability());
+        }
+        ArrayNode present = window.putArray("present");
+        prediction.getModalitiesPresent().forEach(present::add);
+        ArrayNode coverage = window.putArray("coverage");
+        for (ModalityCoverage c : prediction.getCoverage()) {
+            coverage.addObject().put("modality", c.getModality()).put("steps", c.getPresentSteps()).put("of", c.getGridSteps());
+        }
+        // as the job measured it, so that replayed or recorded predictions show their real latency too
+        window.put("latencyMs", prediction.getCaptureToEmitMillis());
+        return window;
+    }
+
+    private static void putNumber(ObjectNode node, String field, double value) {
+        if (Double.isNaN(value)) {
+            node.putNull(field);
+        } else {
+            node.put(field, Math.round(value * 1000) / 1000.0);
+        }
+    }
+
+    private static long percentile(List<Long> sorted, double q) {
+        return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(q * sorted.size()) - 1));
+    }
+}

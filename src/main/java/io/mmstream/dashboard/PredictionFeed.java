@@ -1,0 +1,79 @@
+package io.mmstream.dashboard;
+
+import io.mmstream.codec.WireCodec;
+import io.mmstream.schema.Label;
+import io.mmstream.schema.Prediction;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Reads the job's outputs as any downstream consumer does (read_committed) into a {@link DashboardState}, on its own thread. */
+public final class PredictionFeed implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PredictionFeed.class);
+
+    /** @param labels ground truth, scored when present; late and deadLetter are only counted */
+    public record Topics(String predictions, String labels, String late, String deadLetter) {}
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Topics topics;
+    private final DashboardState state;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    public PredictionFeed(Properties kafka, Topics topics, boolean fromBeginning, DashboardState state) {
+        Properties properties = new Properties();
+        properties.putAll(kafka);
+        properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "mmstream-dashboard-" + UUID.randomUUID());
+        properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
+        properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        this.consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topics = topics;
+        this.state = state;
+        consumer.subscribe(List.of(topics.predictions(), topics.labels(), topics.late(), topics.deadLetter()));
+        this.thread = new Thread(this::run, "mmstream-dashboard-feed");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        try {
+            while (!closed) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        if (record.topic().equals(topics.predictions())) {
+                            state.add(WireCodec.decode(Prediction.class, record.value()), System.currentTimeMillis());
+                        } else if (record.topic().equals(topics.labels())) {
+                            state.add(WireCodec.decode(Label.class, record.value()));
+                        } else if (record.topic().equals(topics.late())) {
+                            state.countLate();
+                        } else {
+                            state.countDeadLetter();
+                        }
+                    } catch (java.io.IOException | RuntimeException e) {
+                        LOG.warn("skipping undecodable record {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closed = true;
+        consumer.wakeup();
+        thread.join(10_000);
+    }
+}

@@ -1,0 +1,213 @@
+'use strict';
+// The live page: a snapshot on connect, then one update per push with every stream that changed. Stream ids and
+// labels only ever go into textContent or attributes, never into markup. Drawing happens once per display frame,
+// only for the streams that changed, so hundreds of streams do not stall the page.
+
+const ACTIONS = ['idle', 'walk', 'run', 'jump', 'wave', 'clap', 'sit_down', 'fall'];
+const COLOURS = ['#868e96', '#1c7ed6', '#e8590c', '#f59f00', '#7048e8', '#d6336c', '#0ca678', '#c92a2a'];
+// audio minus video, in ms: audio more than 45 ms early or more than 125 ms late is out of sync
+const BAND = { early: -45, late: 125 };
+const OFFSET_RANGE = 350;
+const HISTORY = 60;
+const SVG = 'http://www.w3.org/2000/svg';
+
+const streams = new Map();
+const dirty = new Set();
+let system = null;
+let frameRequested = false;
+
+function selected() {
+  return location.hash.startsWith('#stream=') ? decodeURIComponent(location.hash.slice('#stream='.length)) : null;
+}
+
+function connect() {
+  const source = new EventSource('/events');
+  source.addEventListener('open', () => setConnection(true));
+  source.addEventListener('error', () => setConnection(false));
+  source.addEventListener('snapshot', event => {
+    const data = JSON.parse(event.data);
+    // after a reconnect, streams the server no longer knows keep what they showed
+    for (const [id, windows] of Object.entries(data.streams)) {
+      stream(id).history = windows.slice(-HISTORY);
+      dirty.add(id);
+    }
+    system = data.system;
+    schedule();
+  });
+  source.addEventListener('update', event => {
+    const data = JSON.parse(event.data);
+    for (const [id, window] of Object.entries(data.streams)) {
+      const history = stream(id).history;
+      if (history.length === 0 || history[history.length - 1].start !== window.start) {
+        history.push(window);
+        if (history.length > HISTORY) history.shift();
+      }
+      dirty.add(id);
+    }
+    system = data.system;
+    schedule();
+  });
+}
+
+function setConnection(up) {
+  const badge = document.getElementById('connection');
+  badge.textContent = up ? 'live' : 'reconnecting';
+  badge.classList.toggle('down', !up);
+}
+
+function stream(id) {
+  let entry = streams.get(id);
+  if (!entry) {
+    entry = { history: [], card: null };
+    streams.set(id, entry);
+  }
+  return entry;
+}
+
+function schedule() {
+  if (!frameRequested) {
+    frameRequested = true;
+    requestAnimationFrame(render);
+  }
+}
+
+function render() {
+  frameRequested = false;
+  const alone = selected();
+  document.getElementById('grid').classList.toggle('alone', alone !== null);
+  for (const id of dirty) {
+    const entry = streams.get(id);
+    if (!entry.card) entry.card = createCard(id);
+    entry.card.hidden = alone !== null && alone !== id;
+    draw(entry);
+  }
+  dirty.clear();
+  if (system) drawSystem(system);
+}
+
+function createCard(id) {
+  const card = document.getElementById('card-template').content.firstElementChild.cloneNode(true);
+  const link = card.querySelector('.id');
+  link.textContent = id;
+  link.href = '#stream=' + encodeURIComponent(id);
+  card.dataset.stream = id;
+  const probabilities = card.querySelector('svg.probabilities');
+  ACTIONS.forEach((action, k) => {
+    const line = svg('polyline', { 'data-action': action });
+    line.style.stroke = COLOURS[k];
+    probabilities.appendChild(line);
+  });
+  const offset = card.querySelector('svg.offset');
+  offset.appendChild(svg('rect', { class: 'band', x: 0, width: 300, y: offsetY(BAND.late), height: offsetY(BAND.early) - offsetY(BAND.late) }));
+  offset.appendChild(svg('line', { class: 'zero', x1: 0, x2: 300, y1: offsetY(0), y2: offsetY(0) }));
+  offset.appendChild(svg('polyline', { class: 'offset-line' }));
+  offset.appendChild(svg('circle', { r: 3, cx: -10, cy: -10 }));
+  document.getElementById('grid').appendChild(card);
+  return card;
+}
+
+function svg(name, attributes) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, value);
+  return element;
+}
+
+function offsetY(ms) {
+  const clamped = Math.max(-OFFSET_RANGE, Math.min(OFFSET_RANGE, ms));
+  return 30 - (clamped / OFFSET_RANGE) * 28;
+}
+
+function x(i) {
+  return (i * 300) / (HISTORY - 1);
+}
+
+function draw(entry) {
+  const card = entry.card;
+  const history = entry.history;
+  const latest = history[history.length - 1];
+  if (!latest) return;
+  const fusion = latest.fusion;
+  const action = latest.action;
+  card.querySelector('.label').textContent = fusion && fusion.label ? fusion.label : '-';
+  card.querySelector('.confidence').textContent = fusion && fusion.label ? Math.round(100 * score(fusion)) + '%' : (fusion ? fusion.reason : '');
+  card.querySelector('.action').textContent = 'video: ' + (action && action.label ? action.label + ' ' + Math.round(100 * score(action)) + '%'
+    : 'no action' + (action && action.reason ? ' (' + action.reason + ')' : ''));
+  const outOfBand = latest.offsetMs !== undefined && (latest.offsetMs < BAND.early || latest.offsetMs > BAND.late);
+  card.querySelector('.sync').textContent = latest.offsetMs === undefined ? 'sync: -' : 'audio ' + signed(latest.offsetMs) + ' ms';
+  card.classList.toggle('alarm', outOfBand);
+  for (const badge of card.querySelectorAll('[data-modality]')) {
+    badge.classList.toggle('absent', !latest.present.includes(badge.dataset.modality));
+  }
+  card.querySelector('.latency').textContent = latest.latencyMs + ' ms';
+
+  const offset = history.length - HISTORY;
+  card.querySelectorAll('svg.probabilities polyline').forEach((line, k) => {
+    const points = [];
+    history.forEach((window, i) => {
+      const head = window.fusion && window.fusion.label ? window.fusion : null;
+      if (head) points.push(x(i - offset).toFixed(1) + ',' + (58 - 56 * (head.scores[head.labels.indexOf(ACTIONS[k])] || 0)).toFixed(1));
+    });
+    line.setAttribute('points', points.join(' '));
+  });
+  const points = [];
+  history.forEach((window, i) => {
+    if (window.offsetMs !== undefined) points.push(x(i - offset).toFixed(1) + ',' + offsetY(window.offsetMs).toFixed(1));
+  });
+  card.querySelector('svg.offset polyline').setAttribute('points', points.join(' '));
+  const dot = card.querySelector('svg.offset circle');
+  if (latest.offsetMs !== undefined) {
+    dot.setAttribute('cx', x(history.length - 1 - offset));
+    dot.setAttribute('cy', offsetY(latest.offsetMs));
+    dot.setAttribute('class', outOfBand ? 'off' : 'ok');
+  }
+}
+
+function score(head) {
+  return head.scores[head.labels.indexOf(head.label)] || 0;
+}
+
+function signed(ms) {
+  return (ms > 0 ? '+' : '') + ms;
+}
+
+function drawSystem(figures) {
+  document.getElementById('sys-streams').textContent = figures.streams;
+  document.getElementById('sys-rate').textContent = figures.perSecond.toFixed(1);
+  document.getElementById('sys-latency').textContent = figures.latencyP50Ms + ' / ' + figures.latencyP99Ms + ' ms';
+  document.getElementById('sys-late').textContent = figures.late;
+  document.getElementById('sys-dead').textContent = figures.deadLetters;
+  const panel = document.getElementById('accuracy');
+  panel.hidden = !figures.accuracy;
+  if (!figures.accuracy) return;
+  panel.replaceChildren();
+  for (const [model, score] of Object.entries(figures.accuracy)) {
+    const item = document.createElement('div');
+    const value = document.createElement('b');
+    value.textContent = model === 'av_sync'
+      ? (score.meanErrorMs === null ? '-' : Math.round(score.meanErrorMs) + ' ms')
+      : (score.accuracy === null ? '-' : (100 * score.accuracy).toFixed(1) + '%');
+    item.append(value, ' ' + model + (model === 'av_sync' ? ' mean offset error' : ' accuracy') + ' (' + score.windows + ' windows)');
+    panel.appendChild(item);
+  }
+}
+
+function legend() {
+  const box = document.getElementById('legend');
+  ACTIONS.forEach((action, k) => {
+    const item = document.createElement('span');
+    item.textContent = action;
+    item.style.setProperty('--colour', COLOURS[k]);
+    box.appendChild(item);
+  });
+  const band = document.createElement('span');
+  band.textContent = 'in-sync band: audio ' + BAND.early + ' to +' + BAND.late + ' ms';
+  band.style.setProperty('--colour', '#d3f9d8');
+  box.appendChild(band);
+}
+
+window.addEventListener('hashchange', () => {
+  for (const id of streams.keys()) dirty.add(id);
+  schedule();
+});
+legend();
+connect();

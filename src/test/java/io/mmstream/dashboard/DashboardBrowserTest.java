@@ -1,0 +1,208 @@
+package io.mmstream.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.cli.EmbeddedKafka;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.schema.LabelScore;
+import io.mmstream.schema.ModalityCoverage;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real browser (Debian's chromium, headless, through chromedriver) against a real broker fed
+ * with recorded predictions. CI installs the browser (.ci/run) and sets MMSTREAM_REQUIRE_BROWSER, so there the
+ * test cannot skip; on a machine without chromium it is skipped with a message.
+ */
+class DashboardBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final String HOSTILE = "<img src=x onerror=\"window.injected=1\">cam";
+    private static final PredictionFeed.Topics TOPICS = new PredictionFeed.Topics("dash.predictions", "dash.labels", "dash.late", "dash.deadletter");
+
+    private static EmbeddedKafka kafka;
+    private static KafkaProducer<byte[], byte[]> producer;
+    private static ChromeDriver browser;
+    private long nextWindow = 1_700_000_000_000L;
+
+    @BeforeAll
+    static void start() throws Exception {
+        boolean available = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (!available && System.getenv("MMSTREAM_REQUIRE_BROWSER") != null) {
+            throw new AssertionError("the browser test must run here, but " + CHROMIUM + " or " + CHROMEDRIVER + " is missing");
+        }
+        Assumptions.assumeTrue(available, "no " + CHROMIUM + " and " + CHROMEDRIVER + ": apt-get install chromium chromium-driver (.ci/run does)");
+        kafka = EmbeddedKafka.start();
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(TOPICS.predictions(), 2, (short) 1), new NewTopic(TOPICS.labels(), 1, (short) 1),
+                    new NewTopic(TOPICS.late(), 1, (short) 1), new NewTopic(TOPICS.deadLetter(), 1, (short) 1))).all().get();
+        }
+        producer = new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000");
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build(), options);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (producer != null) {
+            producer.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void theLivePageShowsEveryStreamSafelyKeepsUpdatingAndSurvivesAServerRestart() throws Exception {
+        DashboardState state = new DashboardState(66_667);
+        try (PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), TOPICS, true, state)) {
+            DashboardServer server = DashboardServer.start("127.0.0.1", 0, state, Duration.ofMillis(250));
+            int port = server.url().getPort();
+            try {
+                window("cam-1", "walk", 0);
+                window("cam-2", "clap", 300_000);
+                window(HOSTILE, "idle", 0);
+                browser.get(server.url().toString());
+
+                // predictions appear within a few seconds
+                List<WebElement> cards = await(10, () -> cards().size() == 3 ? cards() : null);
+                assertThat(cards).extracting(card -> card.findElement(By.cssSelector(".id")).getText())
+                        .containsExactlyInAnyOrder("cam-1", "cam-2", HOSTILE);
+                // the id with markup is text: no image element, no script ran
+                assertThat(browser.findElements(By.cssSelector("#grid img"))).isEmpty();
+                assertThat(((JavascriptExecutor) browser).executeScript("return window.injected === undefined")).isEqualTo(true);
+                // audio 300 ms late is outside the band (more than 125 ms late): alarm on cam-2 only
+                assertThat(card("cam-2").getAttribute("class")).contains("alarm");
+                assertThat(card("cam-1").getAttribute("class")).doesNotContain("alarm");
+                assertThat(card("cam-1").findElement(By.cssSelector(".label")).getText()).isEqualTo("walk");
+
+                // and keep updating
+                window("cam-1", "jump", 0);
+                await(10, () -> card("cam-1").findElement(By.cssSelector(".label")).getText().equals("jump") ? true : null);
+                window("cam-2", "clap", 40_000);
+                await(10, () -> card("cam-2").getAttribute("class").contains("alarm") ? null : true);
+                screenshot("dashboard.png");
+
+                // a stream opened alone
+                browser.get(server.url() + "#stream=" + java.net.URLEncoder.encode(HOSTILE, StandardCharsets.UTF_8).replace("+", "%20"));
+                await(10, () -> visibleCards().size() == 1 ? true : null);
+                assertThat(visibleCards().get(0).findElement(By.cssSelector(".id")).getText()).isEqualTo(HOSTILE);
+                browser.get(server.url().toString());
+                await(10, () -> visibleCards().size() == 3 ? true : null);
+            } finally {
+                server.close();
+            }
+
+            // the server goes away and comes back on the same port: the page reconnects by itself
+            await(10, () -> browser.findElement(By.id("connection")).getText().equals("reconnecting") ? true : null);
+            server = DashboardServer.start("127.0.0.1", port, state, Duration.ofMillis(250));
+            try {
+                await(15, () -> browser.findElement(By.id("connection")).getText().equals("live") ? true : null);
+                window("cam-1", "fall", 0);
+                await(10, () -> card("cam-1").findElement(By.cssSelector(".label")).getText().equals("fall") ? true : null);
+
+                // hundreds of streams: all shown, the page still answering
+                long started = System.nanoTime();
+                for (int s = 0; s < 300; s++) {
+                    window(String.format("load-%03d", s), "run", s % 7 == 0 ? 250_000 : 0);
+                }
+                await(30, () -> cards().size() == 303 ? true : null);
+                window("load-000", "sit_down", 0);
+                await(10, () -> card("load-000").findElement(By.cssSelector(".label")).getText().equals("sit_down") ? true : null);
+                System.out.printf("dashboard: 303 streams shown and updated %.1f s after the first of 300 new ones was sent%n",
+                        (System.nanoTime() - started) / 1e9);
+                // every 7th load stream is 250 ms late, but load-000 has come back into sync
+                assertThat(browser.findElements(By.cssSelector(".card.alarm"))).hasSize(300 / 7 + 1 - 1);
+                screenshot("dashboard-300-streams.png");
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    private List<WebElement> cards() {
+        return browser.findElements(By.cssSelector("#grid .card"));
+    }
+
+    private List<WebElement> visibleCards() {
+        return cards().stream().filter(WebElement::isDisplayed).toList();
+    }
+
+    private WebElement card(String stream) {
+        return cards().stream().filter(card -> stream.equals(card.getDomAttribute("data-stream"))).findFirst().orElseThrow();
+    }
+
+    private static <T> T await(int seconds, java.util.function.Supplier<T> condition) {
+        return new WebDriverWait(browser, Duration.ofSeconds(seconds)).ignoring(java.util.NoSuchElementException.class)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(driver -> condition.get());
+    }
+
+    private static void screenshot(String name) throws Exception {
+        File shot = browser.getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), Path.of("target", name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** One recorded prediction: the fusion and action heads say label, sync says the offset. */
+    private void window(String stream, String label, long offsetMicros) throws Exception {
+        long start = nextWindow;
+        nextWindow += 1000;
+        List<String> actions = List.of("idle", "walk", "run", "jump", "wave", "clap", "sit_down", "fall");
+        List<LabelScore> scores = new ArrayList<>();
+        for (String action : actions) {
+            scores.add(new LabelScore(action, action.equals(label) ? 0.86f : 0.02f));
+        }
+        List<TaskResult> results = List.of(
+                TaskResult.newBuilder().setTask("action").setModelName("action_recognition").setModelVersion("1.0.0").setLabel(label)
+                        .setScores(scores).build(),
+                TaskResult.newBuilder().setTask("fusion").setModelName("fusion_early").setModelVersion("1.0.0").setLabel(label)
+                        .setScores(scores).build(),
+                TaskResult.newBuilder().setTask("av_sync").setModelName("av_sync").setModelVersion("1.0.0")
+                        .setLabel(Math.abs(offsetMicros) > 66_667 ? "out_of_sync" : "in_sync").setScores(List.of()).build());
+        List<ModalityCoverage> coverage = new ArrayList<>();
+        for (String modality : List.of("video", "audio", "sensor")) {
+            coverage.add(ModalityCoverage.newBuilder().setModality(modality).setEvents(30).setPresentSteps(30).setGridSteps(30)
+                    .setFirstCapture(Times.ofMicros(start * 1000)).setLastCapture(Times.ofMicros((start + 1990) * 1000))
+                    .setLongestGapMicros(66_667L).setJitterMicros(100L).build());
+        }
+        Prediction prediction = Prediction.newBuilder().setStreamId(stream).setWindowStart(Instant.ofEpochMilli(start))
+                .setWindowEnd(Instant.ofEpochMilli(start + 2000)).setGridStepMicros(66_667).setResults(results).setCoverage(coverage)
+                .setModalitiesPresent(List.of("video", "audio", "sensor")).setEmitTime(Instant.ofEpochMilli(start + 2600))
+                .setCaptureToEmitMillis(610).setWindowCloseToEmitMillis(600L).setAvOffsetMicros(offsetMicros)
+                .setInSyncProbability(Math.abs(offsetMicros) > 66_667 ? 0.1f : 0.9f).build();
+        producer.send(new ProducerRecord<>(TOPICS.predictions(), stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(prediction))).get();
+    }
+
+}
