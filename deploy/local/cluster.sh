@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# A real Flink 2.2 standalone session cluster (one JobManager, TaskManagers as separate JVMs) and a real Kafka
+# broker process on this machine, from Maven Central jars, for trying the job jar the way a cluster runs it.
+#
+#   deploy/local/cluster.sh setup                  copy the Flink and Kafka jars into deploy/local/work (once)
+#   deploy/local/cluster.sh start [TASKMANAGERS]   Kafka broker, JobManager, TaskManagers (default 2); waits until ready
+#   deploy/local/cluster.sh submit [ARGS...]       upload target/mmstream-job.jar and run it (ARGS: --config FILE --set k=v ...);
+#                                                  prints the job id; MMSTREAM_SAVEPOINT=PATH restores from a checkpoint
+#   deploy/local/cluster.sh topics                 create the mmstream topics on the broker
+#   deploy/local/cluster.sh status                 processes, TaskManagers and jobs
+#   deploy/local/cluster.sh taskmanager start|kill N    start TaskManager N, or kill -9 it
+#   deploy/local/cluster.sh flink start [N]|kill   start the JobManager and N TaskManagers, or kill -9 them all (Kafka stays)
+#   deploy/local/cluster.sh stop                   stop everything by PID (kill -9 with KILL=1)
+#
+# Ports: Kafka ${KAFKA_PORT:-9092} (controller +1), Flink REST ${REST_PORT:-8081}, RPC ${RPC_PORT:-6123}. Only loopback.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+work="${MMSTREAM_CLUSTER_WORK:-$here/work}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+REST_PORT="${REST_PORT:-8081}"
+RPC_PORT="${RPC_PORT:-6123}"
+SLOTS="${SLOTS:-1}"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+mkdir -p "$work/pids" "$work/logs"
+# what Flink's own scripts pass (env.java.default-opts.all): Flink reflects into these JDK packages
+OPENS="--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
+ --add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
+ --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+ --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.text=ALL-UNNAMED
+ --add-opens=java.base/java.time=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+ --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
+
+log() { echo "[cluster] $*" >&2; }
+
+setup() {
+  if [ ! -d "$work/flink-lib" ]; then
+    mvn -B -q -f "$here/flink.pom.xml" dependency:copy-dependencies -DoutputDirectory="$work/flink-lib"
+  fi
+  if [ ! -d "$work/kafka-lib" ]; then
+    mvn -B -q -f "$here/kafka.pom.xml" dependency:copy-dependencies -DoutputDirectory="$work/kafka-lib"
+  fi
+}
+
+write_flink_config() {
+  mkdir -p "$work/conf" "$work/checkpoints"
+  cat > "$work/conf/config.yaml" <<YAML
+jobmanager.rpc.address: localhost
+jobmanager.rpc.port: $RPC_PORT
+jobmanager.bind-host: localhost
+jobmanager.memory.process.size: 1024m
+taskmanager.bind-host: localhost
+taskmanager.host: localhost
+taskmanager.memory.process.size: 1728m
+taskmanager.numberOfTaskSlots: $SLOTS
+parallelism.default: 2
+rest.address: localhost
+rest.bind-address: localhost
+rest.port: $REST_PORT
+execution.checkpointing.dir: file://$work/checkpoints
+execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
+execution.checkpointing.num-retained: 3
+restart-strategy.type: fixed-delay
+restart-strategy.fixed-delay.attempts: 1000
+restart-strategy.fixed-delay.delay: 1 s
+# a TaskManager killed with -9 is noticed within seconds, not after the default 50 s
+heartbeat.interval: 1000
+heartbeat.timeout: 5000
+# native libraries load once per JVM: the model runtime and OpenCV come from lib, whatever the job restarts
+classloader.parent-first-patterns.additional: ai.onnxruntime.;org.bytedeco.
+YAML
+  cat > "$work/conf/log4j.properties" <<'LOG'
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = File
+appender.file.name = File
+appender.file.type = File
+appender.file.fileName = ${sys:log.file}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{HH:mm:ss.SSS} %-5p %c{1} - %m%n
+LOG
+}
+
+resource_params() { # $1: GET_JM_RESOURCE_PARAMS or GET_TM_RESOURCE_PARAMS; prints the JVM flags, then the dynamic configs
+  "$JAVA" -cp "$work/flink-lib/*" org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$work/conf" 2>/dev/null \
+    | grep '^BASH_JAVA_UTILS_EXEC_RESULT:' | sed 's/^BASH_JAVA_UTILS_EXEC_RESULT://' | tail -n 2
+}
+
+start_kafka() {
+  mkdir -p "$work/kafka"
+  cat > "$work/kafka/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:$((KAFKA_PORT + 1))
+listeners=PLAINTEXT://localhost:$KAFKA_PORT,CONTROLLER://localhost:$((KAFKA_PORT + 1))
+advertised.listeners=PLAINTEXT://localhost:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$work/kafka/data
+num.partitions=2
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+PROPS
+  if [ ! -f "$work/kafka/data/meta.properties" ]; then
+    "$JAVA" -cp "$work/kafka-lib/*" kafka.tools.StorageTool format -t "$(cat /proc/sys/kernel/random/uuid | tr -d - | head -c 22)" \
+      -c "$work/kafka/server.properties" > "$work/logs/kafka-format.log" 2>&1
+  fi
+  nohup "$JAVA" -Xmx512m -cp "$work/kafka-lib/*" kafka.Kafka "$work/kafka/server.properties" > "$work/logs/kafka.log" 2>&1 &
+  echo $! > "$work/pids/kafka.pid"
+  log "Kafka broker pid $(cat "$work/pids/kafka.pid") on localhost:$KAFKA_PORT"
+}
+
+start_jobmanager() {
+  local params jvm dynamic
+  params="$(resource_params GET_JM_RESOURCE_PARAMS)"
+  jvm="$(echo "$params" | head -n 1)"
+  dynamic="$(echo "$params" | tail -n 1)"
+  # shellcheck disable=SC2086
+  nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/jobmanager.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
+    -cp "$work/flink-lib/*" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$work/conf" $dynamic \
+    > "$work/logs/jobmanager.out" 2>&1 &
+  echo $! > "$work/pids/jobmanager.pid"
+  log "JobManager pid $(cat "$work/pids/jobmanager.pid"), REST on http://localhost:$REST_PORT"
+}
+
+start_taskmanager() { # $1: number
+  local params jvm dynamic
+  params="$(resource_params GET_TM_RESOURCE_PARAMS)"
+  jvm="$(echo "$params" | head -n 1)"
+  dynamic="$(echo "$params" | tail -n 1)"
+  # shellcheck disable=SC2086
+  nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/taskmanager-$1.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
+    -cp "$work/flink-lib/*" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$work/conf" $dynamic \
+    > "$work/logs/taskmanager-$1.out" 2>&1 &
+  echo $! > "$work/pids/taskmanager-$1.pid"
+  log "TaskManager $1 pid $(cat "$work/pids/taskmanager-$1.pid")"
+}
+
+rest() { curl -sf "http://localhost:$REST_PORT$1"; }
+
+wait_for() { # $1: what, $2: seconds, rest: command
+  local what="$1" seconds="$2"
+  shift 2
+  for _ in $(seq 1 $((seconds * 5))); do
+    if "$@" > /dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  log "timed out waiting for $what"
+  return 1
+}
+
+registered_taskmanagers() { rest /taskmanagers | grep -o '"id"' | wc -l; }
+
+kafka_ready() { "$JAVA" -cp "$work/kafka-lib/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$KAFKA_PORT" --list; }
+
+start() {
+  setup
+  start_kafka
+  wait_for "the Kafka broker" 60 kafka_ready
+  start_flink "${1:-2}"
+}
+
+start_flink() {
+  local taskmanagers="$1"
+  write_flink_config
+  start_jobmanager
+  for n in $(seq 1 "$taskmanagers"); do start_taskmanager "$n"; done
+  wait_for "$taskmanagers TaskManagers" 90 bash -c "[ \"\$(curl -sf http://localhost:$REST_PORT/taskmanagers | grep -o '\"id\"' | wc -l)\" -ge $taskmanagers ]"
+  log "ready: Kafka localhost:$KAFKA_PORT, Flink http://localhost:$REST_PORT with $taskmanagers TaskManagers"
+}
+
+kill_flink() {
+  for pidfile in "$work"/pids/taskmanager-*.pid "$work"/pids/jobmanager.pid; do
+    [ -e "$pidfile" ] || continue
+    kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  log "killed the JobManager and every TaskManager (-9)"
+}
+
+topics() {
+  for topic in mm.video mm.audio mm.sensor mm.labels mm.predictions mm.late mm.deadletter; do
+    "$JAVA" -cp "$work/kafka-lib/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$KAFKA_PORT" \
+      --create --if-not-exists --topic "$topic" --partitions 2 --replication-factor 1 > /dev/null
+  done
+  log "topics created"
+}
+
+submit() {
+  local jar="${MMSTREAM_JOB_JAR:-$root/target/mmstream-job.jar}" upload id args body
+  upload="$(curl -sf -X POST -H "Expect:" -F "jarfile=@$jar" "http://localhost:$REST_PORT/jars/upload")"
+  id="$(echo "$upload" | sed -n 's/.*"filename":"[^"]*\/\([^"/]*\)".*/\1/p')"
+  args=""
+  for a in "$@"; do args="$args\"${a//\"/\\\"}\","; done
+  body="{\"programArgsList\": [${args%,}]${MMSTREAM_SAVEPOINT:+, \"savepointPath\": \"$MMSTREAM_SAVEPOINT\"}}"
+  curl -sf -X POST -H "Content-Type: application/json" -d "$body" "http://localhost:$REST_PORT/jars/$id/run" \
+    | sed -n 's/.*"jobid":"\([0-9a-f]*\)".*/\1/p'
+}
+
+status() {
+  for pidfile in "$work"/pids/*.pid; do
+    [ -e "$pidfile" ] || continue
+    local pid name
+    pid="$(cat "$pidfile")"
+    name="$(basename "$pidfile" .pid)"
+    if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)"; else echo "$name: not running"; fi
+  done
+  echo "taskmanagers registered: $(registered_taskmanagers 2>/dev/null || echo 0)"
+  rest /jobs/overview 2>/dev/null || true
+  echo
+}
+
+stop() {
+  local signal="${KILL:+-9}"
+  for pidfile in "$work"/pids/taskmanager-*.pid "$work"/pids/jobmanager.pid "$work"/pids/kafka.pid; do
+    [ -e "$pidfile" ] || continue
+    kill ${signal:-} "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  done
+  log "stopped"
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  start) shift; start "$@" ;;
+  topics) topics ;;
+  submit) shift; submit "$@" ;;
+  status) status ;;
+  taskmanager)
+    case "${2:-}" in
+      start) start_taskmanager "$3" ;;
+      kill) kill -9 "$(cat "$work/pids/taskmanager-$3.pid")"; rm -f "$work/pids/taskmanager-$3.pid"; log "killed TaskManager $3 (-9)" ;;
+      *) echo "usage: $0 taskmanager start|kill N" >&2; exit 2 ;;
+    esac ;;
+  flink)
+    case "${2:-}" in
+      start) start_flink "${3:-2}" ;;
+      kill) kill_flink ;;
+      *) echo "usage: $0 flink start [N]|kill" >&2; exit 2 ;;
+    esac ;;
+  stop) stop ;;
+  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,182 @@
+package io.mmstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.config.JobConfig;
+import io.mmstream.config.JobOptions;
+import io.mmstream.job.Pipeline;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.HeartbeatManagerOptions;
+import org.apache.flink.configuration.HighAvailabilityOptions;
+import org.apache.flink.configuration.JobManagerOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * No Docker engine or Kubernetes runs here, so deploy/ is checked statically: every file parses, and what it names
+ * exists in the project: the paths the Dockerfile copies, the jar and entry class, the topics, Flink's config keys,
+ * and the pipeline files it runs pass the job's own start-up validation against the models the image carries.
+ */
+class DeployFilesTest {
+
+    private static final Path DEPLOY = Path.of("deploy");
+
+    @Test
+    void everyManifestParses() throws Exception {
+        try (var files = Files.walk(DEPLOY)) {
+            List<Path> yaml = files.filter(p -> p.toString().matches(".*\\.ya?ml$") && !p.startsWith(DEPLOY.resolve("local/work"))).toList();
+            assertThat(yaml).hasSizeGreaterThanOrEqualTo(4);
+            for (Path file : yaml) {
+                List<Object> documents = new ArrayList<>();
+                new Yaml().loadAll(Files.readString(file)).forEach(documents::add);
+                assertThat(documents).as(file.toString()).isNotEmpty().doesNotContainNull();
+            }
+        }
+    }
+
+    @Test
+    void theDockerfileCopiesWhatTheBuildMakesToWhereTheDeploymentsLook() throws Exception {
+        String dockerfile = Files.readString(DEPLOY.resolve("docker/Dockerfile"));
+        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+) (\\S+)$").matcher(dockerfile);
+        Map<String, String> copies = new LinkedHashMap<>();
+        while (copy.find()) {
+            copies.put(copy.group(1), copy.group(2));
+        }
+        assertThat(copies).containsEntry("target/mmstream-job.jar", "/opt/flink/usrlib/mmstream-job.jar")
+                .containsEntry("onnx-models/", "/opt/mmstream/models/");
+        for (String source : copies.keySet()) {
+            if (source.startsWith("target/")) {
+                // made by the build: the shade plugin's output file
+                assertThat(Files.readString(Path.of("pom.xml"))).contains("<outputFile>${project.build.directory}/" + source.substring(7) + "</outputFile>");
+            } else {
+                assertThat(Path.of(source)).as("COPY source").exists();
+            }
+        }
+        assertThat(dockerfile).contains("FROM ${FLINK_IMAGE} AS cpu").contains("AS cuda").contains("ARG FLINK_IMAGE=flink:2.2.1-java17");
+    }
+
+    @Test
+    void theFlinkDeploymentRunsTheJobJarWithRealFlinkKeysAndAValidPipeline() throws Exception {
+        Map<String, Object> deployment = yaml("k8s/flinkdeployment.yaml").get(0);
+        assertThat(deployment).containsEntry("kind", "FlinkDeployment").containsEntry("apiVersion", "flink.apache.org/v1beta1");
+        Map<String, Object> spec = map(deployment.get("spec"));
+        Map<String, Object> job = map(spec.get("job"));
+        assertThat(job.get("jarURI")).isEqualTo("local:///opt/flink/usrlib/mmstream-job.jar");
+        assertThat(Class.forName((String) job.get("entryClass"))).isEqualTo(io.mmstream.job.MmstreamJob.class);
+
+        Set<String> flinkKeys = flinkKeys();
+        for (String key : map(spec.get("flinkConfiguration")).keySet()) {
+            assertThat(flinkKeys).as("Flink config key in flinkdeployment.yaml").contains(key);
+        }
+        assertThat(map(spec.get("flinkConfiguration"))).containsEntry("state.backend.type", "rocksdb")
+                .containsKey("high-availability.type").containsKey("execution.checkpointing.dir").containsKey("restart-strategy.type");
+
+        // the pipeline file comes from the ConfigMap mounted where --config points
+        @SuppressWarnings("unchecked")
+        List<String> args = (List<String>) job.get("args");
+        String configPath = args.get(args.indexOf("--config") + 1);
+        Map<String, Object> configMap = yaml("k8s/pipeline-configmap.yaml").get(0);
+        String mountPath = null;
+        for (Object mount : (List<?>) map(((List<?>) map(map(spec.get("podTemplate")).get("spec")).get("containers")).get(0)).get("volumeMounts")) {
+            if (map(mount).get("name").equals("pipeline")) {
+                mountPath = (String) map(mount).get("mountPath");
+            }
+        }
+        String key = configPath.substring(configPath.lastIndexOf('/') + 1);
+        assertThat(mountPath + "/" + key).isEqualTo(configPath);
+        String pipeline = (String) map(configMap.get("data")).get(key);
+        assertThat(pipeline).as("ConfigMap key %s", key).isNotNull();
+        validate(pipeline, Map.of());
+    }
+
+    @Test
+    void theStrimziTopicsAreTheJobsTopics() throws Exception {
+        Set<String> topics = new HashSet<>();
+        for (Map<String, Object> document : yaml("k8s/kafka.yaml")) {
+            if ("KafkaTopic".equals(document.get("kind"))) {
+                topics.add((String) map(document.get("metadata")).get("name"));
+            }
+        }
+        JobConfig defaults = JobConfig.defaults(Map.of());
+        assertThat(topics).containsExactlyInAnyOrder(defaults.get(JobOptions.TOPIC_VIDEO), defaults.get(JobOptions.TOPIC_AUDIO),
+                defaults.get(JobOptions.TOPIC_SENSOR), defaults.get(JobOptions.TOPIC_PREDICTIONS), defaults.get(JobOptions.TOPIC_LATE),
+                defaults.get(JobOptions.TOPIC_DEADLETTER), io.mmstream.cli.EmbeddedKafka.LABELS_TOPIC);
+    }
+
+    @Test
+    void theComposeFileRunsTheImageWithAValidPipeline() throws Exception {
+        Map<String, Object> services = map(yaml("compose/docker-compose.yml").get(0).get("services"));
+        Map<String, Object> jobmanager = map(services.get("jobmanager"));
+        assertThat(map(jobmanager.get("build")).get("dockerfile")).isEqualTo("deploy/docker/Dockerfile");
+        assertThat(map(services.get("taskmanager")).get("image")).isEqualTo(jobmanager.get("image"));
+        assertThat(map(yaml("k8s/flinkdeployment.yaml").get(0).get("spec")).get("image")).isEqualTo(jobmanager.get("image"));
+
+        String command = (String) jobmanager.get("command");
+        assertThat(command).startsWith("standalone-job --job-classname " + io.mmstream.job.MmstreamJob.class.getName());
+        Matcher config = Pattern.compile("--config (\\S+)").matcher(command);
+        assertThat(config.find()).isTrue();
+        Map<String, String> overrides = new LinkedHashMap<>();
+        Matcher set = Pattern.compile("--set (\\S+?)=(\\S+)").matcher(command);
+        while (set.find()) {
+            overrides.put(set.group(1), set.group(2));
+        }
+        validate(Files.readString(Path.of("flink-jobs", config.group(1))), overrides);
+    }
+
+    /** The job's own start-up checks, with the image's paths mapped back to the repository. */
+    private static void validate(String pipeline, Map<String, String> overrides) throws Exception {
+        Path secret = Files.createTempFile("kafka-password", "");
+        Files.writeString(secret, "not-a-real-password");
+        Path file = Files.createTempFile("pipeline", ".yaml");
+        Files.writeString(file, pipeline.replace("/opt/mmstream/secrets/kafka/password", secret.toString()));
+        Map<String, String> all = new LinkedHashMap<>(overrides);
+        JobConfig config = JobConfig.load(file, all);
+        String modelsDir = config.get(JobOptions.MODELS_DIR).replace("/opt/mmstream/models", "onnx-models");
+        all.put(JobOptions.MODELS_DIR.key(), modelsDir);
+        config = JobConfig.load(file, all);
+        Pipeline.layout(config, Pipeline.modelSettings(config));
+    }
+
+    private static Set<String> flinkKeys() throws IllegalAccessException {
+        Set<String> keys = new HashSet<>();
+        for (Class<?> options : List.of(CoreOptions.class, StateBackendOptions.class, CheckpointingOptions.class, HighAvailabilityOptions.class,
+                RestartStrategyOptions.class, TaskManagerOptions.class, JobManagerOptions.class, HeartbeatManagerOptions.class)) {
+            for (Field field : options.getFields()) {
+                if (Modifier.isStatic(field.getModifiers()) && field.get(null) instanceof ConfigOption<?> option) {
+                    keys.add(option.key());
+                    option.fallbackKeys().forEach(fallback -> keys.add(fallback.getKey()));
+                }
+            }
+        }
+        return keys;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> yaml(String file) throws Exception {
+        List<Map<String, Object>> documents = new ArrayList<>();
+        new Yaml().loadAll(Files.readString(DEPLOY.resolve(file))).forEach(document -> documents.add((Map<String, Object>) document));
+        return documents;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return (Map<String, Object>) value;
+    }
+}

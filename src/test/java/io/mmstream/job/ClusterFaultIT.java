@@ -1,0 +1,370 @@
+package io.mmstream.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.codec.WireRecordsFixtures;
+import io.mmstream.config.JobConfig;
+import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Exactly-once through failures on a real standalone Flink cluster (deploy/local/cluster.sh: a JobManager and
+ * TaskManagers as separate JVMs, a Kafka broker process). The simulator feeds a bounded set of streams at capture
+ * pace; after completed checkpoints a TaskManager is killed with -9 and replaced, three times; then the whole
+ * Flink cluster is killed and the job restarted from its latest retained checkpoint with the same transactional
+ * id prefix. The committed predictions must equal, window for window, those of a failure-free run of the same input.
+ */
+class ClusterFaultIT {
+
+    private static final Configuration NO_RESTARTS = new Configuration();
+
+    static {
+        NO_RESTARTS.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    }
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(NO_RESTARTS).build());
+
+    private static final Path CLUSTER = Path.of("deploy/local/cluster.sh");
+    private static final Path WORK = Path.of("target/cluster").toAbsolutePath();
+    private static final long EPOCH = DatasetWriter.EPOCH_MICROS;
+    private static final long SECOND = 1_000_000;
+    private static final int SECONDS = 45;
+    private static final SimulationSettings INPUT = SimulationSettings.defaults(3).withSeed(5000);
+    private static final List<String> STREAMS = List.of("stream-000", "stream-001", "stream-002");
+
+    private static Map<String, String> environment;
+    private static String bootstrap;
+    private static int restPort;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        // a fresh broker and no old checkpoints; the copied Flink and Kafka jars stay, they are only a cache
+        for (String stale : List.of("kafka", "checkpoints", "logs", "pids", "conf")) {
+            deleteRecursively(WORK.resolve(stale));
+        }
+        int kafkaPort = freePortPair();
+        restPort = freePort();
+        environment = Map.of("MMSTREAM_CLUSTER_WORK", WORK.toString(), "KAFKA_PORT", Integer.toString(kafkaPort),
+                "REST_PORT", Integer.toString(restPort), "RPC_PORT", Integer.toString(freePort()), "SLOTS", "1");
+        bootstrap = "localhost:" + kafkaPort;
+        cluster("start", "2");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String topic : List.of("video", "audio", "sensor", "predictions", "late", "deadletter", "reference", "reference-late",
+                    "reference-deadletter")) {
+                topics.add(new NewTopic("fault." + topic, 2, (short) 1));
+            }
+            admin.createTopics(topics).all().get();
+        }
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (environment != null) {
+            cluster("stop");
+        }
+    }
+
+    @Test
+    void noPredictionIsLostOrDuplicatedThroughTaskManagerKillsAndAWholeClusterRestart() throws Exception {
+        List<String> args = jobArgs("fault.predictions", "fault.late", "fault.deadletter", "fault");
+        String job = run(Map.of(), concat("submit", args)).strip();
+        assertThat(job).as("job id from the REST API").matches("[0-9a-f]{32}");
+
+        try (KafkaTestClient client = new KafkaTestClient(bootstrap)) {
+            Thread publisher = new Thread(() -> publishAtCapturePace(client), "fault-publisher");
+            publisher.start();
+
+            List<Long> recoveries = new ArrayList<>();
+            int next = 3;
+            for (int kill = 1; kill <= 3; kill++) {
+                awaitNewCheckpoint(job, Duration.ofSeconds(90));
+                int before = client.readCommitted("fault.predictions").size();
+                long killed = System.nanoTime();
+                // the TaskManager numbers in use are those started last: kill the older of the two
+                cluster("taskmanager", "kill", Integer.toString(next - 2));
+                cluster("taskmanager", "start", Integer.toString(next++));
+                await(Duration.ofSeconds(120), "a committed prediction after kill " + kill,
+                        () -> client.readCommitted("fault.predictions").size() > before);
+                recoveries.add((System.nanoTime() - killed) / 1_000_000);
+            }
+            publisher.join();
+
+            // the whole cluster goes down abruptly; the job comes back from its latest retained checkpoint
+            awaitNewCheckpoint(job, Duration.ofSeconds(90));
+            cluster("flink", "kill");
+            long killed = System.nanoTime();
+            Path checkpoint = latestCheckpoint(job);
+            cluster("flink", "start", "2");
+            String restored = clusterWithSavepoint(checkpoint, args).strip();
+            assertThat(restored).matches("[0-9a-f]{32}");
+            int before = client.readCommitted("fault.predictions").size();
+            sendWatermarkAdvance(client);
+            await(Duration.ofSeconds(120), "a committed prediction after the restart", () -> client.readCommitted("fault.predictions").size() > before);
+            long restartRecovery = (System.nanoTime() - killed) / 1_000_000;
+
+            Map<String, TreeMap<Long, Prediction>> faulty = awaitAllWindows(client, "fault.predictions");
+            Map<String, TreeMap<Long, Prediction>> reference = failureFreeRun(client);
+
+            int windows = faulty.values().stream().mapToInt(Map::size).sum();
+            int labelsCompared = 0;
+            double largestScoreDifference = 0;
+            assertThat(faulty.keySet()).isEqualTo(reference.keySet());
+            for (String stream : reference.keySet()) {
+                assertThat(faulty.get(stream).keySet()).as("windows of %s", stream).isEqualTo(reference.get(stream).keySet());
+                for (Map.Entry<Long, Prediction> entry : reference.get(stream).entrySet()) {
+                    Prediction expected = entry.getValue();
+                    Prediction actual = faulty.get(stream).get(entry.getKey());
+                    assertThat(actual.getCoverage().toString()).as("what the window of %s at %d held", stream, entry.getKey())
+                            .isEqualTo(expected.getCoverage().toString());
+                    assertThat(actual.getAvOffsetMicros()).isEqualTo(expected.getAvOffsetMicros());
+                    for (int r = 0; r < expected.getResults().size(); r++) {
+                        TaskResult e = expected.getResults().get(r);
+                        TaskResult a = actual.getResults().get(r);
+                        assertThat(a.getLabel()).as("%s of %s at %d", e.getTask(), stream, entry.getKey()).isEqualTo(e.getLabel());
+                        labelsCompared++;
+                        for (int i = 0; i < e.getScores().size(); i++) {
+                            float difference = Math.abs(a.getScores().get(i).getScore() - e.getScores().get(i).getScore());
+                            largestScoreDifference = Math.max(largestScoreDifference, difference);
+                            assertThat(a.getScores().get(i).getScore()).isCloseTo(e.getScores().get(i).getScore(), within(1e-4f));
+                        }
+                    }
+                }
+            }
+            System.out.printf("cluster fault test: %d windows, %d labels equal to the failure-free run, largest score difference %.2e; "
+                    + "recovery (kill -9 of a TaskManager to the next committed prediction) %s ms; whole-cluster kill to a committed "
+                    + "prediction from the restored job %d ms%n", windows, labelsCompared, largestScoreDifference, recoveries, restartRecovery);
+        }
+    }
+
+    private static List<String> jobArgs(String predictions, String late, String deadLetters, String prefix) {
+        List<String> args = new ArrayList<>(List.of("--config", "local.yaml"));
+        Map<String, String> set = new LinkedHashMap<>(settings(predictions, late, deadLetters, prefix));
+        set.forEach((key, value) -> args.addAll(List.of("--set", key + "=" + value)));
+        return args;
+    }
+
+    private static Map<String, String> settings(String predictions, String late, String deadLetters, String prefix) {
+        return Map.ofEntries(Map.entry("kafka.bootstrap-servers", bootstrap), Map.entry("kafka.group-id", prefix),
+                Map.entry("topics.video", "fault.video"), Map.entry("topics.audio", "fault.audio"), Map.entry("topics.sensor", "fault.sensor"),
+                Map.entry("topics.predictions", predictions), Map.entry("topics.late", late), Map.entry("topics.deadletter", deadLetters),
+                Map.entry("source.starting-offsets", "earliest"), Map.entry("checkpoint.interval", "1s"),
+                Map.entry("delivery.guarantee", "exactly-once"), Map.entry("delivery.transactional-id-prefix", prefix),
+                Map.entry("state.backend", "rocksdb"), Map.entry("parallelism", "2"), Map.entry("window.lateness", "300ms"),
+                Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
+                Map.entry("watermark.out-of-orderness.sensor", "300ms"));
+    }
+
+    /** The input as devices would deliver it, paced by delivery time, so that the failures fall during the run. */
+    private static void publishAtCapturePace(KafkaTestClient client) {
+        List<SimRecord> records = new SceneSimulator(INPUT, EPOCH).records(EPOCH, EPOCH + SECONDS * SECOND);
+        long started = System.nanoTime();
+        long first = records.get(0).deliveryMicros();
+        for (SimRecord record : records) {
+            long due = started + (record.deliveryMicros() - first) * 1000;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            client.sendAsync("fault." + record.modality().wireName(), record.streamId().getBytes(StandardCharsets.UTF_8), record.value());
+        }
+        client.flush();
+    }
+
+    /** Far-future records per stream move the watermark past every window of the input. */
+    private static void sendWatermarkAdvance(KafkaTestClient client) {
+        for (String stream : STREAMS) {
+            byte[] key = stream.getBytes(StandardCharsets.UTF_8);
+            long future = EPOCH + 1000 * SECOND;
+            client.sendAsync("fault.video", key, WireCodec.encode(WireRecordsFixtures.frame(stream, future).build()));
+            client.sendAsync("fault.audio", key, WireCodec.encode(WireRecordsFixtures.chunk(stream, future).build()));
+            client.sendAsync("fault.sensor", key, WireCodec.encode(WireRecordsFixtures.reading(stream, future).build()));
+        }
+        client.flush();
+    }
+
+    /** The same input through the same job on a MiniCluster in this JVM, nothing failing. */
+    private static Map<String, TreeMap<Long, Prediction>> failureFreeRun(KafkaTestClient client) throws Exception {
+        JobConfig config = JobConfig.defaults(settings("fault.reference", "fault.reference-late", "fault.reference-deadletter", "reference"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.configure(NO_RESTARTS);
+        MmstreamJob.configure(env, config);
+        Pipeline.build(env, config);
+        JobClient job = env.executeAsync("mmstream-reference");
+        try {
+            return awaitAllWindows(client, "fault.reference");
+        } finally {
+            job.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Every window the input covers, by stream and start, read_committed; fails on a second prediction for a window. */
+    private static Map<String, TreeMap<Long, Prediction>> awaitAllWindows(KafkaTestClient client, String topic) {
+        List<Long> core = new ArrayList<>();
+        for (long start = EPOCH - SECOND; start <= EPOCH + (SECONDS - 1) * SECOND; start += SECOND) {
+            core.add(start);
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = client.awaitCommitted(topic, Duration.ofMinutes(3), "every window on " + topic, r -> {
+            Map<String, TreeMap<Long, Prediction>> seen = byWindow(r);
+            return STREAMS.stream().allMatch(stream -> seen.containsKey(stream) && seen.get(stream).keySet().containsAll(core));
+        });
+        Map<String, TreeMap<Long, Prediction>> windows = byWindow(records);
+        int count = windows.values().stream().mapToInt(Map::size).sum();
+        assertThat(records).as("exactly one prediction per window on %s", topic).hasSize(count);
+        return windows;
+    }
+
+    private static Map<String, TreeMap<Long, Prediction>> byWindow(List<ConsumerRecord<byte[], byte[]>> records) {
+        Map<String, TreeMap<Long, Prediction>> windows = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                Prediction p = WireCodec.decode(Prediction.class, record.value());
+                windows.computeIfAbsent(p.getStreamId(), k -> new TreeMap<>()).put(Times.micros(p.getWindowStart()), p);
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        return windows;
+    }
+
+    private static void awaitNewCheckpoint(String job, Duration timeout) throws Exception {
+        long before = completedCheckpoints(job);
+        await(timeout, "a completed checkpoint of " + job, () -> completedCheckpoints(job) > before);
+    }
+
+    private static long completedCheckpoints(String job) {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + restPort + "/jobs/" + job + "/checkpoints")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Matcher completed = Pattern.compile("\"completed\":(\\d+)").matcher(response.body());
+            return completed.find() ? Long.parseLong(completed.group(1)) : -1;
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    private static Path latestCheckpoint(String job) throws IOException {
+        try (var checkpoints = Files.list(WORK.resolve("checkpoints").resolve(job))) {
+            return checkpoints.filter(dir -> dir.getFileName().toString().startsWith("chk-") && Files.exists(dir.resolve("_metadata")))
+                    .max((a, b) -> Long.compare(number(a), number(b))).orElseThrow();
+        }
+    }
+
+    private static long number(Path checkpoint) {
+        return Long.parseLong(checkpoint.getFileName().toString().substring(4));
+    }
+
+    private static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    private static String clusterWithSavepoint(Path checkpoint, List<String> args) throws Exception {
+        return run(Map.of("MMSTREAM_SAVEPOINT", checkpoint.toUri().toString()), concat("submit", args));
+    }
+
+    private static String cluster(String... args) throws Exception {
+        return run(Map.of(), List.of(args));
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> out = new ArrayList<>(List.of(first));
+        out.addAll(rest);
+        return out;
+    }
+
+    private static String run(Map<String, String> extra, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", CLUSTER.toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().putAll(environment);
+        builder.environment().putAll(extra);
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(process.exitValue()).as("cluster.sh %s: %s", args, out).isZero();
+        return out;
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (Files.exists(path)) {
+            try (var paths = Files.walk(path)) {
+                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Two free consecutive ports: the broker and its controller. */
+    private static int freePortPair() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int port = freePort();
+            try (ServerSocket next = new ServerSocket(port + 1)) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no two consecutive free ports");
+    }
+}
