@@ -111,30 +111,24 @@ PROPS
   log "Kafka broker pid $(cat "$work/pids/kafka.pid") on localhost:$KAFKA_PORT"
 }
 
-start_jobmanager() {
+start_flink_process() { # $1: name, $2: GET_JM_RESOURCE_PARAMS or GET_TM_RESOURCE_PARAMS, $3: entry class
   local params jvm dynamic
-  params="$(resource_params GET_JM_RESOURCE_PARAMS)"
+  params="$(resource_params "$2")"
   jvm="$(echo "$params" | head -n 1)"
   dynamic="$(echo "$params" | tail -n 1)"
   # shellcheck disable=SC2086
-  nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/jobmanager.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
-    -cp "$work/flink-lib/*" org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$work/conf" $dynamic \
-    > "$work/logs/jobmanager.out" 2>&1 &
-  echo $! > "$work/pids/jobmanager.pid"
-  log "JobManager pid $(cat "$work/pids/jobmanager.pid"), REST on http://localhost:$REST_PORT"
+  nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/$1.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
+    -cp "$work/flink-lib/*" "$3" --configDir "$work/conf" $dynamic > "$work/logs/$1.out" 2>&1 &
+  echo $! > "$work/pids/$1.pid"
+  log "$1 pid $(cat "$work/pids/$1.pid")"
+}
+
+start_jobmanager() {
+  start_flink_process jobmanager GET_JM_RESOURCE_PARAMS org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
 }
 
 start_taskmanager() { # $1: number
-  local params jvm dynamic
-  params="$(resource_params GET_TM_RESOURCE_PARAMS)"
-  jvm="$(echo "$params" | head -n 1)"
-  dynamic="$(echo "$params" | tail -n 1)"
-  # shellcheck disable=SC2086
-  nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/taskmanager-$1.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
-    -cp "$work/flink-lib/*" org.apache.flink.runtime.taskexecutor.TaskManagerRunner --configDir "$work/conf" $dynamic \
-    > "$work/logs/taskmanager-$1.out" 2>&1 &
-  echo $! > "$work/pids/taskmanager-$1.pid"
-  log "TaskManager $1 pid $(cat "$work/pids/taskmanager-$1.pid")"
+  start_flink_process "taskmanager-$1" GET_TM_RESOURCE_PARAMS org.apache.flink.runtime.taskexecutor.TaskManagerRunner
 }
 
 rest() { curl -sf "http://localhost:$REST_PORT$1"; }

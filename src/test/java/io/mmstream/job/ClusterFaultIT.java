@@ -34,9 +34,7 @@ import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -56,21 +54,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ClusterFaultIT {
 
-    private static final Configuration NO_RESTARTS = new Configuration();
-
-    static {
-        NO_RESTARTS.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-    }
+    private static final Configuration NO_RESTARTS = MiniClusters.NO_RESTARTS;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(NO_RESTARTS).build());
+    static final MiniClusterExtension FLINK = MiniClusters.twoSlots();
 
     private static final Path CLUSTER = Path.of("deploy/local/cluster.sh");
     private static final Path WORK = Path.of("target/cluster").toAbsolutePath();
     private static final long EPOCH = DatasetWriter.EPOCH_MICROS;
     private static final long SECOND = 1_000_000;
-    private static final int SECONDS = 45;
+    /** Long enough that data still flows when the third TaskManager is killed: a recovery is measured by new predictions. */
+    private static final int SECONDS = 90;
     private static final SimulationSettings INPUT = SimulationSettings.defaults(3).withSeed(5000);
     private static final List<String> STREAMS = List.of("stream-000", "stream-001", "stream-002");
 
@@ -114,6 +108,7 @@ class ClusterFaultIT {
         assertThat(job).as("job id from the REST API").matches("[0-9a-f]{32}");
 
         try (KafkaTestClient client = new KafkaTestClient(bootstrap)) {
+            await(Duration.ofSeconds(120), "every task of " + job + " running", () -> allTasksRunning(job));
             Thread publisher = new Thread(() -> publishAtCapturePace(client), "fault-publisher");
             publisher.start();
 
@@ -121,29 +116,24 @@ class ClusterFaultIT {
             int next = 3;
             for (int kill = 1; kill <= 3; kill++) {
                 awaitNewCheckpoint(job, Duration.ofSeconds(90));
-                int before = client.readCommitted("fault.predictions").size();
-                long killed = System.nanoTime();
+                long killed = System.currentTimeMillis();
                 // the TaskManager numbers in use are those started last: kill the older of the two
                 cluster("taskmanager", "kill", Integer.toString(next - 2));
                 cluster("taskmanager", "start", Integer.toString(next++));
-                await(Duration.ofSeconds(120), "a committed prediction after kill " + kill,
-                        () -> client.readCommitted("fault.predictions").size() > before);
-                recoveries.add((System.nanoTime() - killed) / 1_000_000);
+                recoveries.add(awaitPredictionEmittedAfter(client, killed, "kill " + kill) - killed);
             }
             publisher.join();
 
             // the whole cluster goes down abruptly; the job comes back from its latest retained checkpoint
             awaitNewCheckpoint(job, Duration.ofSeconds(90));
             cluster("flink", "kill");
-            long killed = System.nanoTime();
+            long killed = System.currentTimeMillis();
             Path checkpoint = latestCheckpoint(job);
             cluster("flink", "start", "2");
             String restored = clusterWithSavepoint(checkpoint, args).strip();
             assertThat(restored).matches("[0-9a-f]{32}");
-            int before = client.readCommitted("fault.predictions").size();
             sendWatermarkAdvance(client);
-            await(Duration.ofSeconds(120), "a committed prediction after the restart", () -> client.readCommitted("fault.predictions").size() > before);
-            long restartRecovery = (System.nanoTime() - killed) / 1_000_000;
+            long restartRecovery = awaitPredictionEmittedAfter(client, killed, "the whole-cluster restart") - killed;
 
             Map<String, TreeMap<Long, Prediction>> faulty = awaitAllWindows(client, "fault.predictions");
             Map<String, TreeMap<Long, Prediction>> reference = failureFreeRun(client);
@@ -174,8 +164,8 @@ class ClusterFaultIT {
                 }
             }
             System.out.printf("cluster fault test: %d windows, %d labels equal to the failure-free run, largest score difference %.2e; "
-                    + "recovery (kill -9 of a TaskManager to the next committed prediction) %s ms; whole-cluster kill to a committed "
-                    + "prediction from the restored job %d ms%n", windows, labelsCompared, largestScoreDifference, recoveries, restartRecovery);
+                    + "recovery (kill -9 of a TaskManager to the first committed prediction emitted after it) %s ms; whole-cluster kill "
+                    + "to the first committed prediction of the restored job %d ms%n", windows, labelsCompared, largestScoreDifference, recoveries, restartRecovery);
         }
     }
 
@@ -194,7 +184,10 @@ class ClusterFaultIT {
                 Map.entry("delivery.guarantee", "exactly-once"), Map.entry("delivery.transactional-id-prefix", prefix),
                 Map.entry("state.backend", "rocksdb"), Map.entry("parallelism", "2"), Map.entry("window.lateness", "300ms"),
                 Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
-                Map.entry("watermark.out-of-orderness.sensor", "300ms"));
+                Map.entry("watermark.out-of-orderness.sensor", "300ms"),
+                // after a restore every split replays a backlog: none may be taken for idle meanwhile, or the others'
+                // watermark runs past its events and the two runs would see different (late) events
+                Map.entry("watermark.idleness", "10s"));
     }
 
     /** The input as devices would deliver it, paced by delivery time, so that the failures fall during the run. */
@@ -274,20 +267,39 @@ class ClusterFaultIT {
         return windows;
     }
 
+    /** Waits for a committed prediction that the job emitted after the given wall-clock time; returns when it was seen. */
+    private static long awaitPredictionEmittedAfter(KafkaTestClient client, long afterMillis, String what) throws InterruptedException {
+        await(Duration.ofSeconds(120), "a prediction emitted and committed after " + what,
+                () -> byWindow(client.readCommitted("fault.predictions")).values().stream().flatMap(w -> w.values().stream())
+                        .anyMatch(p -> p.getEmitTime().toEpochMilli() >= afterMillis));
+        return System.currentTimeMillis();
+    }
+
     private static void awaitNewCheckpoint(String job, Duration timeout) throws Exception {
         long before = completedCheckpoints(job);
         await(timeout, "a completed checkpoint of " + job, () -> completedCheckpoints(job) > before);
     }
 
     private static long completedCheckpoints(String job) {
+        Matcher completed = Pattern.compile("\"completed\":(\\d+)").matcher(rest("/jobs/" + job + "/checkpoints"));
+        return completed.find() ? Long.parseLong(completed.group(1)) : -1;
+    }
+
+    private static boolean allTasksRunning(String job) {
+        Matcher counts = Pattern.compile("\"status-counts\":\\{([^}]*)\\}").matcher(rest("/jobs/" + job));
+        if (!counts.find()) {
+            return false;
+        }
+        String tasks = counts.group(1);
+        return tasks.matches(".*\"RUNNING\":[1-9].*") && !tasks.matches(".*\"(CREATED|SCHEDULED|DEPLOYING|INITIALIZING)\":[1-9].*");
+    }
+
+    private static String rest(String path) {
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://localhost:" + restPort + "/jobs/" + job + "/checkpoints")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            Matcher completed = Pattern.compile("\"completed\":(\\d+)").matcher(response.body());
-            return completed.find() ? Long.parseLong(completed.group(1)) : -1;
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + restPort + path)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException | InterruptedException e) {
-            return -1;
+            return "";
         }
     }
 

@@ -35,9 +35,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -54,16 +52,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PipelineEndToEndTest {
 
-    private static final Configuration NO_RESTARTS = new Configuration();
-
-    static {
-        // a failure must fail the test, not restart the job forever
-        NO_RESTARTS.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
-    }
+    private static final Configuration NO_RESTARTS = MiniClusters.NO_RESTARTS;
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).setConfiguration(NO_RESTARTS).build());
+    static final MiniClusterExtension FLINK = MiniClusters.twoSlots();
 
     private static final long T0 = T0_MICROS;
     private static final long SECOND = 1_000_000;
