@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /** Measurements, each reported as ratios from one run on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure throughput on this machine.",
-        subcommands = {BenchCommand.Media.class, BenchCommand.Models.class})
+        subcommands = {BenchCommand.Media.class, BenchCommand.Models.class, PipelineBench.class})
 final class BenchCommand {
 
     /** Milliseconds per batch of every committed model at a few batch sizes (random inputs of the card's shapes). */

@@ -49,8 +49,8 @@ public final class JobOptions {
             "A partition silent this long stops holding the watermark back (0 = never).");
     public static final Option<Duration> ALIGNMENT_MAX_DRIFT = Option.duration("watermark.alignment.max-drift", "5s", false,
             "How far one source's watermark may run ahead of the slowest before it is paused.");
-    public static final Option<Duration> ALIGNMENT_UPDATE_INTERVAL = Option.duration("watermark.alignment.update-interval", "1s", false,
-            "How often the sources compare watermarks for alignment.");
+    public static final Option<Duration> ALIGNMENT_UPDATE_INTERVAL = Option.duration("watermark.alignment.update-interval", "200ms", false,
+            "How often the sources compare watermarks for alignment; catching up, a source advances at most max-drift per interval.");
 
     public static final Option<Duration> FUTURE_HORIZON = Option.duration("validation.future-horizon", "10s", false,
             "A capture time further ahead of the wall clock than this is rejected (it would poison the watermark).");

@@ -66,9 +66,8 @@ public final class Pipeline {
         int deadLetterBytes = config.get(DEADLETTER_VALUE_BYTES);
         BatchPolicy encoderBatches = new BatchPolicy(config.get(ENCODER_BATCH_SIZE), config.get(ENCODER_BATCH_DELAY).toNanos());
 
-        DataStream<Decoded> decoded = source(env, config, Modality.VIDEO, config.get(TOPIC_VIDEO), config.get(OUT_OF_ORDER_VIDEO))
-                .union(source(env, config, Modality.AUDIO, config.get(TOPIC_AUDIO), config.get(OUT_OF_ORDER_AUDIO)),
-                        source(env, config, Modality.SENSOR, config.get(TOPIC_SENSOR), config.get(OUT_OF_ORDER_SENSOR)));
+        DataStream<Decoded> decoded = source(env, config, Modality.VIDEO)
+                .union(source(env, config, Modality.AUDIO), source(env, config, Modality.SENSOR));
         SingleOutputStreamOperator<ModalEvent> events = decoded.process(new RouteRejections()).uid(UID_ROUTE).name("Decode check and dead letters");
 
         SingleOutputStreamOperator<ModalEvent> frames = events.filter(new OfModality(Modality.VIDEO)).uid("only-video").name("Video")
@@ -158,8 +157,18 @@ public final class Pipeline {
         }
     }
 
-    private static DataStream<Decoded> source(StreamExecutionEnvironment env, JobConfig config, Modality modality, String topic,
-                                              Duration outOfOrderness) {
+    /** One modality's Kafka source, decoding and validating, with capture-time watermarks. */
+    public static DataStream<Decoded> source(StreamExecutionEnvironment env, JobConfig config, Modality modality) {
+        String topic = config.get(switch (modality) {
+            case VIDEO -> TOPIC_VIDEO;
+            case AUDIO -> TOPIC_AUDIO;
+            case SENSOR -> TOPIC_SENSOR;
+        });
+        Duration outOfOrderness = config.get(switch (modality) {
+            case VIDEO -> OUT_OF_ORDER_VIDEO;
+            case AUDIO -> OUT_OF_ORDER_AUDIO;
+            case SENSOR -> OUT_OF_ORDER_SENSOR;
+        });
         var builder = KafkaSource.<Decoded>builder()
                 .setProperties(config.kafkaProperties())
                 .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))

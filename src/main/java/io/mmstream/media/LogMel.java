@@ -21,6 +21,9 @@ public final class LogMel {
     private final Fft fft;
     private final double[] window;
     private final double[][] filters;
+    /** Per filter, the first and one past the last FFT bin where it is not zero: the triangles are narrow. */
+    private final int[] filterFrom;
+    private final int[] filterTo;
 
     public LogMel(Params params) {
         if (params.windowLength() > params.fftSize()) {
@@ -33,6 +36,20 @@ public final class LogMel {
             window[i] = 0.5 - 0.5 * Math.cos(2 * Math.PI * i / window.length);
         }
         this.filters = melFilters(params);
+        this.filterFrom = new int[filters.length];
+        this.filterTo = new int[filters.length];
+        for (int b = 0; b < filters.length; b++) {
+            int from = 0;
+            while (from < filters[b].length && filters[b][from] == 0) {
+                from++;
+            }
+            int to = filters[b].length;
+            while (to > from && filters[b][to - 1] == 0) {
+                to--;
+            }
+            filterFrom[b] = from;
+            filterTo[b] = to;
+        }
     }
 
     public Params params() {
@@ -87,7 +104,8 @@ public final class LogMel {
         for (int b = 0; b < filters.length; b++) {
             double energy = 0;
             double[] filter = filters[b];
-            for (int k = 0; k < filter.length; k++) {
+            // only the filter's non-zero bins: the same sum, a tenth of the work (bench pipeline showed it hot)
+            for (int k = filterFrom[b]; k < filterTo[b]; k++) {
                 energy += filter[k] * power[k];
             }
             mel[b] = (float) Math.log(energy + LOG_FLOOR);

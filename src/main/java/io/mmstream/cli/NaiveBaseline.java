@@ -1,0 +1,124 @@
+package io.mmstream.cli;
+
+import static io.mmstream.config.JobOptions.*;
+
+import io.mmstream.align.AlignedWindow;
+import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.ModalEvent;
+import io.mmstream.align.Modality;
+import io.mmstream.align.WindowAligner;
+import io.mmstream.align.WindowTensors;
+import io.mmstream.codec.Records;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.config.JobConfig;
+import io.mmstream.inference.InferenceException;
+import io.mmstream.inference.MediaEncoders;
+import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.WindowHeads;
+import io.mmstream.job.Pipeline;
+import io.mmstream.job.operators.AssembleWindow;
+import io.mmstream.job.operators.RouteRejections;
+import io.mmstream.job.sink.KafkaSinks;
+import io.mmstream.job.sink.KeyedBytes;
+import io.mmstream.media.AudioPatches;
+import io.mmstream.media.Pcm;
+import io.mmstream.media.SensorResampler;
+import io.mmstream.schema.AudioChunk;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
+import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
+import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.util.Collector;
+
+/**
+ * The job as people write it by hand, for `bench pipeline` to compare against: raw frames and audio chunks
+ * buffered in window state, and when a window fires every frame decoded and encoded, every audio patch cut and
+ * encoded, and the heads run, one item per model call. Same sources, models and outputs as the real job.
+ */
+final class NaiveBaseline {
+
+    private NaiveBaseline() {}
+
+    static void build(StreamExecutionEnvironment env, JobConfig config) {
+        ModelSettings models = Pipeline.modelSettings(config);
+        AssembleWindow.Layout layout = Pipeline.layout(config, models);
+        Pipeline.source(env, config, Modality.VIDEO)
+                .union(Pipeline.source(env, config, Modality.AUDIO), Pipeline.source(env, config, Modality.SENSOR))
+                .process(new RouteRejections())
+                .keyBy(ModalEvent::streamId)
+                .window(SlidingEventTimeWindows.of(config.get(WINDOW_SIZE), config.get(WINDOW_SLIDE)))
+                .process(new EverythingAtTheEnd(models, layout))
+                .sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "naive-predictions", config));
+    }
+
+    private static final class EverythingAtTheEnd extends ProcessWindowFunction<ModalEvent, KeyedBytes, String, TimeWindow> {
+
+        private final ModelSettings models;
+        private final AssembleWindow.Layout layout;
+        private transient ModelSettings.Leased<MediaEncoders> encoders;
+        private transient ModelSettings.Leased<WindowHeads> heads;
+        private transient AudioPatches patches;
+
+        EverythingAtTheEnd(ModelSettings models, AssembleWindow.Layout layout) {
+            this.models = models;
+            this.layout = layout;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            encoders = models.encoders();
+            heads = models.heads();
+            patches = encoders.value().audioPatches();
+        }
+
+        @Override
+        public void process(String stream, Context context, Iterable<ModalEvent> events, Collector<KeyedBytes> out) throws Exception {
+            long start = context.window().getStart() * 1000;
+            long end = context.window().getEnd() * 1000;
+            List<ModalEvent> encoded = new ArrayList<>();
+            List<AudioPatches.Chunk> chunks = new ArrayList<>();
+            ModalEvent anyChunk = null;
+            for (ModalEvent event : events) {
+                switch (event.modality()) {
+                    case VIDEO -> {
+                        MediaEncoders.Encoded frame = encoders.value().frames(List.of(event.payload())).get(0);
+                        if (frame.ok()) {
+                            encoded.add(event.encoded(frame.embedding()));
+                        }
+                    }
+                    case AUDIO -> {
+                        AudioChunk chunk = WireCodec.decode(AudioChunk.class, event.payload());
+                        chunks.add(new AudioPatches.Chunk(event.captureMicros(), Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
+                        anyChunk = event;
+                    }
+                    case SENSOR -> encoded.add(event);
+                }
+            }
+            for (long instant = start; anyChunk != null && instant < end; instant += layout.gridStepMicros()) {
+                AudioPatches.Patch patch = patches.patch(instant, chunks);
+                if (patch.complete()) {
+                    float[] embedding = encoders.value().audio(List.of(patch.logMel())).get(0);
+                    encoded.add(ModalEvent.of(stream, Modality.AUDIO, instant, -1, embedding, "", -1, -1));
+                }
+            }
+            AlignedWindow aligned = new WindowAligner(layout.gridStepMicros()).align(stream, start, end, encoded);
+            WindowTensors tensors = WindowTensors.of(aligned, layout.embedding(),
+                    new SensorResampler(layout.imuMean(), layout.imuStd(), layout.imuMaxGapMicros()), layout.imuStepMicros(), layout.imuSteps());
+            WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
+            out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
+                    WireCodec.encode(Records.prediction(EmbeddedWindow.of(aligned, tensors), result, System.currentTimeMillis()))));
+        }
+
+        @Override
+        public void close() {
+            if (encoders != null) {
+                encoders.close();
+                heads.close();
+            }
+        }
+    }
+}
