@@ -11,7 +11,6 @@ import io.mmstream.align.WindowTensors;
 import io.mmstream.codec.Records;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
-import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.WindowHeads;

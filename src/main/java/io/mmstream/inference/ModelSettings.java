@@ -31,6 +31,11 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         }
     }
 
+    /** Where the named model's card is, as the configuration says it: for messages to people. */
+    public String cardLocation(String name) {
+        return location + "/" + name + ".json";
+    }
+
     public ModelCard card(String name) {
         return ModelCard.load(ModelStore.card(location, name));
     }

@@ -129,11 +129,12 @@ public final class Pipeline {
         long step = action.preprocessingLong("frame_step_us");
         long steps = action.preprocessingLong("steps");
         if (micros(config.get(GRID_STEP)) != step) {
-            throw config.rejection(GRID_STEP, "the models expect " + step + "us (" + action.file() + ": preprocessing.frame_step_us)");
+            throw config.rejection(GRID_STEP, "the models expect " + step + "us (" + models.cardLocation(ModelSettings.ACTION)
+                    + ": preprocessing.frame_step_us)");
         }
         if (Math.abs(micros(config.get(WINDOW_SIZE)) - steps * step) * 2 > step) {
-            throw config.rejection(WINDOW_SIZE, "the models read windows of " + steps + " steps of " + step + " us (" + action.file()
-                    + ": preprocessing.steps)");
+            throw config.rejection(WINDOW_SIZE, "the models read windows of " + steps + " steps of " + step + " us ("
+                    + models.cardLocation(ModelSettings.ACTION) + ": preprocessing.steps)");
         }
         long slide = micros(config.get(WINDOW_SLIDE));
         if (Math.abs(slide - Math.round((double) slide / step) * step) * 100 > step) {
