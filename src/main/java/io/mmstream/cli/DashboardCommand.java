@@ -59,6 +59,7 @@ final class DashboardCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The frame step the committed models were trained on, which the sync offsets are judged in. */
     static long gridStepMicros() {
         return JobOptions.GRID_STEP.parse().apply(JobOptions.GRID_STEP.defaultText()).toNanos() / 1000;
     }

@@ -70,42 +70,41 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Kafka broker on " + kafka.bootstrapServers() + " (try: java -jar target/mmstream.jar tail --bootstrap "
                     + kafka.bootstrapServers() + " --topic " + job.get(TOPIC_PREDICTIONS) + ")");
 
-            DashboardState dashboardState = new DashboardState(job.get(GRID_STEP).toNanos() / 1000);
-            PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), new PredictionFeed.Topics(job.get(TOPIC_PREDICTIONS),
-                    EmbeddedKafka.LABELS_TOPIC, job.get(TOPIC_LATE), job.get(TOPIC_DEADLETTER)), true, dashboardState);
-            DashboardServer dashboard = DashboardServer.start("127.0.0.1", dashboardPort, dashboardState, DashboardCommand.PUSH_EVERY);
-            System.out.println("Dashboard on " + dashboard.url());
+            long gridStepMicros = job.get(GRID_STEP).toNanos() / 1000;
+            DashboardState dashboardState = new DashboardState(gridStepMicros);
+            try (PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), new PredictionFeed.Topics(job.get(TOPIC_PREDICTIONS),
+                         EmbeddedKafka.LABELS_TOPIC, job.get(TOPIC_LATE), job.get(TOPIC_DEADLETTER)), true, dashboardState);
+                 DashboardServer dashboard = DashboardServer.start("127.0.0.1", dashboardPort, dashboardState, DashboardCommand.PUSH_EVERY)) {
+                System.out.println("Dashboard on " + dashboard.url());
 
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MmstreamJob.flinkConfiguration(job));
-            MmstreamJob.configure(env, job);
-            Pipeline.build(env, job);
-            JobClient client = env.executeAsync(MmstreamJob.JOB_NAME);
-            System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + simulation.streams + " simulated streams; Ctrl-C stops");
+                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MmstreamJob.flinkConfiguration(job));
+                MmstreamJob.configure(env, job);
+                Pipeline.build(env, job);
+                JobClient client = env.executeAsync(MmstreamJob.JOB_NAME);
+                System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + simulation.streams + " simulated streams; Ctrl-C stops");
 
-            SimulationPublisher producer = new SimulationPublisher(
-                    new SceneSimulator(simulation.settings(), System.currentTimeMillis() * 1000), kafka.clientProperties(),
-                    Map.of(Modality.VIDEO, job.get(TOPIC_VIDEO), Modality.AUDIO, job.get(TOPIC_AUDIO), Modality.SENSOR, job.get(TOPIC_SENSOR)),
-                    EmbeddedKafka.LABELS_TOPIC, true, Long.MAX_VALUE, corruptEvery, stop, null);
-            Thread producerThread = new Thread(producer, "mmstream-demo-producer");
-            producerThread.start();
+                SimulationPublisher producer = new SimulationPublisher(
+                        new SceneSimulator(simulation.settings(), System.currentTimeMillis() * 1000), kafka.clientProperties(),
+                        Map.of(Modality.VIDEO, job.get(TOPIC_VIDEO), Modality.AUDIO, job.get(TOPIC_AUDIO), Modality.SENSOR, job.get(TOPIC_SENSOR)),
+                        EmbeddedKafka.LABELS_TOPIC, true, Long.MAX_VALUE, corruptEvery, stop, null);
+                Thread producerThread = new Thread(producer, "mmstream-demo-producer");
+                producerThread.start();
 
-            long deadline = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
-            try (OutputWatcher watcher = new OutputWatcher(kafka.clientProperties(), job.get(TOPIC_PREDICTIONS), job.get(TOPIC_LATE),
-                    job.get(TOPIC_DEADLETTER), EmbeddedKafka.LABELS_TOPIC, job.get(GRID_STEP).toNanos() / 1000, System.out)) {
-                while (!stop.get() && System.nanoTime() < deadline) {
-                    watcher.poll(Duration.ofMillis(200));
-                    if (client.getJobStatus().get().isGloballyTerminalState()) {
-                        throw new IllegalStateException("the job ended unexpectedly: " + client.getJobStatus().get());
+                long deadline = runFor == null ? Long.MAX_VALUE : System.nanoTime() + runFor.toNanos();
+                try (OutputWatcher watcher = new OutputWatcher(kafka.clientProperties(), job.get(TOPIC_PREDICTIONS), job.get(TOPIC_LATE),
+                        job.get(TOPIC_DEADLETTER), EmbeddedKafka.LABELS_TOPIC, gridStepMicros, System.out)) {
+                    while (!stop.get() && System.nanoTime() < deadline) {
+                        watcher.poll(Duration.ofMillis(200));
+                        if (client.getJobStatus().get().isGloballyTerminalState()) {
+                            throw new IllegalStateException("the job ended unexpectedly: " + client.getJobStatus().get());
+                        }
                     }
+                    stop.set(true);
+                    producerThread.join();
+                    System.out.println(watcher.summaryJson(simulation.streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(),
+                            producer.corrupted.get()));
+                    cancel(client);
                 }
-                stop.set(true);
-                producerThread.join();
-                System.out.println(watcher.summaryJson(simulation.streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(),
-                        producer.corrupted.get()));
-                cancel(client);
-            } finally {
-                dashboard.close();
-                feed.close();
             }
         } finally {
             stopped.countDown();

@@ -1,7 +1,6 @@
 package io.mmstream.cli;
 
 import io.mmstream.codec.WireCodec;
-import io.mmstream.config.JobOptions;
 import io.mmstream.eval.LiveAccuracy;
 import io.mmstream.schema.Label;
 import io.mmstream.schema.Prediction;
@@ -32,8 +31,7 @@ final class LiveEvaluation {
         consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(predictionsTopic, labelsTopic));
         this.predictionsTopic = predictionsTopic;
-        long gridStepMicros = JobOptions.GRID_STEP.parse().apply(JobOptions.GRID_STEP.defaultText()).toNanos() / 1000;
-        this.accuracy = new LiveAccuracy(gridStepMicros);
+        this.accuracy = new LiveAccuracy(DashboardCommand.gridStepMicros());
     }
 
     int run(Duration every, Duration duration) throws Exception {

@@ -61,6 +61,8 @@ final class NaiveBaseline {
         private transient ModelSettings.Leased<MediaEncoders> encoders;
         private transient ModelSettings.Leased<WindowHeads> heads;
         private transient AudioPatches patches;
+        private transient WindowAligner aligner;
+        private transient SensorResampler imu;
 
         EverythingAtTheEnd(ModelSettings models, AssembleWindow.Layout layout) {
             this.models = models;
@@ -72,6 +74,8 @@ final class NaiveBaseline {
             encoders = models.encoders();
             heads = models.heads();
             patches = encoders.value().audioPatches();
+            aligner = new WindowAligner(layout.gridStepMicros());
+            imu = new SensorResampler(layout.imuMean(), layout.imuStd(), layout.imuMaxGapMicros());
         }
 
         @Override
@@ -98,15 +102,14 @@ final class NaiveBaseline {
                 }
             }
             for (long instant = start; anyChunk != null && instant < end; instant += layout.gridStepMicros()) {
-                AudioPatches.Patch patch = patches.patch(instant, chunks);
-                if (patch.complete()) {
+                AudioPatches.Patch patch = patches.completePatch(instant, chunks);
+                if (patch != null) {
                     float[] embedding = encoders.value().audio(List.of(patch.logMel())).get(0);
                     encoded.add(ModalEvent.of(stream, Modality.AUDIO, instant, -1, embedding, "", -1, -1));
                 }
             }
-            AlignedWindow aligned = new WindowAligner(layout.gridStepMicros()).align(stream, start, end, encoded);
-            WindowTensors tensors = WindowTensors.of(aligned, layout.embedding(),
-                    new SensorResampler(layout.imuMean(), layout.imuStd(), layout.imuMaxGapMicros()), layout.imuStepMicros(), layout.imuSteps());
+            AlignedWindow aligned = aligner.align(stream, start, end, encoded);
+            WindowTensors tensors = WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps());
             WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
             out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
                     WireCodec.encode(Records.prediction(EmbeddedWindow.of(aligned, tensors), result, System.currentTimeMillis()))));

@@ -86,8 +86,10 @@ public final class MediaEncoders {
         if (decoded == 0) {
             return outcomes;
         }
+        // the usual case, every frame decoded, passes the batch as it is
+        float[] frames = decoded == records.size() ? batch : java.util.Arrays.copyOf(batch, decoded * pixels);
         float[] embeddings = frameEncoder.run(Map.of(frameEncoder.card().inputs().get(0).name(),
-                Input.of(java.util.Arrays.copyOf(batch, decoded * pixels), decoded, 3, imageSize, imageSize))).values().iterator().next().data();
+                Input.of(frames, decoded, 3, imageSize, imageSize))).values().iterator().next().data();
         int next = 0;
         for (int i = 0; i < outcomes.size(); i++) {
             if (outcomes.get(i).ok()) {

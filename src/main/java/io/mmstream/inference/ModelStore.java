@@ -41,7 +41,8 @@ public final class ModelStore {
                 Path card = dir.resolve(name + ".json");
                 if (!Files.exists(card)) {
                     copy(resourceDir + "/" + name + ".json", card, location);
-                    copy(resourceDir + "/" + ModelCard.load(card).model().getFileName(), dir.resolve(ModelCard.load(card).model().getFileName()), location);
+                    Path model = ModelCard.load(card).model().getFileName();
+                    copy(resourceDir + "/" + model, dir.resolve(model), location);
                 }
                 return card;
             } catch (IOException e) {

@@ -45,25 +45,30 @@ public final class AudioPatches {
         return seconds * sampleRate() + Math.round(rest * sampleRate() / 1e6);
     }
 
-    /** Whether the chunks hold every sample of the patch at the instant. */
-    public boolean complete(long instantMicros, List<Chunk> chunks) {
-        return gather(instantMicros, chunks, null);
-    }
-
     /** @param chunks any chunks of the stream, in any order; those outside the patch's span are skipped */
     public Patch patch(long instantMicros, List<Chunk> chunks) {
         float[] buffer = new float[patchSamples];
         boolean complete = gather(instantMicros, chunks, buffer);
+        return new Patch(instantMicros, logMel(buffer), complete);
+    }
+
+    /** The patch at the instant when the chunks hold every one of its samples, else null (and no log-mel computed). */
+    public Patch completePatch(long instantMicros, List<Chunk> chunks) {
+        float[] buffer = new float[patchSamples];
+        return gather(instantMicros, chunks, buffer) ? new Patch(instantMicros, logMel(buffer), true) : null;
+    }
+
+    private float[] logMel(float[] buffer) {
         float[][] mel = logMel.compute(buffer);
         int bins = logMel.params().melBins();
         float[] flat = new float[patchFrames * bins];
         for (int f = 0; f < patchFrames; f++) {
             System.arraycopy(mel[f], 0, flat, f * bins, bins);
         }
-        return new Patch(instantMicros, flat, complete);
+        return flat;
     }
 
-    /** Copies the patch's samples into buffer (when not null); true when every one was heard. */
+    /** Copies the patch's samples into buffer; true when every one was heard. */
     private boolean gather(long instantMicros, List<Chunk> chunks, float[] buffer) {
         long first = samplePosition(instantMicros) - patchSamples / 2;
         boolean[] heard = new boolean[patchSamples];
@@ -73,9 +78,7 @@ public final class AudioPatches {
             int to = (int) Math.min(chunk.samples().length, first + patchSamples - chunkStart);
             for (int i = from; i < to; i++) {
                 int at = (int) (chunkStart + i - first);
-                if (buffer != null) {
-                    buffer[at] = chunk.samples()[i];
-                }
+                buffer[at] = chunk.samples()[i];
                 heard[at] = true;
             }
         }

@@ -91,8 +91,8 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
         }
         // the patches this chunk may have completed
         for (long instant = grid.firstAtOrAfter(start - reach); instant - reach < end; instant = grid.next(instant)) {
-            if (patches.complete(instant, held)) {
-                AudioPatches.Patch patch = patches.patch(instant, held);
+            AudioPatches.Patch patch = patches.completePatch(instant, held);
+            if (patch != null) {
                 out.collect(ModalEvent.of(event.streamId(), Modality.AUDIO, instant, event.seq(), patch.logMel(), event.sourceTopic(),
                         event.sourcePartition(), event.sourceOffset()));
                 patchesCut.inc();
