@@ -18,7 +18,7 @@ class ArchitectureTest {
     void purePackagesDoNotImportFlink() {
         noClasses().that().resideInAnyPackage("io.mmstream.align..", "io.mmstream.media..", "io.mmstream.inference..",
                         "io.mmstream.sim..", "io.mmstream.codec..", "io.mmstream.config..", "io.mmstream.schema..", "io.mmstream.dataset..", "io.mmstream.eval..",
-                        "io.mmstream.dashboard..")
+                        "io.mmstream.dashboard..", "io.mmstream.bench..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..")
                 .because("logic lives in plain Java; Flink operators in io.mmstream.job are thin adapters")
                 .check(PRODUCTION);

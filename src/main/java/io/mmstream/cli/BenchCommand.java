@@ -13,14 +13,78 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Measurements, each reported as ratios from one run on this machine. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure throughput on this machine.",
-        subcommands = {BenchCommand.Media.class, BenchCommand.Models.class, PipelineBench.class})
-final class BenchCommand {
+/**
+ * Measurements, each reported as ratios from one run on this machine. Without a subcommand: all of them, the full
+ * run written as a dated section of BENCHMARKS.md.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure on this machine: everything (written to BENCHMARKS.md), or one part with a subcommand.",
+        subcommands = {BenchCommand.Media.class, BenchCommand.Models.class, PipelineBench.class, LatencyBench.class, ScalingBench.class, JmhBench.class})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--quick", description = "Every part, small: a smoke check in under two minutes; writes nothing unless --output is given.")
+    boolean quick;
+
+    @Option(names = "--output", description = "Markdown file the run is added to (default: BENCHMARKS.md for the full run, none with --quick).")
+    java.nio.file.Path output;
+
+    @Override
+    public Integer call() throws Exception {
+        long started = System.nanoTime();
+        BenchReport report = new BenchReport(quick);
+        System.out.println("JMH: hot paths, one thread" + (quick ? " (quick)" : ""));
+        report.jmh = JmhBench.measure(quick);
+        report.jmh.forEach(score -> System.out.printf(Locale.ROOT, "  %-22s %10.2f us%n", score.benchmark(), score.micros()));
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            report.throughput = PipelineBench.measure(kafka, quick ? 8 : 32, quick ? 10 : 60, Map.of());
+            report.throughput.print();
+
+            int halfLoad = Math.max(1, (int) Math.round(report.throughput.pipelineFps() / PipelineBench.FPS / 2));
+            // the quick run's throughput comes from too little input to size a load on
+            halfLoad = quick ? Math.min(halfLoad, 16) : halfLoad;
+            int latencySeconds = quick ? 10 : 30;
+            System.out.println();
+            System.out.println("Latency at " + (quick ? "light load" : "half the pipeline's throughput") + ", " + halfLoad + " streams in real time, " + latencySeconds + " s");
+            System.out.println(LatencyBench.Latency.header());
+            List<String> guarantees = List.of("at-least-once", "exactly-once");
+            for (String guarantee : guarantees) {
+                report.latency.add(LatencyBench.measure(kafka, "pipeline", io.mmstream.job.Pipeline::build, guarantee, halfLoad, latencySeconds));
+                System.out.println(report.latency.get(report.latency.size() - 1).row());
+            }
+            if (!quick) {
+                report.latency.add(LatencyBench.measure(kafka, "naive", NaiveBaseline::build, "at-least-once", halfLoad, latencySeconds));
+                System.out.println(report.latency.get(report.latency.size() - 1).row());
+            }
+
+            System.out.println();
+            System.out.println(ScalingBench.Scale.header());
+            for (int streams : List.of(1, 4, 16, 64)) {
+                // at least a few hundred windows in each run, so that the throughput is not a handful of bursts
+                int seconds = Math.max(quick ? 4 : 30, (quick ? 32 : 256) / streams);
+                report.scaling.add(ScalingBench.scale(kafka, streams, seconds));
+                System.out.println(report.scaling.get(report.scaling.size() - 1).row());
+            }
+            System.out.println();
+            System.out.println(ScalingBench.WindowState.header());
+            for (int window : quick ? List.of(2) : List.of(1, 2, 4, 8)) {
+                report.windowState.add(ScalingBench.windowState(kafka, window, 4));
+                System.out.println(report.windowState.get(report.windowState.size() - 1).row());
+            }
+        }
+        report.minutes = (System.nanoTime() - started) / 60e9;
+        System.out.printf(Locale.ROOT, "%nbench%s took %.1f min%n", quick ? " --quick" : "", report.minutes);
+        java.nio.file.Path target = output != null ? output : quick ? null : java.nio.file.Path.of("BENCHMARKS.md");
+        if (target != null) {
+            report.addTo(target);
+            System.out.println("Written to " + target);
+        }
+        return 0;
+    }
 
     /** Milliseconds per batch of every committed model at a few batch sizes (random inputs of the card's shapes). */
     @Command(name = "models", mixinStandardHelpOptions = true, description = "ONNX model cost: ms per batch at batch sizes 1, 8, 32.")

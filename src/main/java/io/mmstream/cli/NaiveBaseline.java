@@ -16,7 +16,6 @@ import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.Pipeline;
 import io.mmstream.job.operators.AssembleWindow;
-import io.mmstream.job.operators.RouteRejections;
 import io.mmstream.job.sink.KafkaSinks;
 import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.media.AudioPatches;
@@ -45,9 +44,8 @@ final class NaiveBaseline {
     static void build(StreamExecutionEnvironment env, JobConfig config) {
         ModelSettings models = Pipeline.modelSettings(config);
         AssembleWindow.Layout layout = Pipeline.layout(config, models);
-        Pipeline.source(env, config, Modality.VIDEO)
-                .union(Pipeline.source(env, config, Modality.AUDIO), Pipeline.source(env, config, Modality.SENSOR))
-                .process(new RouteRejections())
+        Pipeline.checked(env, config, Modality.VIDEO)
+                .union(Pipeline.checked(env, config, Modality.AUDIO), Pipeline.checked(env, config, Modality.SENSOR))
                 .keyBy(ModalEvent::streamId)
                 .window(SlidingEventTimeWindows.of(config.get(WINDOW_SIZE), config.get(WINDOW_SLIDE)))
                 .process(new EverythingAtTheEnd(models, layout))

@@ -2,49 +2,28 @@ package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
 import io.mmstream.align.WindowTensors;
-import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
-import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelSettings;
-import io.mmstream.job.MmstreamJob;
 import io.mmstream.job.Pipeline;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.media.Pcm;
 import io.mmstream.schema.AudioChunk;
-import io.mmstream.schema.Prediction;
-import io.mmstream.schema.SensorReading;
-import io.mmstream.schema.VideoFrame;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
-import io.mmstream.sim.SimulationSettings;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,14 +37,17 @@ import picocli.CommandLine.Option;
         description = "The job's throughput against the limit of its model work and against a naive baseline, in one run.")
 final class PipelineBench implements Callable<Integer> {
 
-    private static final long EPOCH = DatasetWriter.EPOCH_MICROS;
-    private static final int FPS = 15;
+    private static final long EPOCH = BenchJobs.EPOCH;
+    static final int FPS = BenchJobs.FPS;
 
     @Option(names = "--streams", defaultValue = "8", description = "Simulated streams (default ${DEFAULT-VALUE}).")
     int streams;
 
     @Option(names = "--seconds", defaultValue = "30", description = "Seconds of each stream (default ${DEFAULT-VALUE}).")
     int seconds;
+
+    @Option(names = "--set", description = "A job configuration key=value for both jobs (repeatable), e.g. --set network.buffer-timeout=100ms.")
+    Map<String, String> settings = new java.util.HashMap<>();
 
     @Option(names = "--quick", description = "4 streams x 12 s: a smoke check of about a minute.")
     boolean quick;
@@ -75,25 +57,58 @@ final class PipelineBench implements Callable<Integer> {
         double perStreamSecond() {
             return FPS * frame + FPS * patch + window;
         }
+
+        Limit averagedWith(Limit other) {
+            return new Limit((frame + other.frame) / 2, (patch + other.patch) / 2, (window + other.window) / 2);
+        }
     }
 
     /**
-     * When the predictions arrived, seconds after the job was submitted, in order.
+     * One job over the preloaded input; seconds counted from the submission.
      *
-     * @param frames frames of the input
+     * @param runningSeconds when every task was running (models loaded): throughput is counted from here
+     * @param lastSeconds when the last window's prediction arrived
+     * @param cpuSeconds CPU seconds per thread group over the whole run (start-up included)
+     * @param busyShare share of all cores this process used from running to the last prediction
+     * @param heapBytes heap in use after a full collection half-way through the predictions, or 0 when not measured
+     * @param stateBytes largest checkpointed state seen during the run, or 0 when not measured
      */
-    record Run(List<Double> arrivals, long frames) {
-        double firstSeconds() {
-            return arrivals.get(0);
+    record Run(long frames, double runningSeconds, double firstSeconds, double lastSeconds, Map<String, Double> cpuSeconds, double busyShare,
+               long heapBytes, long stateBytes) {
+
+        /** Frames a second from the moment every task ran to the last prediction: the job's wall time on this input. */
+        double framesPerSecond() {
+            return frames / (lastSeconds - runningSeconds);
+        }
+    }
+
+    /** The three figures of one run; frames a second. */
+    record Result(int streams, int seconds, long frames, int cores, Limit limit, double limitFps, Run pipeline, Run naive) {
+        double pipelineFps() {
+            return pipeline.framesPerSecond();
         }
 
-        /**
-         * Frames a second over the last three quarters of the predictions: start-up (model loading, deployment, the
-         * first windows waiting for the watermark) left out, the same way for every job.
-         */
-        double steadyFramesPerSecond() {
-            double quarter = arrivals.get(arrivals.size() / 4);
-            return frames * 0.75 / (arrivals.get(arrivals.size() - 1) - quarter);
+        double naiveFps() {
+            return naive.framesPerSecond();
+        }
+
+        void print() {
+            System.out.printf(Locale.ROOT, "%n%d streams x %d s (%d frames at %d fps, 16 kHz audio, 100 Hz IMU), %d cores, parallelism %d%n",
+                    streams, seconds, frames, FPS, cores, cores);
+            System.out.printf(Locale.ROOT, "limit, one core per element (mean of before and after the jobs): frame %.3f ms (decode, resize, normalise, encoder at batch 32), "
+                    + "audio patch %.3f ms (log-mel, encoder at batch 32), window %.3f ms (action, fusion, sync at batch 64)%n",
+                    limit.frame() * 1e3, limit.patch() * 1e3, limit.window() * 1e3);
+            System.out.printf(Locale.ROOT, "%-34s %12s %14s %20s%n", "", "frames/s", "streams@15fps", "first prediction");
+            System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %20s%n", "limit (model work, all cores)", limitFps, limitFps / FPS, "-");
+            System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "pipeline (this job)", pipelineFps(), pipelineFps() / FPS, pipeline.firstSeconds());
+            System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "naive (per record, raw windows)", naiveFps(), naiveFps() / FPS, naive.firstSeconds());
+            System.out.printf(Locale.ROOT, "pipeline / limit = %.2f    pipeline / naive = %.2f%n", pipelineFps() / limitFps, pipelineFps() / naiveFps());
+            System.out.printf(Locale.ROOT, "CPU busy while measured: pipeline %.0f%%, naive %.0f%% of %d cores%n",
+                    100 * pipeline.busyShare(), 100 * naive.busyShare(), cores);
+            System.out.println("CPU seconds by thread during the pipeline run (Flink names task threads after their operators):");
+            double total = pipeline.cpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
+            pipeline.cpuSeconds().entrySet().stream().limit(12).forEach(e ->
+                    System.out.printf(Locale.ROOT, "  %6.1f s %4.0f%%  %s%n", e.getValue(), 100 * e.getValue() / total, e.getKey()));
         }
     }
 
@@ -103,34 +118,30 @@ final class PipelineBench implements Callable<Integer> {
             streams = 4;
             seconds = 12;
         }
-        int cores = Runtime.getRuntime().availableProcessors();
-        SimulationSettings settings = SimulationSettings.defaults(streams).withSeed(6000);
-        List<SimRecord> records = new SceneSimulator(settings, EPOCH).records(EPOCH, EPOCH + seconds * 1_000_000L);
-        long frames = records.stream().filter(r -> r.modality() == Modality.VIDEO).count();
-        ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
-
-        Limit limit = limit(models, records);
-        double limitFps = cores * FPS / limit.perStreamSecond();
-        Run pipeline;
-        Run naive;
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            preload(kafka, records, cores);
-            pipeline = run(kafka, config(kafka, "bench.predictions", cores), Pipeline::build, frames);
-            naive = run(kafka, config(kafka, "bench.naive", cores), NaiveBaseline::build, frames);
+            measure(kafka, streams, seconds, settings).print();
         }
-        double pipelineFps = pipeline.steadyFramesPerSecond();
-        double naiveFps = naive.steadyFramesPerSecond();
-        System.out.printf(Locale.ROOT, "%n%d streams x %d s (%d frames at %d fps, 16 kHz audio, 100 Hz IMU), %d cores, parallelism %d%n",
-                streams, seconds, frames, FPS, cores, cores);
-        System.out.printf(Locale.ROOT, "limit, one core per element: frame %.3f ms (decode, resize, normalise, encoder at batch 32), "
-                + "audio patch %.3f ms (log-mel, encoder at batch 32), window %.3f ms (action, fusion, sync at batch 64)%n",
-                limit.frame() * 1e3, limit.patch() * 1e3, limit.window() * 1e3);
-        System.out.printf(Locale.ROOT, "%-34s %12s %14s %20s%n", "", "frames/s", "streams@15fps", "first prediction");
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %20s%n", "limit (model work, all cores)", limitFps, limitFps / FPS, "-");
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "pipeline (this job)", pipelineFps, pipelineFps / FPS, pipeline.firstSeconds());
-        System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "naive (per record, raw windows)", naiveFps, naiveFps / FPS, naive.firstSeconds());
-        System.out.printf(Locale.ROOT, "pipeline / limit = %.2f    pipeline / naive = %.2f%n", pipelineFps / limitFps, pipelineFps / naiveFps);
         return 0;
+    }
+
+    static Result measure(EmbeddedKafka kafka, int streams, int seconds, Map<String, String> settings) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<SimRecord> records = BenchJobs.simulate(streams, seconds);
+        long frames = BenchJobs.frames(records);
+        ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
+        Limit before = limit(models, records);
+        JobConfig pipelineConfig = BenchJobs.config(kafka, "bench", cores, settings);
+        kafka.createTopics(pipelineConfig, cores);
+        BenchJobs.preload(kafka, pipelineConfig, records, streams);
+        Run pipeline = run(kafka, pipelineConfig, Pipeline::build, streams, seconds, frames, false);
+        Map<String, String> naiveSettings = new java.util.HashMap<>(settings);
+        naiveSettings.put("topics.predictions", "bench.naive");
+        JobConfig naiveConfig = BenchJobs.config(kafka, "bench", cores, naiveSettings);
+        kafka.createTopics(naiveConfig, cores);
+        Run naive = run(kafka, naiveConfig, NaiveBaseline::build, streams, seconds, frames, false);
+        // the machine's speed drifts (other tenants, clocks): the limit is taken before and after the jobs
+        Limit limit = before.averagedWith(limit(models, records));
+        return new Result(streams, seconds, frames, cores, limit, cores * FPS / limit.perStreamSecond(), pipeline, naive);
     }
 
     /** The per-element cost of the unavoidable work, each on one core (one intra-op thread), warmed up. */
@@ -199,83 +210,51 @@ final class PipelineBench implements Callable<Integer> {
         return out;
     }
 
-    private JobConfig config(EmbeddedKafka kafka, String predictions, int parallelism) {
-        return JobConfig.defaults(Map.ofEntries(Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
-                Map.entry("kafka.group-id", "bench-" + UUID.randomUUID()),
-                Map.entry("topics.video", "bench.video"), Map.entry("topics.audio", "bench.audio"), Map.entry("topics.sensor", "bench.sensor"),
-                Map.entry("topics.predictions", predictions), Map.entry("topics.late", "bench.late"), Map.entry("topics.deadletter", "bench.deadletter"),
-                Map.entry("source.starting-offsets", "earliest"), Map.entry("delivery.guarantee", "at-least-once"),
-                Map.entry("checkpoint.interval", "10s"), Map.entry("parallelism", Integer.toString(parallelism)),
-                Map.entry("window.lateness", "300ms"), Map.entry("watermark.out-of-orderness.video", "300ms"),
-                Map.entry("watermark.out-of-orderness.audio", "300ms"), Map.entry("watermark.out-of-orderness.sensor", "300ms")));
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
-    /** The simulated records, then far-future ones per stream so that every window of the data fires. */
-    private void preload(EmbeddedKafka kafka, List<SimRecord> records, int partitions) throws Exception {
-        try (Admin admin = Admin.create(kafka.clientProperties())) {
-            List<NewTopic> topics = new ArrayList<>();
-            for (String topic : List.of("video", "audio", "sensor", "predictions", "naive", "late", "deadletter")) {
-                topics.add(new NewTopic("bench." + topic, partitions, (short) 1));
-            }
-            admin.createTopics(topics).all().get();
-        }
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (SimRecord record : records) {
-                producer.send(new ProducerRecord<>("bench." + record.modality().wireName(), record.streamId().getBytes(StandardCharsets.UTF_8), record.value()));
-            }
-            long future = EPOCH + 1000 * 1_000_000L;
-            for (int s = 0; s < streams; s++) {
-                String stream = SceneSimulator.streamId(s);
-                byte[] key = stream.getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>("bench.video", key, WireCodec.encode(VideoFrame.newBuilder(WireCodec.decode(VideoFrame.class,
-                        records.stream().filter(r -> r.modality() == Modality.VIDEO).findFirst().orElseThrow().value()))
-                        .setStreamId(stream).setCaptureTime(Times.ofMicros(future)).build())));
-                producer.send(new ProducerRecord<>("bench.audio", key, WireCodec.encode(AudioChunk.newBuilder().setStreamId(stream)
-                        .setCaptureTime(Times.ofMicros(future)).setSeq(0).setSampleRate(16_000).setChannels(1)
-                        .setFormat(io.mmstream.schema.SampleFormat.PCM_S16LE).setData(ByteBuffer.wrap(new byte[3200])).build())));
-                producer.send(new ProducerRecord<>("bench.sensor", key, WireCodec.encode(SensorReading.newBuilder().setStreamId(stream)
-                        .setSensorId("imu0").setCaptureTime(Times.ofMicros(future)).setKind("imu6").setValues(List.of(0f, 0f, 9.81f, 0f, 0f, 0f)).build())));
-            }
-        }
-    }
-
-    /** Runs a job on a MiniCluster in this process until every window of every stream has its prediction. */
-    private Run run(EmbeddedKafka kafka, JobConfig config, BiConsumer<StreamExecutionEnvironment, JobConfig> graph, long frames)
-            throws Exception {
-        Set<String> expected = new HashSet<>();
-        for (int s = 0; s < streams; s++) {
-            for (long start = EPOCH - 1_000_000; start <= EPOCH + (seconds - 1) * 1_000_000L; start += 1_000_000) {
-                expected.add(SceneSimulator.streamId(s) + "@" + start);
-            }
-        }
-        Properties properties = new Properties();
-        properties.putAll(kafka.clientProperties());
-        properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
-        properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MmstreamJob.flinkConfiguration(config));
-        MmstreamJob.configure(env, config);
-        graph.accept(env, config);
-        long started = System.nanoTime();
-        JobClient job = env.executeAsync("bench");
-        List<Double> arrivals = new ArrayList<>();
+    /**
+     * Runs a job until every window of every stream has its prediction.
+     *
+     * @param memory also take the heap after a full collection half-way (which pauses the job) and the checkpointed state
+     */
+    static Run run(EmbeddedKafka kafka, JobConfig config, BiConsumer<StreamExecutionEnvironment, JobConfig> graph, int streams, int seconds,
+                   long frames, boolean memory) throws Exception {
+        Set<String> expected = new HashSet<>(BenchJobs.windows(streams, EPOCH - 1_000_000, EPOCH + (seconds - 1) * 1_000_000L));
         Set<String> seen = new HashSet<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(config.get(io.mmstream.config.JobOptions.TOPIC_PREDICTIONS)));
-            long deadline = started + TimeUnit.MINUTES.toNanos(15);
+        BenchJobs.CpuByThread cpu = new BenchJobs.CpuByThread();
+        double first = 0;
+        double last = 0;
+        long heap = 0;
+        long state = 0;
+        try (BenchJobs.RunningJob job = BenchJobs.RunningJob.start(config, graph);
+             KafkaConsumer<byte[], byte[]> consumer = BenchJobs.predictionReader(kafka, config)) {
+            job.awaitRunning(Duration.ofSeconds(120));
+            double running = job.secondsSinceStart();
+            long runningCpu = processCpuNanos();
+            long nextStateCheck = 0;
             while (!seen.containsAll(expected)) {
-                if (System.nanoTime() > deadline) {
+                if (job.secondsSinceStart() > 900) {
                     throw new IllegalStateException("the job did not predict every window within 15 minutes: " + seen.size() + " of " + expected.size());
                 }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    Prediction prediction = WireCodec.decode(Prediction.class, record.value());
-                    if (seen.add(prediction.getStreamId() + "@" + Times.micros(prediction.getWindowStart()))) {
-                        arrivals.add((System.nanoTime() - started) / 1e9);
+                for (BenchJobs.Arrival arrival : BenchJobs.poll(consumer, Duration.ofMillis(50))) {
+                    if (seen.add(arrival.window())) {
+                        last = (arrival.nanos() - job.startedNanos) / 1e9;
+                        first = first == 0 ? last : first;
+                        if (memory && seen.size() == expected.size() / 2) {
+                            System.gc();
+                            heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+                        }
                     }
                 }
+                if (memory && System.nanoTime() > nextStateCheck) {
+                    state = Math.max(state, job.latestCheckpointBytes().values().stream().mapToLong(Long::longValue).sum());
+                    nextStateCheck = System.nanoTime() + 500_000_000L;
+                }
             }
-        } finally {
-            job.cancel().get(60, TimeUnit.SECONDS);
+            double busy = (processCpuNanos() - runningCpu) / 1e9 / (job.secondsSinceStart() - running) / Runtime.getRuntime().availableProcessors();
+            return new Run(frames, running, first, last, cpu.secondsByGroup(), busy, heap, state);
         }
-        return new Run(arrivals, frames);
     }
 }

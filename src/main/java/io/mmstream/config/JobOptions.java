@@ -45,6 +45,8 @@ public final class JobOptions {
             "Bound on how far audio chunks arrive out of capture order.");
     public static final Option<Duration> OUT_OF_ORDER_SENSOR = Option.duration("watermark.out-of-orderness.sensor", "200ms", true,
             "Bound on how far sensor readings arrive out of capture order.");
+    public static final Option<Duration> WATERMARK_INTERVAL = Option.duration("watermark.interval", "50ms", false,
+            "How often the sources emit watermarks; a window can close up to this much after its out-of-orderness has passed.");
     public static final Option<Duration> IDLENESS = Option.duration("watermark.idleness", "2s", true,
             "A partition silent this long stops holding the watermark back (0 = never).");
     public static final Option<Duration> ALIGNMENT_MAX_DRIFT = Option.duration("watermark.alignment.max-drift", "5s", false,
@@ -68,8 +70,13 @@ public final class JobOptions {
 
     public static final Option<Duration> CHECKPOINT_INTERVAL = Option.duration("checkpoint.interval", "5s", false,
             "Checkpoint interval; with exactly-once, predictions become visible at this pace.");
+    public static final Option<String> CHECKPOINT_DIR = Option.optionalString("checkpoint.dir",
+            "Where checkpoints are written (file://, s3://...); empty: Flink's execution.checkpointing.dir, or the JobManager's "
+            + "memory, which takes at most 5 MB of state (some 50 streams).");
     public static final Option<StateBackend> STATE_BACKEND = Option.choice("state.backend", StateBackend.HASHMAP, StateBackend.class,
             "Window state on the heap (hashmap) or in RocksDB (rocksdb) for large state.");
+    public static final Option<Duration> BUFFER_TIMEOUT = Option.duration("network.buffer-timeout", "10ms", true,
+            "Longest a record waits in a network buffer between operators (Flink's default, 100ms, added up to that at every hop).");
     public static final Option<Integer> PARALLELISM = Option.intInRange("parallelism", 2, 1, 4096, "Parallelism of every operator.");
 
     public static final Option<String> MODELS_DIR = Option.string("models.dir", "classpath:onnx-models",
@@ -100,10 +107,10 @@ public final class JobOptions {
             TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER,
             STARTING_OFFSETS, BOUNDED,
             WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,
-            OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, IDLENESS, ALIGNMENT_MAX_DRIFT, ALIGNMENT_UPDATE_INTERVAL,
+            OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, ALIGNMENT_MAX_DRIFT, ALIGNMENT_UPDATE_INTERVAL,
             FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES,
             DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
-            CHECKPOINT_INTERVAL, STATE_BACKEND, PARALLELISM,
+            CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
             MODELS_DIR, MODELS_FUSION, MIN_COVERAGE, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
             ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY);
 

@@ -21,6 +21,11 @@ public record Option<T>(String key, String defaultText, String description, Func
         });
     }
 
+    /** A text that may be empty (then the feature it names is left to its own default). */
+    public static Option<String> optionalString(String key, String description) {
+        return new Option<>(key, "", description, String::trim);
+    }
+
     public static Option<Integer> intInRange(String key, int defaultValue, int min, int max, String description) {
         return new Option<>(key, Integer.toString(defaultValue), description, text -> {
             int value;

@@ -6,6 +6,7 @@ import io.mmstream.config.JobConfig;
 import io.mmstream.config.Option;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -49,11 +50,16 @@ public final class MmstreamJob {
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration flink = new Configuration();
         flink.set(StateBackendOptions.STATE_BACKEND, Option.wireName(config.get(STATE_BACKEND)));
+        if (!config.get(CHECKPOINT_DIR).isEmpty()) {
+            flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.get(CHECKPOINT_DIR));
+        }
         return flink;
     }
 
     public static void configure(StreamExecutionEnvironment env, JobConfig config) {
         env.setParallelism(config.get(PARALLELISM));
         env.enableCheckpointing(config.get(CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.getConfig().setAutoWatermarkInterval(config.get(WATERMARK_INTERVAL).toMillis());
+        env.setBufferTimeout(config.get(BUFFER_TIMEOUT).toMillis());
     }
 }

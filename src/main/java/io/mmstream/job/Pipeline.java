@@ -26,7 +26,6 @@ import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.job.source.CaptureTimeWatermarks;
 import io.mmstream.job.source.InputRecordDeserializer;
 import java.time.Duration;
-import org.apache.flink.api.common.functions.FilterFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -63,27 +62,8 @@ public final class Pipeline {
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
         ModelSettings models = modelSettings(config);
         AssembleWindow.Layout layout = layout(config, models);
-        int deadLetterBytes = config.get(DEADLETTER_VALUE_BYTES);
-        BatchPolicy encoderBatches = new BatchPolicy(config.get(ENCODER_BATCH_SIZE), config.get(ENCODER_BATCH_DELAY).toNanos());
-
-        DataStream<Decoded> decoded = source(env, config, Modality.VIDEO)
-                .union(source(env, config, Modality.AUDIO), source(env, config, Modality.SENSOR));
-        SingleOutputStreamOperator<ModalEvent> events = decoded.process(new RouteRejections()).uid(UID_ROUTE).name("Decode check and dead letters");
-
-        SingleOutputStreamOperator<ModalEvent> frames = events.filter(new OfModality(Modality.VIDEO)).uid("only-video").name("Video")
-                .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
-                .uid(UID_ENCODE_FRAMES);
-        SingleOutputStreamOperator<ModalEvent> patches = events.filter(new OfModality(Modality.AUDIO)).uid("only-audio").name("Audio")
-                .keyBy(ModalEvent::streamId)
-                .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), layout.gridStepMicros()),
-                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), config.get(LATENESS), deadLetterBytes))
-                .uid(UID_AUDIO_PATCHES).name("Cut audio patches");
-        SingleOutputStreamOperator<ModalEvent> audio = patches
-                .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches))
-                .uid(UID_ENCODE_AUDIO);
-        DataStream<ModalEvent> sensors = events.filter(new OfModality(Modality.SENSOR)).uid("only-sensor").name("Sensor");
-
-        SingleOutputStreamOperator<EmbeddedWindow> windows = windows(frames.union(audio, sensors), config, layout);
+        Encoded encoded = encode(env, config, models, layout);
+        SingleOutputStreamOperator<EmbeddedWindow> windows = windows(encoded.forWindows(), config, layout);
         SingleOutputStreamOperator<KeyedBytes> predictions = windows
                 .transform("Heads", TypeInformation.of(KeyedBytes.class),
                         new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos())))
@@ -91,15 +71,56 @@ public final class Pipeline {
 
         predictions.sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "predictions", config))
                 .uid(UID_SINK_PREDICTIONS).name("Predictions to " + config.get(TOPIC_PREDICTIONS));
-        windows.getSideOutput(LATE_EVENTS).union(patches.getSideOutput(LATE_EVENTS))
+        windows.getSideOutput(LATE_EVENTS).union(encoded.patches().getSideOutput(LATE_EVENTS))
                 .map(new EncodeLateEvent()).uid(UID_LATE).name("Late events")
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_LATE), "late", config))
                 .uid(UID_SINK_LATE).name("Late events to " + config.get(TOPIC_LATE));
-        events.getSideOutput(RouteRejections.DEAD_LETTERS)
-                .union(frames.getSideOutput(RouteRejections.DEAD_LETTERS), patches.getSideOutput(RouteRejections.DEAD_LETTERS),
-                        audio.getSideOutput(RouteRejections.DEAD_LETTERS), predictions.getSideOutput(RouteRejections.DEAD_LETTERS))
+        encoded.deadLetters().union(predictions.getSideOutput(RouteRejections.DEAD_LETTERS))
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_DEADLETTER), "deadletter", config))
                 .uid(UID_SINK_DEADLETTER).name("Dead letters to " + config.get(TOPIC_DEADLETTER));
+    }
+
+    /**
+     * Everything before the windows: the checked sources and the encoders.
+     *
+     * @param patches the audio cutter; its side output holds audio too late to cut
+     */
+    public record Encoded(SingleOutputStreamOperator<ModalEvent> videoEvents, SingleOutputStreamOperator<ModalEvent> audioEvents,
+                          SingleOutputStreamOperator<ModalEvent> sensors, SingleOutputStreamOperator<ModalEvent> frames,
+                          SingleOutputStreamOperator<ModalEvent> patches, SingleOutputStreamOperator<ModalEvent> audio) {
+
+        /** Frame and audio-patch embeddings and sensor readings: what the windows hold. */
+        public DataStream<ModalEvent> forWindows() {
+            return frames.union(audio, sensors);
+        }
+
+        public DataStream<KeyedBytes> deadLetters() {
+            return videoEvents.getSideOutput(RouteRejections.DEAD_LETTERS).union(audioEvents.getSideOutput(RouteRejections.DEAD_LETTERS),
+                    sensors.getSideOutput(RouteRejections.DEAD_LETTERS), frames.getSideOutput(RouteRejections.DEAD_LETTERS),
+                    patches.getSideOutput(RouteRejections.DEAD_LETTERS), audio.getSideOutput(RouteRejections.DEAD_LETTERS));
+        }
+    }
+
+    public static Encoded encode(StreamExecutionEnvironment env, JobConfig config, ModelSettings models, AssembleWindow.Layout layout) {
+        int deadLetterBytes = config.get(DEADLETTER_VALUE_BYTES);
+        BatchPolicy encoderBatches = new BatchPolicy(config.get(ENCODER_BATCH_SIZE), config.get(ENCODER_BATCH_DELAY).toNanos());
+        // each source checked on its own, so that the check (and the frame encoder) chain to the source in one task:
+        // a union before the check cost a network hop, records serialised and copied, for every input record
+        SingleOutputStreamOperator<ModalEvent> videoEvents = checked(env, config, Modality.VIDEO);
+        SingleOutputStreamOperator<ModalEvent> audioEvents = checked(env, config, Modality.AUDIO);
+        SingleOutputStreamOperator<ModalEvent> sensors = checked(env, config, Modality.SENSOR);
+        SingleOutputStreamOperator<ModalEvent> frames = videoEvents
+                .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
+                .uid(UID_ENCODE_FRAMES);
+        SingleOutputStreamOperator<ModalEvent> patches = audioEvents
+                .keyBy(ModalEvent::streamId)
+                .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), layout.gridStepMicros()),
+                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), config.get(LATENESS), deadLetterBytes))
+                .uid(UID_AUDIO_PATCHES).name("Cut audio patches");
+        SingleOutputStreamOperator<ModalEvent> audio = patches
+                .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches))
+                .uid(UID_ENCODE_AUDIO);
+        return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio);
     }
 
     /** keyBy(streamId), sliding event-time windows that fire once after the lateness, late events on {@link #LATE_EVENTS}. */
@@ -150,12 +171,10 @@ public final class Pipeline {
         return duration.toNanos() / 1000;
     }
 
-    /** Keeps the events of one modality. */
-    private record OfModality(Modality modality) implements FilterFunction<ModalEvent> {
-        @Override
-        public boolean filter(ModalEvent event) {
-            return event.modality() == modality;
-        }
+    /** One modality's source with its decode check: valid events on, rejected records to the dead letters. */
+    public static SingleOutputStreamOperator<ModalEvent> checked(StreamExecutionEnvironment env, JobConfig config, Modality modality) {
+        return source(env, config, modality).process(new RouteRejections())
+                .uid(UID_ROUTE + "-" + modality.wireName()).name("Check " + modality.wireName() + " and dead letters");
     }
 
     /** One modality's Kafka source, decoding and validating, with capture-time watermarks. */

@@ -22,7 +22,13 @@ public final class AssembleWindow extends ProcessWindowFunction<ModalEvent, Embe
      * @param imuMaxGapMicros an IMU step with no reading this close to its centre is absent
      */
     public record Layout(long gridStepMicros, int embedding, long imuStepMicros, int imuSteps, float[] imuMean, float[] imuStd,
-                         long imuMaxGapMicros) implements Serializable {}
+                         long imuMaxGapMicros) implements Serializable {
+
+        /** The same layout for windows of another length (the heads read only the length in their cards). */
+        public Layout withWindow(long windowMicros) {
+            return new Layout(gridStepMicros, embedding, imuStepMicros, (int) (windowMicros / imuStepMicros), imuMean, imuStd, imuMaxGapMicros);
+        }
+    }
 
     private final Layout layout;
     private transient WindowAligner aligner;

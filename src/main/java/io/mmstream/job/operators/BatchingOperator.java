@@ -12,8 +12,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Collects elements into batches by size or deadline, whichever comes first, and hands each batch to
- * {@link #process}. It also flushes before forwarding a watermark (so no element falls behind the event time
- * it was held at), before every checkpoint barrier (so a batch never needs to live in state: exactly-once holds
+ * {@link #process}. It also flushes before forwarding a watermark that reaches a waiting element's timestamp (so
+ * no element falls behind the event time; a watermark ahead of every waiting element passes and the batch keeps
+ * filling: flushing on every watermark cut batches to a few elements), before every checkpoint barrier (so a batch never needs to live in state: exactly-once holds
  * without snapshotting the buffer), and at the end of a bounded input.
  */
 public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<OUT>
@@ -22,6 +23,7 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
     private final BatchPolicy policy;
     private transient BatchPolicy.Pending<StreamRecord<IN>> pending;
     private transient boolean timerSet;
+    private transient long earliestPendingTimestamp;
     private transient Histogram batchSizes;
     private transient Histogram batchMillis;
 
@@ -33,6 +35,7 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
     public void open() throws Exception {
         super.open();
         pending = new BatchPolicy.Pending<>(policy);
+        earliestPendingTimestamp = Long.MAX_VALUE;
         batchSizes = getMetricGroup().histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
         batchMillis = getMetricGroup().histogram("batchMillis", new DescriptiveStatisticsHistogram(1000));
     }
@@ -53,6 +56,9 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
         // the record object may be reused by the runtime once this call returns
         StreamRecord<IN> kept = element.hasTimestamp() ? new StreamRecord<>(element.getValue(), element.getTimestamp())
                 : new StreamRecord<>(element.getValue());
+        if (element.hasTimestamp()) {
+            earliestPendingTimestamp = Math.min(earliestPendingTimestamp, element.getTimestamp());
+        }
         if (pending.add(kept, System.nanoTime())) {
             flush();
         } else if (!timerSet) {
@@ -76,7 +82,9 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
-        flush();
+        if (earliestPendingTimestamp <= mark.getTimestamp()) {
+            flush();
+        }
         super.processWatermark(mark);
     }
 
@@ -97,6 +105,7 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
             return;
         }
         List<StreamRecord<IN>> batch = pending.drain();
+        earliestPendingTimestamp = Long.MAX_VALUE;
         long started = System.nanoTime();
         process(batch);
         batchSizes.update(batch.size());

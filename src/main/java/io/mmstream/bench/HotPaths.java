@@ -1,0 +1,173 @@
+package io.mmstream.bench;
+
+import io.mmstream.align.AlignedWindow;
+import io.mmstream.align.ModalEvent;
+import io.mmstream.align.Modality;
+import io.mmstream.align.WindowAligner;
+import io.mmstream.align.WindowTensors;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.Input;
+import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.OnnxModel;
+import io.mmstream.inference.WindowHeads;
+import io.mmstream.media.AudioPatches;
+import io.mmstream.media.ImageCodec;
+import io.mmstream.media.JpegEncoder;
+import io.mmstream.media.LogMel;
+import io.mmstream.media.Pcm;
+import io.mmstream.media.SensorResampler;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.ImageEncoding;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
+import io.mmstream.sim.StreamScene;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The per-element hot paths of the job, each on one thread and one ONNX Runtime intra-op thread, on simulator data
+ * and the committed models: what {@code bench pipeline} calls the limit, taken apart.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
+public class HotPaths {
+
+    private static final long EPOCH = 1_700_000_000_000_000L;
+    private static final int BATCH = 32;
+    private static final int WINDOWS = 64;
+
+    private final ImageCodec codec = ImageCodec.standard();
+    private List<byte[]> jpegs;
+    private AudioPatches patches;
+    private List<AudioPatches.Chunk> chunks;
+    private List<ModalEvent> windowEvents;
+    private WindowAligner aligner;
+    private SensorResampler imu;
+    private List<WindowTensors> windows;
+    private ModelSettings.Leased<WindowHeads> heads;
+    private OnnxModel frameEncoder;
+    private Map<String, Input> frameBatch;
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        StreamScene scene = new SceneSimulator(SimulationSettings.defaults(1), EPOCH).scene(0);
+        jpegs = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            jpegs.add(JpegEncoder.encode(scene.frameImage(EPOCH + i * 66_667L), 85));
+        }
+        patches = new AudioPatches(LogMel.Params.standard(), 8);
+        chunks = new ArrayList<>();
+        for (SimRecord record : scene.records(EPOCH, EPOCH + 2_000_000)) {
+            if (record.modality() == Modality.AUDIO) {
+                AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
+                chunks.add(new AudioPatches.Chunk(record.captureMicros(), Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
+            }
+        }
+        chunks.sort((a, b) -> Long.compare(a.startMicros(), b.startMicros()));
+
+        // one 2 s window as the window operator holds it: 30 frame and 30 audio-patch embeddings, 200 IMU readings
+        Random random = new Random(1);
+        windowEvents = new ArrayList<>();
+        for (int step = 0; step < 30; step++) {
+            long t = EPOCH + step * 66_667L;
+            windowEvents.add(ModalEvent.of("cam", Modality.VIDEO, t, step, gaussian(random, 64), "video", 0, step));
+            windowEvents.add(ModalEvent.of("cam", Modality.AUDIO, t, step, gaussian(random, 64), "audio", 0, step));
+        }
+        for (int i = 0; i < 200; i++) {
+            windowEvents.add(ModalEvent.of("cam", Modality.SENSOR, EPOCH + i * 10_000L, -1, gaussian(random, 6), "sensor", 0, i));
+        }
+        aligner = new WindowAligner(66_667);
+        imu = new SensorResampler(new float[6], ones(6), 20_000);
+
+        ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
+        windows = new ArrayList<>();
+        for (int w = 0; w < WINDOWS; w++) {
+            windows.add(new WindowTensors(gaussian(random, 30 * 64), ones(30), gaussian(random, 30 * 64), ones(30), gaussian(random, 200 * 6), ones(200)));
+        }
+        heads = models.heads();
+        frameEncoder = OnnxModel.open(models.card(ModelSettings.FRAME_ENCODER), InferenceOptions.cpu(1));
+        frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        heads.close();
+        frameEncoder.close();
+    }
+
+    /** One 112x112 JPEG frame decoded and resized to the encoder's 64x64 (OpenCV). */
+    @Benchmark
+    public byte[] jpegDecodeResize() {
+        return codec.decodeResized(jpegs.get(next++ % jpegs.size()), ImageEncoding.JPEG, 112, 112, 64, 64);
+    }
+
+    /** One audio patch: 8 log-mel frames gathered from the chunks around an instant. */
+    @Benchmark
+    public float[] logMelPatch() {
+        long instant = EPOCH + 100_000 + (next++ % 30) * 50_000L;
+        return patches.patch(instant, chunks).logMel();
+    }
+
+    /** One window's events aligned on the grid and turned into the heads' tensors (the window operator's work). */
+    @Benchmark
+    public WindowTensors windowAssembly() {
+        AlignedWindow aligned = aligner.align("cam", EPOCH, EPOCH + 2_000_000, windowEvents);
+        return WindowTensors.of(aligned, 64, imu, 10_000, 200);
+    }
+
+    /** A batch of 64 windows' tensors stacked into the heads' inputs. */
+    @Benchmark
+    public float[][] headBatchAssembly() {
+        return new float[][] {WindowHeads.concat(windows, WindowTensors::video), WindowHeads.concat(windows, WindowTensors::videoMask),
+                WindowHeads.concat(windows, WindowTensors::audio), WindowHeads.concat(windows, WindowTensors::audioMask),
+                WindowHeads.concat(windows, WindowTensors::imu), WindowHeads.concat(windows, WindowTensors::imuMask)};
+    }
+
+    /** The ONNX call of the frame encoder on a batch of 32 preprocessed frames. */
+    @Benchmark
+    public Object frameEncoderBatch32() throws Exception {
+        return frameEncoder.run(frameBatch);
+    }
+
+    /** The ONNX calls of the heads (action, early fusion, AV sync) on a batch of 64 windows. */
+    @Benchmark
+    public Object headsBatch64() {
+        return heads.value().run(windows);
+    }
+
+    private static float[] gaussian(Random random, int n) {
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) random.nextGaussian();
+        }
+        return out;
+    }
+
+    private static float[] ones(int n) {
+        float[] out = new float[n];
+        java.util.Arrays.fill(out, 1);
+        return out;
+    }
+}

@@ -1,0 +1,322 @@
+package io.mmstream.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mmstream.align.Modality;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.config.JobConfig;
+import io.mmstream.config.JobOptions;
+import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.job.MmstreamJob;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.VideoFrame;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** What the benchmarks share: simulated input, topics, jobs on a MiniCluster in this process, and reading their output. */
+final class BenchJobs {
+
+    static final long EPOCH = DatasetWriter.EPOCH_MICROS;
+    static final int FPS = 15;
+    /** Distinct simulated streams; more streams are copies of these under new ids (simulating costs ~15 ms a stream second). */
+    static final int DISTINCT_STREAMS = 8;
+
+    /** Checkpoints of the benchmark jobs: the JobManager's memory takes at most 5 MB, the naive job's raw frames exceed it. */
+    static final java.nio.file.Path CHECKPOINTS = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "mmstream-bench-checkpoints");
+
+    private BenchJobs() {}
+
+    /** {@code streams} streams of {@code seconds} seconds from the epoch, realistic delivery, in delivery order. */
+    static List<SimRecord> simulate(int streams, int seconds) {
+        int distinct = Math.min(streams, DISTINCT_STREAMS);
+        SimulationSettings settings = SimulationSettings.defaults(distinct).withSeed(6000);
+        List<SimRecord> base = new SceneSimulator(settings, EPOCH).records(EPOCH, EPOCH + seconds * 1_000_000L);
+        List<SimRecord> records = new ArrayList<>(base.size() * streams / distinct + 1);
+        for (int copy = 0; copy * distinct < streams; copy++) {
+            for (SimRecord record : base) {
+                int stream = copy * distinct + Integer.parseInt(record.streamId().substring(record.streamId().lastIndexOf('-') + 1));
+                records.add(copy == 0 ? record : moved(record, SceneSimulator.streamId(stream), 0));
+            }
+        }
+        records.removeIf(r -> Integer.parseInt(r.streamId().substring(r.streamId().lastIndexOf('-') + 1)) >= streams);
+        records.sort((a, b) -> Long.compare(a.deliveryMicros(), b.deliveryMicros()));
+        return records;
+    }
+
+    /** The record under another stream id, its capture (and delivery) time shifted. */
+    static SimRecord moved(SimRecord record, String streamId, long shiftMicros) {
+        try {
+            byte[] value = switch (record.modality()) {
+                case VIDEO -> {
+                    VideoFrame frame = WireCodec.decode(VideoFrame.class, record.value());
+                    yield WireCodec.encode(VideoFrame.newBuilder(frame).setStreamId(streamId)
+                            .setCaptureTime(Times.ofMicros(Times.micros(frame.getCaptureTime()) + shiftMicros)).build());
+                }
+                case AUDIO -> {
+                    AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
+                    yield WireCodec.encode(AudioChunk.newBuilder(chunk).setStreamId(streamId)
+                            .setCaptureTime(Times.ofMicros(Times.micros(chunk.getCaptureTime()) + shiftMicros)).build());
+                }
+                case SENSOR -> {
+                    SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
+                    yield WireCodec.encode(SensorReading.newBuilder(reading).setStreamId(streamId)
+                            .setCaptureTime(Times.ofMicros(Times.micros(reading.getCaptureTime()) + shiftMicros)).build());
+                }
+            };
+            return new SimRecord(record.modality(), streamId, record.captureMicros() + shiftMicros, record.deliveryMicros() + shiftMicros, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static long frames(List<SimRecord> records) {
+        return records.stream().filter(r -> r.modality() == Modality.VIDEO).count();
+    }
+
+    /** The job's configuration on topics named {@code prefix.*}: at-least-once, 300 ms out-of-orderness and lateness. */
+    static JobConfig config(EmbeddedKafka kafka, String prefix, int parallelism, Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>(Map.ofEntries(Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+                Map.entry("kafka.group-id", "bench-" + UUID.randomUUID()),
+                Map.entry("topics.video", prefix + ".video"), Map.entry("topics.audio", prefix + ".audio"),
+                Map.entry("topics.sensor", prefix + ".sensor"), Map.entry("topics.predictions", prefix + ".predictions"),
+                Map.entry("topics.late", prefix + ".late"), Map.entry("topics.deadletter", prefix + ".deadletter"),
+                Map.entry("source.starting-offsets", "earliest"), Map.entry("delivery.guarantee", "at-least-once"),
+                Map.entry("checkpoint.interval", "10s"), Map.entry("parallelism", Integer.toString(parallelism)),
+                Map.entry("window.lateness", "300ms"), Map.entry("watermark.out-of-orderness.video", "300ms"),
+                Map.entry("watermark.out-of-orderness.audio", "300ms"), Map.entry("watermark.out-of-orderness.sensor", "300ms")));
+        values.put("checkpoint.dir", CHECKPOINTS.toUri().toString());
+        values.putAll(overrides);
+        return JobConfig.defaults(values);
+    }
+
+    static void send(KafkaProducer<byte[], byte[]> producer, JobConfig config, SimRecord record) {
+        String topic = config.get(switch (record.modality()) {
+            case VIDEO -> JobOptions.TOPIC_VIDEO;
+            case AUDIO -> JobOptions.TOPIC_AUDIO;
+            case SENSOR -> JobOptions.TOPIC_SENSOR;
+        });
+        producer.send(new ProducerRecord<>(topic, record.streamId().getBytes(StandardCharsets.UTF_8), record.value()));
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka, int lingerMillis) {
+        Properties properties = kafka.clientProperties();
+        properties.setProperty("linger.ms", Integer.toString(lingerMillis));
+        return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The records, then one far-future record per stream and modality so that every window of the data fires. */
+    static void preload(EmbeddedKafka kafka, JobConfig config, List<SimRecord> records, int streams) {
+        try (KafkaProducer<byte[], byte[]> producer = producer(kafka, 20)) {
+            for (SimRecord record : records) {
+                send(producer, config, record);
+            }
+            long future = EPOCH + 1000 * 1_000_000L;
+            SimRecord frame = records.stream().filter(r -> r.modality() == Modality.VIDEO).findFirst().orElseThrow();
+            for (int s = 0; s < streams; s++) {
+                String stream = SceneSimulator.streamId(s);
+                send(producer, config, moved(frame, stream, future - frame.captureMicros()));
+                send(producer, config, new SimRecord(Modality.AUDIO, stream, future, future, WireCodec.encode(AudioChunk.newBuilder()
+                        .setStreamId(stream).setCaptureTime(Times.ofMicros(future)).setSeq(0).setSampleRate(16_000).setChannels(1)
+                        .setFormat(io.mmstream.schema.SampleFormat.PCM_S16LE).setData(ByteBuffer.wrap(new byte[3200])).build())));
+                send(producer, config, new SimRecord(Modality.SENSOR, stream, future, future, WireCodec.encode(SensorReading.newBuilder()
+                        .setStreamId(stream).setSensorId("imu0").setCaptureTime(Times.ofMicros(future)).setKind("imu6")
+                        .setValues(List.of(0f, 0f, 9.81f, 0f, 0f, 0f)).build())));
+            }
+        }
+    }
+
+    /** A job on a MiniCluster in this process, with Flink's REST API on a free port for its checkpoint statistics. */
+    static final class RunningJob implements AutoCloseable {
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private static final HttpClient HTTP = HttpClient.newHttpClient();
+        final JobClient client;
+        private final int restPort;
+        final long startedNanos;
+
+        private RunningJob(JobClient client, int restPort, long startedNanos) {
+            this.client = client;
+            this.restPort = restPort;
+            this.startedNanos = startedNanos;
+        }
+
+        static RunningJob start(JobConfig config, BiConsumer<StreamExecutionEnvironment, JobConfig> graph) throws Exception {
+            Configuration flink = MmstreamJob.flinkConfiguration(config);
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            flink.set(RestOptions.PORT, port);
+            flink.set(RestOptions.ADDRESS, "127.0.0.1");
+            // the REST API caches a job's status this long (3 s by default): too stale to time a run by
+            flink.set(org.apache.flink.configuration.WebOptions.REFRESH_INTERVAL, Duration.ofMillis(100));
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+            MmstreamJob.configure(env, config);
+            graph.accept(env, config);
+            long started = System.nanoTime();
+            return new RunningJob(env.executeAsync("bench"), port, started);
+        }
+
+        double secondsSinceStart() {
+            return (System.nanoTime() - startedNanos) / 1e9;
+        }
+
+        /** Waits until every task of the job runs (its operators opened: models loaded). */
+        void awaitRunning(Duration timeout) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (client.getJobStatus().get() == JobStatus.RUNNING) {
+                    JsonNode job = get("/jobs/" + client.getJobID());
+                    boolean all = job != null && job.path("vertices").size() > 0;
+                    for (JsonNode vertex : job == null ? List.<JsonNode>of() : job.path("vertices")) {
+                        all &= vertex.path("status").asText().equals("RUNNING");
+                    }
+                    if (all) {
+                        return;
+                    }
+                }
+                Thread.sleep(100);
+            }
+            throw new IllegalStateException("the job's tasks were not all running after " + timeout);
+        }
+
+        /** Checkpointed state bytes per operator chain (by name) of the latest completed checkpoint, empty if none. */
+        Map<String, Long> latestCheckpointBytes() throws Exception {
+            JsonNode latest = get("/jobs/" + client.getJobID() + "/checkpoints");
+            JsonNode completed = latest == null ? null : latest.path("latest").path("completed");
+            Map<String, Long> bytes = new LinkedHashMap<>();
+            if (completed == null || completed.isMissingNode() || completed.isNull()) {
+                return bytes;
+            }
+            JsonNode details = get("/jobs/" + client.getJobID() + "/checkpoints/details/" + completed.path("id").asLong());
+            JsonNode job = get("/jobs/" + client.getJobID());
+            Map<String, String> names = new HashMap<>();
+            for (JsonNode vertex : job.path("vertices")) {
+                names.put(vertex.path("id").asText(), vertex.path("name").asText());
+            }
+            details.path("tasks").fields().forEachRemaining(task ->
+                    bytes.put(names.getOrDefault(task.getKey(), task.getKey()), task.getValue().path("state_size").asLong()));
+            return bytes;
+        }
+
+        private JsonNode get(String path) throws IOException, InterruptedException {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+        }
+
+        @Override
+        public void close() throws Exception {
+            client.cancel().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A prediction and the wall clock (ms) when this reader got it. */
+    record Arrival(Prediction prediction, long wallMillis, long nanos) {
+        String window() {
+            return prediction.getStreamId() + "@" + Times.micros(prediction.getWindowStart());
+        }
+    }
+
+    /** Reads a predictions topic from the beginning, committed records only (what an exactly-once consumer sees). */
+    static KafkaConsumer<byte[], byte[]> predictionReader(EmbeddedKafka kafka, JobConfig config) {
+        Properties properties = kafka.clientProperties();
+        properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
+        properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(config.get(JobOptions.TOPIC_PREDICTIONS)));
+        return consumer;
+    }
+
+    static List<Arrival> poll(KafkaConsumer<byte[], byte[]> consumer, Duration timeout) throws IOException {
+        List<Arrival> arrivals = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
+            arrivals.add(new Arrival(WireCodec.decode(Prediction.class, record.value()), System.currentTimeMillis(), System.nanoTime()));
+        }
+        return arrivals;
+    }
+
+    /** The window starts of streams x seconds of data with 2 s windows sliding by 1 s, as stream@startMicros. */
+    static List<String> windows(int streams, long firstStartMicros, long lastStartMicros) {
+        List<String> windows = new ArrayList<>();
+        for (int s = 0; s < streams; s++) {
+            for (long start = firstStartMicros; start <= lastStartMicros; start += 1_000_000) {
+                windows.add(SceneSimulator.streamId(s) + "@" + start);
+            }
+        }
+        return windows;
+    }
+
+    static double percentile(List<Long> sorted, double p) {
+        return sorted.isEmpty() ? Double.NaN : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
+    }
+
+    /**
+     * CPU time per thread group between two points of a run: Flink names a task's thread after its operator chain,
+     * so this is the job's cost per operator (ONNX Runtime runs its one intra-op thread on the caller), next to
+     * the Kafka broker's and the clients' threads that share the machine with it.
+     */
+    static final class CpuByThread {
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private final Map<Long, Long> startNanos = new HashMap<>();
+
+        CpuByThread() {
+            for (long id : THREADS.getAllThreadIds()) {
+                startNanos.put(id, Math.max(0, THREADS.getThreadCpuTime(id)));
+            }
+        }
+
+        /** CPU seconds since construction per group (digits and subtask suffixes removed from names), largest first. */
+        Map<String, Double> secondsByGroup() {
+            Map<String, Double> seconds = new HashMap<>();
+            for (java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+                if (info == null) {
+                    continue;
+                }
+                long used = THREADS.getThreadCpuTime(info.getThreadId()) - startNanos.getOrDefault(info.getThreadId(), 0L);
+                String group = info.getThreadName().replaceAll(" \\(\\d+/\\d+\\)#\\d+$", "").replaceAll("\\d+", "#");
+                seconds.merge(group, used / 1e9, Double::sum);
+            }
+            List<Map.Entry<String, Double>> sorted = new ArrayList<>(seconds.entrySet());
+            sorted.sort(Map.Entry.<String, Double>comparingByValue().reversed());
+            Map<String, Double> ordered = new LinkedHashMap<>();
+            sorted.forEach(e -> ordered.put(e.getKey(), e.getValue()));
+            return ordered;
+        }
+    }
+}
