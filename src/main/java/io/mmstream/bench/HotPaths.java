@@ -92,23 +92,20 @@ public class HotPaths {
         windowEvents = new ArrayList<>();
         for (int step = 0; step < 30; step++) {
             long t = EPOCH + step * 66_667L;
-            windowEvents.add(ModalEvent.of("cam", Modality.VIDEO, t, step, gaussian(random, 64), "video", 0, step));
-            windowEvents.add(ModalEvent.of("cam", Modality.AUDIO, t, step, gaussian(random, 64), "audio", 0, step));
+            windowEvents.add(ModalEvent.of("cam", Modality.VIDEO, t, step, SyntheticWindows.gaussian(random, 64), "video", 0, step));
+            windowEvents.add(ModalEvent.of("cam", Modality.AUDIO, t, step, SyntheticWindows.gaussian(random, 64), "audio", 0, step));
         }
         for (int i = 0; i < 200; i++) {
-            windowEvents.add(ModalEvent.of("cam", Modality.SENSOR, EPOCH + i * 10_000L, -1, gaussian(random, 6), "sensor", 0, i));
+            windowEvents.add(ModalEvent.of("cam", Modality.SENSOR, EPOCH + i * 10_000L, -1, SyntheticWindows.gaussian(random, 6), "sensor", 0, i));
         }
         aligner = new WindowAligner(66_667);
-        imu = new SensorResampler(new float[6], ones(6), 20_000);
+        imu = new SensorResampler(new float[6], SyntheticWindows.ones(6), 20_000);
 
         ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
-        windows = new ArrayList<>();
-        for (int w = 0; w < WINDOWS; w++) {
-            windows.add(new WindowTensors(gaussian(random, 30 * 64), ones(30), gaussian(random, 30 * 64), ones(30), gaussian(random, 200 * 6), ones(200)));
-        }
+        windows = SyntheticWindows.of(WINDOWS, random);
         heads = models.heads();
         frameEncoder = OnnxModel.open(models.card(ModelSettings.FRAME_ENCODER), InferenceOptions.cpu(1));
-        frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
+        frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(SyntheticWindows.gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
     }
 
     @TearDown(Level.Trial)
@@ -155,19 +152,5 @@ public class HotPaths {
     @Benchmark
     public Object headsBatch64() {
         return heads.value().run(windows);
-    }
-
-    private static float[] gaussian(Random random, int n) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) random.nextGaussian();
-        }
-        return out;
-    }
-
-    private static float[] ones(int n) {
-        float[] out = new float[n];
-        java.util.Arrays.fill(out, 1);
-        return out;
     }
 }

@@ -2,6 +2,7 @@ package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
 import io.mmstream.align.WindowTensors;
+import io.mmstream.bench.SyntheticWindows;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.InferenceOptions;
@@ -167,11 +168,7 @@ final class PipelineBench implements Callable<Integer> {
                 encoders.value().audio(batch);
             }) / 32;
 
-            Random random = new Random(1);
-            List<WindowTensors> windows = new ArrayList<>();
-            for (int w = 0; w < 64; w++) {
-                windows.add(new WindowTensors(gaussian(random, 30 * 64), ones(30), gaussian(random, 30 * 64), ones(30), gaussian(random, 200 * 6), ones(200)));
-            }
+            List<WindowTensors> windows = SyntheticWindows.of(64, new Random(1));
             double window = secondsPerCall(() -> heads.value().run(windows)) / windows.size();
             return new Limit(frame, patch, window);
         }
@@ -194,20 +191,6 @@ final class PipelineBench implements Callable<Integer> {
         }
         java.util.Arrays.sort(seconds);
         return seconds[seconds.length / 2];
-    }
-
-    private static float[] gaussian(Random random, int n) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) random.nextGaussian();
-        }
-        return out;
-    }
-
-    private static float[] ones(int n) {
-        float[] out = new float[n];
-        java.util.Arrays.fill(out, 1);
-        return out;
     }
 
     private static long processCpuNanos() {

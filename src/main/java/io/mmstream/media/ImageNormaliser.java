@@ -11,9 +11,15 @@ public record ImageNormaliser(float[] mean, float[] std) {
     /** Writes [3][height][width] floats at offset of out. */
     public void toChw(byte[] rgb, int width, int height, float[] out, int offset) {
         int plane = width * height;
-        for (int p = 0; p < plane; p++) {
-            for (int c = 0; c < 3; c++) {
-                out[offset + c * plane + p] = ((rgb[3 * p + c] & 0xFF) / 255f - mean[c]) / std[c];
+        float[] table = new float[256];
+        for (int c = 0; c < 3; c++) {
+            // the same expression, once per byte value instead of once per pixel (it stood out in the job's profile)
+            for (int v = 0; v < 256; v++) {
+                table[v] = (v / 255f - mean[c]) / std[c];
+            }
+            int base = offset + c * plane;
+            for (int p = 0; p < plane; p++) {
+                out[base + p] = table[rgb[3 * p + c] & 0xFF];
             }
         }
     }

@@ -18,7 +18,10 @@ public final class LogMel {
     public static final double LOG_FLOOR = 1e-6;
 
     private final Params params;
-    private final Fft fft;
+    /** Half the FFT size: a real frame of N samples is transformed as N/2 complex values, half the work. */
+    private final Fft halfFft;
+    private final double[] twiddleCos;
+    private final double[] twiddleSin;
     private final double[] window;
     private final double[][] filters;
     /** Per filter, the first and one past the last FFT bin where it is not zero: the triangles are narrow. */
@@ -30,7 +33,13 @@ public final class LogMel {
             throw new IllegalArgumentException("window length " + params.windowLength() + " exceeds FFT size " + params.fftSize());
         }
         this.params = params;
-        this.fft = new Fft(params.fftSize());
+        this.halfFft = new Fft(params.fftSize() / 2);
+        this.twiddleCos = new double[params.fftSize() / 2 + 1];
+        this.twiddleSin = new double[params.fftSize() / 2 + 1];
+        for (int k = 0; k < twiddleCos.length; k++) {
+            twiddleCos[k] = Math.cos(-2 * Math.PI * k / params.fftSize());
+            twiddleSin[k] = Math.sin(-2 * Math.PI * k / params.fftSize());
+        }
         this.window = new double[params.windowLength()];
         for (int i = 0; i < window.length; i++) {
             window[i] = 0.5 - 0.5 * Math.cos(2 * Math.PI * i / window.length);
@@ -82,16 +91,35 @@ public final class LogMel {
         return out;
     }
 
-    /** The windowed power spectrum |X[k]|^2, k = 0..fftSize/2, of the frame starting at offset. */
+    /**
+     * The windowed power spectrum |X[k]|^2, k = 0..fftSize/2, of the frame starting at offset. The real frame is
+     * packed as fftSize/2 complex values (even samples real, odd imaginary), transformed by one FFT of half the size
+     * and split into the spectrum of the real frame (the FFT was the log-mel's top cost in the job's profile).
+     */
     void powerSpectrum(float[] samples, int offset, double[] re, double[] im, double[] power) {
-        java.util.Arrays.fill(re, 0);
-        java.util.Arrays.fill(im, 0);
-        for (int i = 0; i < window.length; i++) {
-            re[i] = samples[offset + i] * window[i];
+        int half = params.fftSize() / 2;
+        for (int m = 0; m < half; m++) {
+            int even = 2 * m;
+            int odd = even + 1;
+            re[m] = even < window.length ? samples[offset + even] * window[even] : 0;
+            im[m] = odd < window.length ? samples[offset + odd] * window[odd] : 0;
         }
-        fft.transform(re, im);
-        for (int k = 0; k < power.length; k++) {
-            power[k] = re[k] * re[k] + im[k] * im[k];
+        halfFft.transform(re, im);
+        for (int k = 0; k <= half; k++) {
+            int at = k % half;
+            int mirror = (half - k) % half;
+            // Z[k] and conj(Z[half - k]) give the spectra of the even (E) and odd (O) samples: X[k] = E[k] + W^k O[k]
+            double zr = re[at];
+            double zi = im[at];
+            double cr = re[mirror];
+            double ci = -im[mirror];
+            double er = (zr + cr) / 2;
+            double ei = (zi + ci) / 2;
+            double or = (zi - ci) / 2;
+            double oi = (cr - zr) / 2;
+            double xr = er + twiddleCos[k] * or - twiddleSin[k] * oi;
+            double xi = ei + twiddleCos[k] * oi + twiddleSin[k] * or;
+            power[k] = xr * xr + xi * xi;
         }
     }
 
