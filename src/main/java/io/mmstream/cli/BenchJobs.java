@@ -18,6 +18,7 @@ import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -292,8 +293,9 @@ final class BenchJobs {
      * the Kafka broker's and the clients' threads that share the machine with it.
      */
     static final class CpuByThread {
-        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+        private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
         private final Map<Long, Long> startNanos = new HashMap<>();
+        private final long startProcessNanos = processCpuNanos();
 
         CpuByThread() {
             for (long id : THREADS.getAllThreadIds()) {
@@ -301,9 +303,14 @@ final class BenchJobs {
             }
         }
 
+        static long processCpuNanos() {
+            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+
         /** CPU seconds since construction per group (digits and subtask suffixes removed from names), largest first. */
         Map<String, Double> secondsByGroup() {
             Map<String, Double> seconds = new HashMap<>();
+            double process = (processCpuNanos() - startProcessNanos) / 1e9;
             for (java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
                 if (info == null) {
                     continue;
@@ -312,6 +319,9 @@ final class BenchJobs {
                 String group = info.getThreadName().replaceAll(" \\(\\d+/\\d+\\)#\\d+$", "").replaceAll("\\d+", "#");
                 seconds.merge(group, used / 1e9, Double::sum);
             }
+            // the garbage collector's and the JIT compiler's threads are not Java threads: the process's CPU time less the Java threads'
+            seconds.put("(the JVM's own threads: garbage collector, JIT compiler; threads that ended)",
+                    Math.max(0, process - seconds.values().stream().mapToDouble(Double::doubleValue).sum()));
             List<Map.Entry<String, Double>> sorted = new ArrayList<>(seconds.entrySet());
             sorted.sort(Map.Entry.<String, Double>comparingByValue().reversed());
             Map<String, Double> ordered = new LinkedHashMap<>();

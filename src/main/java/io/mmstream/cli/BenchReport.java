@@ -40,7 +40,7 @@ final class BenchReport {
     String markdown() {
         StringBuilder md = new StringBuilder();
         String when = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
-        line(md, "## %s UTC: `bench%s` (%.1f min)", when, quick ? " --quick" : "", minutes);
+        line(md, "### %s UTC: `bench%s` (%.1f min)", when, quick ? " --quick" : "", minutes);
         md.append('\n');
         line(md, "Machine: %s. Kafka %s broker and Flink %s MiniCluster in the measuring JVM; the simulator's records are "
                 + "generated before each run.", machine(), org.apache.kafka.common.utils.AppInfoParser.getVersion(),
@@ -48,7 +48,7 @@ final class BenchReport {
         md.append('\n');
 
         PipelineBench.Result t = throughput;
-        line(md, "### Throughput: %d streams x %d s preloaded (%d frames), read from the earliest offset", t.streams(), t.seconds(), t.frames());
+        line(md, "#### Throughput: %d streams x %d s preloaded (%d frames), read from the earliest offset", t.streams(), t.seconds(), t.frames());
         md.append('\n');
         line(md, "| | frames/s | streams at 15 fps |");
         line(md, "|---|---:|---:|");
@@ -63,15 +63,16 @@ final class BenchReport {
                 + "pipeline %.0f%%, naive %.0f%% of the cores.", t.limit().frame() * 1e3, t.limit().patch() * 1e3,
                 t.limit().window() * 1e3, 100 * t.pipeline().busyShare(), 100 * t.naive().busyShare());
         md.append('\n');
-        line(md, "CPU seconds by thread over the pipeline run (start-up included):");
+        line(md, "CPU seconds by thread from running to the last prediction of the pipeline run (%.1f s on %d cores = %.1f core seconds):",
+                t.pipeline().lastSeconds() - t.pipeline().runningSeconds(), t.cores(), (t.pipeline().lastSeconds() - t.pipeline().runningSeconds()) * t.cores());
         md.append('\n');
         line(md, "| thread (Flink tasks by their operators) | CPU s |");
         line(md, "|---|---:|");
-        t.pipeline().cpuSeconds().entrySet().stream().limit(10).forEach(e -> line(md, "| %s | %.1f |", e.getKey(), e.getValue()));
+        t.pipeline().cpuSeconds().entrySet().stream().limit(14).forEach(e -> line(md, "| %s | %.1f |", e.getKey(), e.getValue()));
         md.append('\n');
 
         if (!latency.isEmpty()) {
-            line(md, "### Latency at half load: %d streams in real time, out-of-orderness %d ms, no allowed lateness, checkpoints every 1 s",
+            line(md, "#### Latency at half load: %d streams in real time, out-of-orderness %d ms, no allowed lateness, checkpoints every 1 s",
                     latency.get(0).streams(), LatencyBench.OUT_OF_ORDERNESS.toMillis());
             md.append('\n');
             line(md, "| job | guarantee | capture to prediction p50 / p99 ms | window close to prediction p50 / p99 ms | of which in the job p50 / p99 ms | windows |");
@@ -90,7 +91,7 @@ final class BenchReport {
             md.append('\n');
         }
 
-        line(md, "### Cost as the work grows: streams preloaded, read as fast as the job can");
+        line(md, "#### Cost as the work grows: streams preloaded, read as fast as the job can");
         md.append('\n');
         line(md, "| streams | seconds each | frames/s | streams at 15 fps | process heap after GC, MB | checkpointed state KB | KB per stream |");
         line(md, "|---:|---:|---:|---:|---:|---:|---:|");
@@ -99,7 +100,7 @@ final class BenchReport {
                     s.heapBytes() / 1e6, s.stateBytes() / 1e3, s.stateBytes() / 1e3 / s.streams());
         }
         md.append('\n');
-        line(md, "The heap is the whole process's (broker, its page of preloaded records, the MiniCluster), after a full "
+        line(md, "The heap is the whole process's (the broker with the preloaded records, the MiniCluster, the measuring code), after a full "
                 + "collection half-way through the predictions; the state is the largest checkpoint (every 1 s) of the run: windows "
                 + "and audio waiting for the watermark, which in a replay runs up to the alignment's max drift ahead.");
         md.append('\n');
@@ -113,7 +114,7 @@ final class BenchReport {
         }
         md.append('\n');
 
-        line(md, "### JMH: hot paths, microseconds per call, one thread%s", quick ? " (quick: 1 warm-up, 2 measurements of 0.5 s)" : "");
+        line(md, "#### JMH: hot paths, microseconds per call, one thread%s", quick ? " (quick: 1 warm-up, 2 measurements of 0.5 s)" : "");
         md.append('\n');
         line(md, "| benchmark | us per call | +- (99.9%%) |");
         line(md, "|---|---:|---:|");

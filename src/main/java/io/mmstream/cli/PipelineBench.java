@@ -69,7 +69,7 @@ final class PipelineBench implements Callable<Integer> {
      *
      * @param runningSeconds when every task was running (models loaded): throughput is counted from here
      * @param lastSeconds when the last window's prediction arrived
-     * @param cpuSeconds CPU seconds per thread group over the whole run (start-up included)
+     * @param cpuSeconds CPU seconds per thread group from running to the last prediction, the JVM's own threads included
      * @param busyShare share of all cores this process used from running to the last prediction
      * @param heapBytes heap in use after a full collection half-way through the predictions, or 0 when not measured
      * @param stateBytes largest checkpointed state seen during the run, or 0 when not measured
@@ -106,7 +106,7 @@ final class PipelineBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "pipeline / limit = %.2f    pipeline / naive = %.2f%n", pipelineFps() / limitFps, pipelineFps() / naiveFps());
             System.out.printf(Locale.ROOT, "CPU busy while measured: pipeline %.0f%%, naive %.0f%% of %d cores%n",
                     100 * pipeline.busyShare(), 100 * naive.busyShare(), cores);
-            System.out.println("CPU seconds by thread during the pipeline run (Flink names task threads after their operators):");
+            System.out.println("CPU seconds by thread from running to the last prediction (Flink names task threads after their operators):");
             double total = pipeline.cpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
             pipeline.cpuSeconds().entrySet().stream().limit(12).forEach(e ->
                     System.out.printf(Locale.ROOT, "  %6.1f s %4.0f%%  %s%n", e.getValue(), 100 * e.getValue() / total, e.getKey()));
@@ -193,10 +193,6 @@ final class PipelineBench implements Callable<Integer> {
         return seconds[seconds.length / 2];
     }
 
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
     /**
      * Runs a job until every window of every stream has its prediction.
      *
@@ -206,7 +202,6 @@ final class PipelineBench implements Callable<Integer> {
                    long frames, boolean memory) throws Exception {
         Set<String> expected = new HashSet<>(BenchJobs.windows(streams, EPOCH - 1_000_000, EPOCH + (seconds - 1) * 1_000_000L));
         Set<String> seen = new HashSet<>();
-        BenchJobs.CpuByThread cpu = new BenchJobs.CpuByThread();
         double first = 0;
         double last = 0;
         long heap = 0;
@@ -215,7 +210,8 @@ final class PipelineBench implements Callable<Integer> {
              KafkaConsumer<byte[], byte[]> consumer = BenchJobs.predictionReader(kafka, config)) {
             job.awaitRunning(Duration.ofSeconds(120));
             double running = job.secondsSinceStart();
-            long runningCpu = processCpuNanos();
+            long runningCpu = BenchJobs.CpuByThread.processCpuNanos();
+            BenchJobs.CpuByThread cpu = new BenchJobs.CpuByThread();
             long nextStateCheck = 0;
             while (!seen.containsAll(expected)) {
                 if (job.secondsSinceStart() > 900) {
@@ -236,7 +232,7 @@ final class PipelineBench implements Callable<Integer> {
                     nextStateCheck = System.nanoTime() + 500_000_000L;
                 }
             }
-            double busy = (processCpuNanos() - runningCpu) / 1e9 / (job.secondsSinceStart() - running) / Runtime.getRuntime().availableProcessors();
+            double busy = (BenchJobs.CpuByThread.processCpuNanos() - runningCpu) / 1e9 / (job.secondsSinceStart() - running) / Runtime.getRuntime().availableProcessors();
             return new Run(frames, running, first, last, cpu.secondsByGroup(), busy, heap, state);
         }
     }
