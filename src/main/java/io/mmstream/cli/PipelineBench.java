@@ -131,6 +131,7 @@ final class PipelineBench implements Callable<Integer> {
         long frames = BenchJobs.frames(records);
         ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
         Limit before = limit(models, records);
+        warmUp(kafka, settings);
         JobConfig pipelineConfig = BenchJobs.config(kafka, "bench", cores, settings);
         kafka.createTopics(pipelineConfig, cores);
         BenchJobs.preload(kafka, pipelineConfig, records, streams);
@@ -143,6 +144,22 @@ final class PipelineBench implements Callable<Integer> {
         // the machine's speed drifts (other tenants, clocks): the limit is taken before and after the jobs
         Limit limit = before.averagedWith(limit(models, records));
         return new Result(streams, seconds, frames, cores, limit, cores * FPS / limit.perStreamSecond(), pipeline, naive);
+    }
+
+    /**
+     * Both jobs once over a small input, not measured, so that neither pays alone for the JIT compiling Flink's and
+     * Kafka's code paths (whichever ran first did, and the second ran on them compiled).
+     */
+    private static void warmUp(EmbeddedKafka kafka, Map<String, String> settings) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<SimRecord> records = BenchJobs.simulate(4, 8);
+        for (Map.Entry<String, BiConsumer<StreamExecutionEnvironment, JobConfig>> job
+                : Map.<String, BiConsumer<StreamExecutionEnvironment, JobConfig>>of("pipeline", Pipeline::build, "naive", NaiveBaseline::build).entrySet()) {
+            JobConfig config = BenchJobs.config(kafka, "warmup-" + job.getKey(), cores, settings);
+            kafka.createTopics(config, cores);
+            BenchJobs.preload(kafka, config, records, 4);
+            run(kafka, config, job.getValue(), 4, 8, BenchJobs.frames(records), false);
+        }
     }
 
     /** The per-element cost of the unavoidable work, each on one core (one intra-op thread), warmed up. */
