@@ -61,8 +61,9 @@ public final class MmstreamJob {
         env.enableCheckpointing(config.get(CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
         env.getConfig().setAutoWatermarkInterval(config.get(WATERMARK_INTERVAL).toMillis());
         env.setBufferTimeout(config.get(BUFFER_TIMEOUT).toMillis());
-        // no operator keeps or changes an input object after passing it on, so chained operators may share them
-        // instead of Flink copying every record (a frame's JPEG included) at each chained step
+        // no operator changes its input objects, and the batching operators, which keep theirs, get fresh ones from
+        // the operators chained before them: so chained operators may share objects instead of Flink copying every
+        // record (a frame's JPEG included) at each chained step
         env.getConfig().enableObjectReuse();
     }
 }

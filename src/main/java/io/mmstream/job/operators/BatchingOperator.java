@@ -14,8 +14,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * Collects elements into batches by size or deadline, whichever comes first, and hands each batch to
  * {@link #process}. It also flushes before forwarding a watermark that reaches a waiting element's timestamp (so
  * no element falls behind the event time; a watermark ahead of every waiting element passes and the batch keeps
- * filling: flushing on every watermark cut batches to a few elements), before every checkpoint barrier (so a batch never needs to live in state: exactly-once holds
- * without snapshotting the buffer), and at the end of a bounded input.
+ * filling: flushing on every watermark cut batches to a few elements), before every checkpoint barrier (so a
+ * batch never needs to live in state: exactly-once holds without snapshotting the buffer), and at the end of a
+ * bounded input.
  */
 public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         implements OneInputStreamOperator<IN, OUT>, ProcessingTimeCallback {
