@@ -5,7 +5,6 @@ import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.align.WindowAligner;
 import io.mmstream.align.WindowTensors;
-import io.mmstream.codec.WireCodec;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.Input;
 import io.mmstream.inference.ModelSettings;
@@ -15,12 +14,9 @@ import io.mmstream.media.AudioPatches;
 import io.mmstream.media.ImageCodec;
 import io.mmstream.media.JpegEncoder;
 import io.mmstream.media.LogMel;
-import io.mmstream.media.Pcm;
 import io.mmstream.media.SensorResampler;
-import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.sim.SceneSimulator;
-import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
 import io.mmstream.sim.StreamScene;
 import java.util.ArrayList;
@@ -78,34 +74,27 @@ public class HotPaths {
             jpegs.add(JpegEncoder.encode(scene.frameImage(EPOCH + i * 66_667L), 85));
         }
         patches = new AudioPatches(LogMel.Params.standard(), 8);
-        chunks = new ArrayList<>();
-        for (SimRecord record : scene.records(EPOCH, EPOCH + 2_000_000)) {
-            if (record.modality() == Modality.AUDIO) {
-                AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
-                chunks.add(new AudioPatches.Chunk(record.captureMicros(), Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
-            }
-        }
-        chunks.sort((a, b) -> Long.compare(a.startMicros(), b.startMicros()));
+        chunks = BenchInputs.audioChunks(scene.records(EPOCH, EPOCH + 2_000_000), scene.streamId(), 20);
 
         // one 2 s window as the window operator holds it: 30 frame and 30 audio-patch embeddings, 200 IMU readings
         Random random = new Random(1);
         windowEvents = new ArrayList<>();
         for (int step = 0; step < 30; step++) {
             long t = EPOCH + step * 66_667L;
-            windowEvents.add(ModalEvent.of("cam", Modality.VIDEO, t, step, SyntheticWindows.gaussian(random, 64), "video", 0, step));
-            windowEvents.add(ModalEvent.of("cam", Modality.AUDIO, t, step, SyntheticWindows.gaussian(random, 64), "audio", 0, step));
+            windowEvents.add(ModalEvent.of("cam", Modality.VIDEO, t, step, BenchInputs.gaussian(random, 64), "video", 0, step));
+            windowEvents.add(ModalEvent.of("cam", Modality.AUDIO, t, step, BenchInputs.gaussian(random, 64), "audio", 0, step));
         }
         for (int i = 0; i < 200; i++) {
-            windowEvents.add(ModalEvent.of("cam", Modality.SENSOR, EPOCH + i * 10_000L, -1, SyntheticWindows.gaussian(random, 6), "sensor", 0, i));
+            windowEvents.add(ModalEvent.of("cam", Modality.SENSOR, EPOCH + i * 10_000L, -1, BenchInputs.gaussian(random, 6), "sensor", 0, i));
         }
         aligner = new WindowAligner(66_667);
-        imu = new SensorResampler(new float[6], SyntheticWindows.ones(6), 20_000);
+        imu = new SensorResampler(new float[6], BenchInputs.ones(6), 20_000);
 
         ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
-        windows = SyntheticWindows.of(WINDOWS, random);
+        windows = BenchInputs.of(WINDOWS, random);
         heads = models.heads();
         frameEncoder = OnnxModel.open(models.card(ModelSettings.FRAME_ENCODER), InferenceOptions.cpu(1));
-        frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(SyntheticWindows.gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
+        frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(BenchInputs.gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
     }
 
     @TearDown(Level.Trial)

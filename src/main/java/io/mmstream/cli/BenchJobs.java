@@ -24,7 +24,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,14 +66,16 @@ final class BenchJobs {
         int distinct = Math.min(streams, DISTINCT_STREAMS);
         SimulationSettings settings = SimulationSettings.defaults(distinct).withSeed(6000);
         List<SimRecord> base = new SceneSimulator(settings, EPOCH).records(EPOCH, EPOCH + seconds * 1_000_000L);
-        List<SimRecord> records = new ArrayList<>(base.size() * streams / distinct + 1);
-        for (int copy = 0; copy * distinct < streams; copy++) {
+        List<SimRecord> records = new ArrayList<>(base);
+        for (int stream = distinct; stream < streams; stream++) {
+            String original = SceneSimulator.streamId(stream % distinct);
+            String copy = SceneSimulator.streamId(stream);
             for (SimRecord record : base) {
-                int stream = copy * distinct + Integer.parseInt(record.streamId().substring(record.streamId().lastIndexOf('-') + 1));
-                records.add(copy == 0 ? record : moved(record, SceneSimulator.streamId(stream), 0));
+                if (record.streamId().equals(original)) {
+                    records.add(moved(record, copy, 0));
+                }
             }
         }
-        records.removeIf(r -> Integer.parseInt(r.streamId().substring(r.streamId().lastIndexOf('-') + 1)) >= streams);
         records.sort((a, b) -> Long.compare(a.deliveryMicros(), b.deliveryMicros()));
         return records;
     }
@@ -147,16 +148,11 @@ final class BenchJobs {
                 send(producer, config, record);
             }
             long future = EPOCH + 1000 * 1_000_000L;
-            SimRecord frame = records.stream().filter(r -> r.modality() == Modality.VIDEO).findFirst().orElseThrow();
-            for (int s = 0; s < streams; s++) {
-                String stream = SceneSimulator.streamId(s);
-                send(producer, config, moved(frame, stream, future - frame.captureMicros()));
-                send(producer, config, new SimRecord(Modality.AUDIO, stream, future, future, WireCodec.encode(AudioChunk.newBuilder()
-                        .setStreamId(stream).setCaptureTime(Times.ofMicros(future)).setSeq(0).setSampleRate(16_000).setChannels(1)
-                        .setFormat(io.mmstream.schema.SampleFormat.PCM_S16LE).setData(ByteBuffer.wrap(new byte[3200])).build())));
-                send(producer, config, new SimRecord(Modality.SENSOR, stream, future, future, WireCodec.encode(SensorReading.newBuilder()
-                        .setStreamId(stream).setSensorId("imu0").setCaptureTime(Times.ofMicros(future)).setKind("imu6")
-                        .setValues(List.of(0f, 0f, 9.81f, 0f, 0f, 0f)).build())));
+            for (Modality modality : Modality.values()) {
+                SimRecord first = records.stream().filter(r -> r.modality() == modality).findFirst().orElseThrow();
+                for (int s = 0; s < streams; s++) {
+                    send(producer, config, moved(first, SceneSimulator.streamId(s), future - first.captureMicros()));
+                }
             }
         }
     }

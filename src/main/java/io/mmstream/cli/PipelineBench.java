@@ -2,15 +2,12 @@ package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
 import io.mmstream.align.WindowTensors;
-import io.mmstream.bench.SyntheticWindows;
-import io.mmstream.codec.WireCodec;
+import io.mmstream.bench.BenchInputs;
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.job.Pipeline;
 import io.mmstream.media.AudioPatches;
-import io.mmstream.media.Pcm;
-import io.mmstream.schema.AudioChunk;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
 import java.time.Duration;
@@ -169,13 +166,7 @@ final class PipelineBench implements Callable<Integer> {
             double frame = secondsPerCall(() -> encoders.value().frames(frames)) / frames.size();
 
             AudioPatches patches = encoders.value().audioPatches();
-            List<AudioPatches.Chunk> chunks = new ArrayList<>();
-            for (SimRecord record : records) {
-                if (record.modality() == Modality.AUDIO && record.streamId().equals(SceneSimulator.streamId(0)) && chunks.size() < 20) {
-                    AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
-                    chunks.add(new AudioPatches.Chunk(record.captureMicros(), Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
-                }
-            }
+            List<AudioPatches.Chunk> chunks = BenchInputs.audioChunks(records, SceneSimulator.streamId(0), 20);
             long first = chunks.get(0).startMicros() + 100_000;
             double patch = secondsPerCall(() -> {
                 List<float[]> batch = new ArrayList<>();
@@ -185,7 +176,7 @@ final class PipelineBench implements Callable<Integer> {
                 encoders.value().audio(batch);
             }) / 32;
 
-            List<WindowTensors> windows = SyntheticWindows.of(64, new Random(1));
+            List<WindowTensors> windows = BenchInputs.of(64, new Random(1));
             double window = secondsPerCall(() -> heads.value().run(windows)) / windows.size();
             return new Limit(frame, patch, window);
         }
