@@ -60,9 +60,11 @@ rest.port: $REST_PORT
 execution.checkpointing.dir: file://$work/checkpoints
 execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
 execution.checkpointing.num-retained: 3
-restart-strategy.type: fixed-delay
-restart-strategy.fixed-delay.attempts: 1000
-restart-strategy.fixed-delay.delay: 1 s
+restart-strategy.type: exponential-delay
+restart-strategy.exponential-delay.initial-backoff: 1 s
+restart-strategy.exponential-delay.max-backoff: 1 min
+restart-strategy.exponential-delay.reset-backoff-threshold: 10 min
+restart-strategy.exponential-delay.attempts-before-reset-backoff: 2147483647
 # a TaskManager killed with -9 is noticed within seconds, not after the default 50 s
 heartbeat.interval: 1000
 heartbeat.timeout: 5000

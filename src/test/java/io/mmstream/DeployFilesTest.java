@@ -142,15 +142,17 @@ class DeployFilesTest {
 
     /** The job's own start-up checks, with the image's paths mapped back to the repository. */
     private static void validate(String pipeline, Map<String, String> overrides) throws Exception {
-        Path secret = Files.createTempFile("kafka-password", "");
-        Files.writeString(secret, "not-a-real-password");
+        Path secrets = Files.createTempDirectory("secrets");
+        Path secret = Files.writeString(secrets.resolve("kafka-password"), "not-a-real-password");
         Path file = Files.createTempFile("pipeline", ".yaml");
         Files.writeString(file, pipeline.replace("/opt/mmstream/secrets/kafka/password", secret.toString()));
         Map<String, String> all = new LinkedHashMap<>(overrides);
-        JobConfig config = JobConfig.load(file, all);
+        // the image's secrets directory, as the FlinkDeployment allows it
+        Map<String, String> environment = Map.of(JobConfig.ALLOWED_SECRET_PATHS, secrets.toString());
+        JobConfig config = JobConfig.load(file, all, environment);
         String modelsDir = config.get(JobOptions.MODELS_DIR).replace("/opt/mmstream/models", "onnx-models");
         all.put(JobOptions.MODELS_DIR.key(), modelsDir);
-        config = JobConfig.load(file, all);
+        config = JobConfig.load(file, all, environment);
         Pipeline.layout(config, Pipeline.modelSettings(config));
     }
 

@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MmstreamJob.flinkConfiguration(job));
                 MmstreamJob.configure(env, job);
                 Pipeline.build(env, job);
-                JobClient client = env.executeAsync(MmstreamJob.JOB_NAME);
+                JobClient client = env.executeAsync(job.get(io.mmstream.config.JobOptions.JOB_NAME));
                 System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + simulation.streams + " simulated streams; Ctrl-C stops");
 
                 SimulationPublisher producer = new SimulationPublisher(

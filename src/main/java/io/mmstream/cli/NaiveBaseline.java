@@ -102,8 +102,10 @@ final class NaiveBaseline {
             for (long instant = start; anyChunk != null && instant < end; instant += layout.gridStepMicros()) {
                 AudioPatches.Patch patch = patches.completePatch(instant, chunks);
                 if (patch != null) {
-                    float[] embedding = encoders.value().audio(List.of(patch.logMel())).get(0);
-                    encoded.add(ModalEvent.of(stream, Modality.AUDIO, instant, -1, embedding, "", -1, -1));
+                    MediaEncoders.Encoded embedding = encoders.value().audio(List.of(patch.logMel())).get(0);
+                    if (embedding.ok()) {
+                        encoded.add(ModalEvent.of(stream, Modality.AUDIO, instant, -1, embedding.embedding(), "", -1, -1));
+                    }
                 }
             }
             AlignedWindow aligned = aligner.align(stream, start, end, encoded);

@@ -6,7 +6,11 @@ import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.VideoFrame;
 import java.io.Serializable;
+import io.mmstream.schema.SampleFormat;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -24,6 +28,8 @@ public final class InputDecoder implements Serializable {
     private static final int MIN_SAMPLE_RATE = 1000;
     private static final int MAX_SAMPLE_RATE = 384_000;
     private static final int MAX_CHANNELS = 64;
+    private static final int MAX_NAME_BYTES = 64;
+    private static final float MAX_F32_SAMPLE = 1000f;
     private static final float[] NO_FEATURES = new float[0];
 
     private final Modality modality;
@@ -56,8 +62,9 @@ public final class InputDecoder implements Serializable {
                 case AUDIO -> WireCodec.decode(AudioChunk.class, value);
                 case SENSOR -> WireCodec.decode(SensorReading.class, value);
             };
-        } catch (Exception | StackOverflowError e) {
-            // Avro throws IOException, AvroRuntimeException or worse (e.g. NegativeArraySizeException) on corrupt bodies
+        } catch (Exception | StackOverflowError | OutOfMemoryError e) {
+            // every length is bounded by the record's size before Avro reads it, so an Error here comes from the record,
+            // not from the JVM: it is the record's dead letter, never a restart that reads the same record again
             return reject(topic, partition, offset, key, value, STAGE_DECODE,
                     "not a readable " + modality.wireName() + " record: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
@@ -67,16 +74,25 @@ public final class InputDecoder implements Serializable {
                 case AUDIO -> validAudio((AudioChunk) record, value, topic, partition, offset);
                 case SENSOR -> validSensor((SensorReading) record, topic, partition, offset);
             };
+            checkKey(key, event.streamId());
             return Decoded.accepted(event);
         } catch (InvalidRecordException e) {
             return reject(topic, partition, offset, key, value, STAGE_VALIDATE, e.getMessage());
+        } catch (RuntimeException e) {
+            return reject(topic, partition, offset, key, value, STAGE_VALIDATE,
+                    "invalid " + modality.wireName() + " record: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
     }
 
     private ModalEvent validVideo(VideoFrame frame, byte[] value, String topic, int partition, long offset) throws InvalidRecordException {
-        checkCommon(frame.getStreamId(), Times.micros(frame.getCaptureTime()));
+        long capture = checkCommon(frame.getStreamId(), frame.getCaptureTime());
         checkRange("width", frame.getWidth(), 1, MAX_IMAGE_SIDE);
         checkRange("height", frame.getHeight(), 1, MAX_IMAGE_SIDE);
+        long pixels = (long) frame.getWidth() * frame.getHeight();
+        if (pixels > limits.maxImagePixels()) {
+            throw new InvalidRecordException(frame.getWidth() + "x" + frame.getHeight() + " is " + pixels + " pixels, over the limit of "
+                    + limits.maxImagePixels());
+        }
         ByteBuffer data = frame.getData();
         int length = data.remaining();
         switch (frame.getEncoding()) {
@@ -91,57 +107,94 @@ public final class InputDecoder implements Serializable {
                 if (length < 4 || (data.get(data.position()) & 0xFF) != 0xFF || (data.get(data.position() + 1) & 0xFF) != 0xD8) {
                     throw new InvalidRecordException("encoding is JPEG but data does not start with the JPEG marker FF D8");
                 }
+                ImageHeader header = ImageHeader.jpeg(data);
+                checkDeclaredSize(frame, header);
+                if (header.scans() > limits.maxJpegScans()) {
+                    throw new InvalidRecordException("JPEG has " + header.scans() + " scans, over the limit of " + limits.maxJpegScans());
+                }
             }
             case PNG -> {
                 if (length < 8 || (data.get(data.position()) & 0xFF) != 0x89 || data.get(data.position() + 1) != 'P') {
                     throw new InvalidRecordException("encoding is PNG but data does not start with the PNG signature");
                 }
+                checkDeclaredSize(frame, ImageHeader.png(data));
             }
         }
         // the frame is decoded by the encoder stage, which needs the record
-        return new ModalEvent(frame.getStreamId(), Modality.VIDEO, Times.micros(frame.getCaptureTime()), frame.getSeq(), NO_FEATURES,
-                value, topic, partition, offset);
+        return new ModalEvent(frame.getStreamId(), Modality.VIDEO, capture, frame.getSeq(), NO_FEATURES, value, topic, partition, offset);
+    }
+
+    private static void checkDeclaredSize(VideoFrame frame, ImageHeader header) throws InvalidRecordException {
+        if (header.width() != frame.getWidth() || header.height() != frame.getHeight()) {
+            throw new InvalidRecordException("the " + frame.getEncoding() + " header says " + header.width() + "x" + header.height()
+                    + ", the record declares " + frame.getWidth() + "x" + frame.getHeight());
+        }
     }
 
     private ModalEvent validAudio(AudioChunk chunk, byte[] value, String topic, int partition, long offset) throws InvalidRecordException {
-        checkCommon(chunk.getStreamId(), Times.micros(chunk.getCaptureTime()));
+        long capture = checkCommon(chunk.getStreamId(), chunk.getCaptureTime());
         checkRange("sampleRate", chunk.getSampleRate(), MIN_SAMPLE_RATE, MAX_SAMPLE_RATE);
         checkRange("channels", chunk.getChannels(), 1, MAX_CHANNELS);
         int bytesPerFrame = chunk.getChannels() * (switch (chunk.getFormat()) {
             case PCM_S16LE -> 2;
             case PCM_F32LE -> 4;
         });
-        int length = chunk.getData().remaining();
+        ByteBuffer data = chunk.getData();
+        int length = data.remaining();
         if (length == 0 || length % bytesPerFrame != 0) {
             throw new InvalidRecordException("data holds " + length + " bytes, not a positive multiple of " + bytesPerFrame
                     + " (" + chunk.getChannels() + " channels of " + chunk.getFormat() + ")");
         }
-        return new ModalEvent(chunk.getStreamId(), Modality.AUDIO, Times.micros(chunk.getCaptureTime()), chunk.getSeq(), NO_FEATURES,
-                value, topic, partition, offset);
+        long durationMicros = (long) (length / bytesPerFrame) * 1_000_000L / chunk.getSampleRate();
+        if (durationMicros > limits.maxAudioChunkMicros()) {
+            throw new InvalidRecordException("chunk holds " + durationMicros / 1000 + " ms of audio, over the limit of "
+                    + limits.maxAudioChunkMicros() / 1000 + " ms");
+        }
+        if (chunk.getFormat() == SampleFormat.PCM_F32LE) {
+            ByteBuffer samples = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0, at = samples.position(); i < length / 4; i++, at += 4) {
+                float sample = samples.getFloat(at);
+                if (!(Math.abs(sample) <= MAX_F32_SAMPLE)) {
+                    throw new InvalidRecordException("sample " + i + " is " + sample + ": PCM_F32LE samples must be finite and within +-"
+                            + MAX_F32_SAMPLE + " (full scale is +-1)");
+                }
+            }
+        }
+        return new ModalEvent(chunk.getStreamId(), Modality.AUDIO, capture, chunk.getSeq(), NO_FEATURES, value, topic, partition, offset);
     }
 
     private ModalEvent validSensor(SensorReading reading, String topic, int partition, long offset) throws InvalidRecordException {
-        checkCommon(reading.getStreamId(), Times.micros(reading.getCaptureTime()));
-        if (reading.getSensorId() == null || reading.getSensorId().isBlank()) {
-            throw new InvalidRecordException("sensorId is missing or empty");
+        long capture = checkCommon(reading.getStreamId(), reading.getCaptureTime());
+        checkText("sensorId", reading.getSensorId(), MAX_NAME_BYTES);
+        checkText("kind", reading.getKind(), MAX_NAME_BYTES);
+        SensorKinds.Kind kind = SensorKinds.KINDS.get(reading.getKind());
+        if (kind == null) {
+            throw new InvalidRecordException("kind '" + reading.getKind() + "' is not one the job knows: " + SensorKinds.KINDS.keySet());
         }
         List<Float> values = reading.getValues();
-        if (values.isEmpty()) {
-            throw new InvalidRecordException("values is empty");
+        if (values.size() != kind.arity()) {
+            throw new InvalidRecordException("values holds " + values.size() + " numbers, but a reading of kind " + reading.getKind()
+                    + " holds " + kind.arity() + " (" + kind.meaning() + ")");
         }
         float[] features = new float[values.size()];
         for (int i = 0; i < features.length; i++) {
             features[i] = values.get(i);
-            if (!Float.isFinite(features[i])) {
-                throw new InvalidRecordException("values[" + i + "] is " + features[i] + ", not a finite number");
+            if (!(Math.abs(features[i]) <= kind.bounds()[i])) {
+                throw new InvalidRecordException("values[" + i + "] is " + features[i] + ", not a finite number within +-" + kind.bounds()[i]
+                        + " (" + kind.meaning() + ")");
             }
         }
-        return ModalEvent.of(reading.getStreamId(), Modality.SENSOR, Times.micros(reading.getCaptureTime()), -1, features, topic, partition, offset);
+        return ModalEvent.of(reading.getStreamId(), Modality.SENSOR, capture, -1, features, topic, partition, offset);
     }
 
-    private void checkCommon(String streamId, long captureMicros) throws InvalidRecordException {
-        if (streamId == null || streamId.isBlank()) {
-            throw new InvalidRecordException("streamId is missing or empty");
+    /** @return the capture time in microseconds since the epoch */
+    private long checkCommon(String streamId, Instant captureTime) throws InvalidRecordException {
+        checkText("streamId", streamId, PrintableText.MAX_STREAM_ID_BYTES);
+        long captureMicros;
+        try {
+            captureMicros = Times.micros(captureTime);
+        } catch (ArithmeticException e) {
+            throw new InvalidRecordException("captureTime " + captureTime + " is outside the range of microseconds since the epoch");
         }
         if (captureMicros < 0) {
             throw new InvalidRecordException("captureTime " + captureMicros + " is negative");
@@ -150,6 +203,21 @@ public final class InputDecoder implements Serializable {
         if (ahead > limits.futureHorizonMicros()) {
             throw new InvalidRecordException("captureTime " + captureMicros + " is " + ahead / 1000 + " ms ahead of the wall clock, past the future horizon of "
                     + limits.futureHorizonMicros() / 1000 + " ms");
+        }
+        return captureMicros;
+    }
+
+    private static void checkText(String field, String text, int maxBytes) throws InvalidRecordException {
+        String problem = PrintableText.problem(field, text, maxBytes);
+        if (problem != null) {
+            throw new InvalidRecordException(problem);
+        }
+    }
+
+    /** A key, when there is one, must be the stream id: partitioning by key must keep a stream on one partition. */
+    private static void checkKey(byte[] key, String streamId) throws InvalidRecordException {
+        if (key != null && !Arrays.equals(key, streamId.getBytes(StandardCharsets.UTF_8))) {
+            throw new InvalidRecordException("the record key (" + key.length + " bytes) is not the streamId '" + streamId + "'");
         }
     }
 

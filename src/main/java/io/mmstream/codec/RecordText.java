@@ -60,20 +60,10 @@ public final class RecordText {
 
     private static void quote(StringBuilder out, String text) {
         out.append('"');
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
+        // JSON escapes, then every other unprintable character (bidi overrides, zero-width) as \\uXXXX, so a record
+        // can never rewrite the terminal it is printed to
+        String json = text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        out.append(PrintableText.escaped(json));
         out.append('"');
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
@@ -33,18 +34,36 @@ public final class WireCodec {
 
     private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new LinkedHashMap<>();
     private static final Map<Long, Class<? extends SpecificRecord>> TYPE_BY_FINGERPRINT = new LinkedHashMap<>();
+    private static final Map<Long, Schema> WRITER_BY_FINGERPRINT = new LinkedHashMap<>();
+    private static final int HEADER_BYTES = 10;
+    /** Avro's own limits, for any Avro reading in this JVM; set only where the deployment left them unset. */
+    private static final Map<String, String> AVRO_LIMITS = Map.of(
+            SystemLimitException.MAX_BYTES_LENGTH_PROPERTY, Integer.toString(64 << 20),
+            SystemLimitException.MAX_STRING_LENGTH_PROPERTY, Integer.toString(64 << 20),
+            SystemLimitException.MAX_COLLECTION_LENGTH_PROPERTY, Integer.toString(16 << 20));
 
     static {
+        AVRO_LIMITS.forEach((key, value) -> {
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, value);
+            }
+        });
         TYPES.forEach((name, type) -> {
             Schema current = SpecificData.get().getSchema(type);
             BinaryMessageDecoder<?> decoder = new BinaryMessageDecoder<>(SpecificData.getForClass(type), current);
-            TYPE_BY_FINGERPRINT.put(SchemaNormalization.parsingFingerprint64(current), type);
+            register(type, current);
             for (Schema released : releasedVersions(name)) {
                 decoder.addSchema(released);
-                TYPE_BY_FINGERPRINT.put(SchemaNormalization.parsingFingerprint64(released), type);
+                register(type, released);
             }
             DECODERS.put(type, decoder);
         });
+    }
+
+    private static void register(Class<? extends SpecificRecord> type, Schema writer) {
+        long fingerprint = SchemaNormalization.parsingFingerprint64(writer);
+        TYPE_BY_FINGERPRINT.put(fingerprint, type);
+        WRITER_BY_FINGERPRINT.put(fingerprint, writer);
     }
 
     private WireCodec() {}
@@ -92,25 +111,36 @@ public final class WireCodec {
     }
 
     /**
-     * @throws org.apache.avro.message.BadHeaderException when the bytes are not single-object encoded
-     * @throws org.apache.avro.message.MissingSchemaException when the fingerprint is no known version of the type
-     * @throws IOException or org.apache.avro.AvroRuntimeException when the body is corrupt
+     * Every length the body claims is checked against the bytes that remain before Avro allocates anything.
+     *
+     * @throws IOException when the bytes are not single-object encoded, the fingerprint is no known version of the
+     *     type, or the body claims more than it holds
+     * @throws org.apache.avro.AvroRuntimeException when the body is otherwise corrupt
      */
     @SuppressWarnings("unchecked")
     public static <T extends SpecificRecord> T decode(Class<T> type, byte[] bytes) throws IOException {
+        long fingerprint = fingerprint(bytes);
+        if (TYPE_BY_FINGERPRINT.get(fingerprint) != type) {
+            throw new IOException("schema fingerprint " + Long.toHexString(fingerprint) + " is no version of " + type.getSimpleName());
+        }
+        BoundedBody.check(WRITER_BY_FINGERPRINT.get(fingerprint), bytes, HEADER_BYTES);
         return ((BinaryMessageDecoder<T>) DECODERS.get(type)).decode(bytes);
     }
 
     /** Decodes a record of any of our types, found by its fingerprint (for tools that read any topic). */
     public static SpecificRecord decodeAny(byte[] bytes) throws IOException {
-        if (bytes == null || bytes.length < 10 || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01) {
-            throw new IOException("not Avro single-object encoded (no C3 01 header)");
-        }
-        long fingerprint = ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        long fingerprint = fingerprint(bytes);
         Class<? extends SpecificRecord> type = TYPE_BY_FINGERPRINT.get(fingerprint);
         if (type == null) {
             throw new IOException("schema fingerprint " + Long.toHexString(fingerprint) + " is no version of any mmstream record");
         }
         return decode(type, bytes);
+    }
+
+    private static long fingerprint(byte[] bytes) throws IOException {
+        if (bytes == null || bytes.length < HEADER_BYTES || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01) {
+            throw new IOException("not Avro single-object encoded (no C3 01 header)");
+        }
+        return ByteBuffer.wrap(bytes, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
     }
 }

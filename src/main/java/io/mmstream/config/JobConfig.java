@@ -8,7 +8,11 @@ import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -28,19 +32,32 @@ public final class JobConfig {
     private static final Pattern SECRET_REFERENCE = Pattern.compile("\\$\\{(env|file):([^}]+)}");
     private static final Pattern SENSITIVE_KEY = Pattern.compile("(?i).*(password|secret|jaas|token|credential|key\\.pem).*");
 
+    /** Set by the deployment, never by the pipeline file: the directories ${file:} may read, colon-separated. */
+    public static final String ALLOWED_SECRET_PATHS = "MMSTREAM_SECRET_PATHS";
+    /** Set by the deployment: the prefixes of the variables ${env:} may read, comma-separated. */
+    public static final String ALLOWED_SECRET_ENV_PREFIXES = "MMSTREAM_SECRET_ENV_PREFIXES";
+
     private final String source;
     private final Map<String, Object> values;
     private final Map<String, String> kafkaProperties;
+    /** Kafka properties whose values came from a secret reference: never shown, whatever their name. */
+    private final Set<String> resolvedSecrets;
 
-    private JobConfig(String source, Map<String, Object> values, Map<String, String> kafkaProperties) {
+    private JobConfig(String source, Map<String, Object> values, Map<String, String> kafkaProperties, Set<String> resolvedSecrets) {
         this.source = source;
         this.values = values;
         this.kafkaProperties = kafkaProperties;
+        this.resolvedSecrets = resolvedSecrets;
     }
 
     public static JobConfig load(Path file, Map<String, String> overrides) {
+        return load(file, overrides, System.getenv());
+    }
+
+    /** @param environment the process environment: secret references and their allowlist come from it */
+    public static JobConfig load(Path file, Map<String, String> overrides, Map<String, String> environment) {
         try (Reader reader = Files.newBufferedReader(file)) {
-            return parse(file.toString(), reader, overrides, System.getenv());
+            return parse(file.toString(), reader, overrides, environment);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot be read: " + e.getMessage());
         }
@@ -69,12 +86,21 @@ public final class JobConfig {
 
         Map<String, Object> values = new LinkedHashMap<>();
         Map<String, String> kafkaProperties = new TreeMap<>();
+        Set<String> resolvedSecrets = new HashSet<>();
+        SecretAllowlist allowlist = SecretAllowlist.of(environment);
         for (Map.Entry<String, String> entry : raw.entrySet()) {
             String key = entry.getKey();
             if (key.startsWith(KAFKA_PROPERTIES_PREFIX)) {
-                kafkaProperties.put(key.substring(KAFKA_PROPERTIES_PREFIX.length()), resolveSecrets(source, key, entry.getValue(), environment));
+                String property = key.substring(KAFKA_PROPERTIES_PREFIX.length());
+                String resolved = resolveSecrets(source, key, entry.getValue(), environment, allowlist);
+                if (!resolved.equals(entry.getValue())) {
+                    resolvedSecrets.add(property);
+                }
+                kafkaProperties.put(property, resolved);
             } else if (JobOptions.ALL.stream().noneMatch(option -> option.key().equals(key))) {
                 throw new ConfigException(source + ": unknown key '" + key + "' (see the configuration reference in README.md)");
+            } else if (SECRET_REFERENCE.matcher(entry.getValue()).find()) {
+                throw new ConfigException(source + ": " + key + " = '" + entry.getValue() + "': ${env:} and ${file:} work only in kafka.properties values");
             }
         }
         for (Option<?> option : JobOptions.ALL) {
@@ -85,7 +111,7 @@ public final class JobConfig {
                 throw new ConfigException(source + ": " + option.key() + " = '" + text + "': " + e.getMessage());
             }
         }
-        JobConfig config = new JobConfig(source, values, Collections.unmodifiableMap(kafkaProperties));
+        JobConfig config = new JobConfig(source, values, Collections.unmodifiableMap(kafkaProperties), Set.copyOf(resolvedSecrets));
         config.checkConsistency();
         return config;
     }
@@ -99,8 +125,13 @@ public final class JobConfig {
                 "must be whole microseconds and at most window.slide (" + raw(WINDOW_SLIDE) + ")");
         requireThat(get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0, TRANSACTION_TIMEOUT,
                 "must not exceed the broker default transaction.max.timeout.ms of 15min");
-        requireThat(get(CHECKPOINT_INTERVAL).compareTo(get(TRANSACTION_TIMEOUT)) < 0, CHECKPOINT_INTERVAL,
-                "must be shorter than delivery.transaction-timeout (" + raw(TRANSACTION_TIMEOUT) + "), or transactions expire before they commit");
+        Duration committedWithin = get(CHECKPOINT_TIMEOUT).plus(get(CHECKPOINT_INTERVAL)).plus(get(RECOVERY_BUDGET));
+        requireThat(committedWithin.compareTo(get(TRANSACTION_TIMEOUT)) < 0, TRANSACTION_TIMEOUT,
+                "must exceed checkpoint.timeout (" + raw(CHECKPOINT_TIMEOUT) + ") + checkpoint.interval (" + raw(CHECKPOINT_INTERVAL)
+                + ") + delivery.recovery-budget (" + raw(RECOVERY_BUDGET) + ") = " + describe(committedWithin)
+                + ", or the broker aborts transactions that a recovered job would still commit");
+        requireThat(get(RESTART_INITIAL_BACKOFF).compareTo(get(RESTART_MAX_BACKOFF)) <= 0, RESTART_INITIAL_BACKOFF,
+                "must not exceed restart.max-backoff (" + raw(RESTART_MAX_BACKOFF) + ")");
     }
 
     private void requireThat(boolean condition, Option<?> option, String reason) {
@@ -144,28 +175,80 @@ public final class JobConfig {
         }
     }
 
-    /** ${env:NAME} and ${file:PATH} keep secrets out of the YAML file; their values are never logged. */
-    private static String resolveSecrets(String source, String key, String value, Map<String, String> environment) {
+    /**
+     * ${env:NAME} and ${file:PATH} keep secrets out of the YAML file; their values are never logged. Like Kafka's own
+     * config providers' allowed paths, only what the deployment allows can be read: a pipeline file must not be able
+     * to read any file or variable of the JobManager into a client property that a broker or a log would then see.
+     */
+    private static String resolveSecrets(String source, String key, String value, Map<String, String> environment, SecretAllowlist allowlist) {
         Matcher matcher = SECRET_REFERENCE.matcher(value);
         StringBuilder resolved = new StringBuilder();
         while (matcher.find()) {
+            String where = source + ": " + key + " = '" + matcher.group() + "': ";
             String replacement;
             if (matcher.group(1).equals("env")) {
+                if (!allowlist.allowsVariable(matcher.group(2))) {
+                    throw new ConfigException(where + "environment variable " + matcher.group(2) + " does not start with a prefix of "
+                            + ALLOWED_SECRET_ENV_PREFIXES + " (" + allowlist.prefixes() + ")");
+                }
                 replacement = environment.get(matcher.group(2));
                 if (replacement == null) {
-                    throw new ConfigException(source + ": " + key + " = '" + matcher.group() + "': environment variable " + matcher.group(2) + " is not set");
+                    throw new ConfigException(where + "environment variable " + matcher.group(2) + " is not set");
                 }
             } else {
+                Path file = allowlist.allowedFile(matcher.group(2));
+                if (file == null) {
+                    throw new ConfigException(where + matcher.group(2) + " is not inside a directory of " + ALLOWED_SECRET_PATHS + " ("
+                            + allowlist.directories() + ")");
+                }
                 try {
-                    replacement = Files.readString(Path.of(matcher.group(2))).strip();
+                    replacement = Files.readString(file).strip();
                 } catch (IOException e) {
-                    throw new ConfigException(source + ": " + key + " = '" + matcher.group() + "': cannot read " + matcher.group(2) + ": " + e);
+                    throw new ConfigException(where + "cannot read " + matcher.group(2) + ": " + e);
                 }
             }
             matcher.appendReplacement(resolved, Matcher.quoteReplacement(replacement));
         }
         matcher.appendTail(resolved);
         return resolved.toString();
+    }
+
+    /** What the deployment lets secret references read: directories (resolved, links followed) and variable prefixes. */
+    private record SecretAllowlist(List<Path> directories, List<String> prefixes) {
+
+        static SecretAllowlist of(Map<String, String> environment) {
+            List<Path> directories = new ArrayList<>();
+            for (String dir : environment.getOrDefault(ALLOWED_SECRET_PATHS, "").split(":")) {
+                if (!dir.isBlank()) {
+                    try {
+                        directories.add(Path.of(dir.strip()).toRealPath());
+                    } catch (IOException | RuntimeException e) {
+                        // a directory that does not exist allows nothing
+                    }
+                }
+            }
+            List<String> prefixes = new ArrayList<>();
+            for (String prefix : environment.getOrDefault(ALLOWED_SECRET_ENV_PREFIXES, "").split(",")) {
+                if (!prefix.isBlank()) {
+                    prefixes.add(prefix.strip());
+                }
+            }
+            return new SecretAllowlist(directories, prefixes);
+        }
+
+        boolean allowsVariable(String name) {
+            return prefixes.stream().anyMatch(name::startsWith);
+        }
+
+        /** The file's real path when it lies inside an allowed directory, else null. */
+        Path allowedFile(String name) {
+            try {
+                Path real = Path.of(name).toRealPath();
+                return directories.stream().anyMatch(real::startsWith) ? real : null;
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -175,6 +258,12 @@ public final class JobConfig {
 
     public String source() {
         return source;
+    }
+
+    /** The sinks' transactional id prefix: as configured, or derived from the job's name and its consumer group. */
+    public String transactionalIdPrefix() {
+        String configured = get(TRANSACTIONAL_ID_PREFIX);
+        return configured.isEmpty() ? get(JOB_NAME) + "-" + get(GROUP_ID) : configured;
     }
 
     /** Client properties for every Kafka source and sink: the pass-through ones plus bootstrap servers. */
@@ -191,7 +280,8 @@ public final class JobConfig {
         Map<String, String> shown = new TreeMap<>();
         values.forEach((key, value) -> shown.put(key, value instanceof Duration d ? describe(d)
                 : value instanceof Enum<?> e ? Option.wireName(e) : String.valueOf(value)));
-        kafkaProperties.forEach((key, value) -> shown.put(KAFKA_PROPERTIES_PREFIX + key, SENSITIVE_KEY.matcher(key).matches() ? "******" : value));
+        kafkaProperties.forEach((key, value) -> shown.put(KAFKA_PROPERTIES_PREFIX + key,
+                resolvedSecrets.contains(key) || SENSITIVE_KEY.matcher(key).matches() ? "******" : value));
         return source + " " + shown;
     }
 }

@@ -58,16 +58,37 @@ public final class JobOptions {
             "A capture time further ahead of the wall clock than this is rejected (it would poison the watermark).");
     public static final Option<Integer> MAX_RECORD_BYTES = Option.intInRange("validation.max-record-bytes", 4 << 20, 64, Integer.MAX_VALUE,
             "Largest accepted input record value, in bytes.");
-    public static final Option<Integer> DEADLETTER_VALUE_BYTES = Option.intInRange("validation.deadletter-value-bytes", 64 << 10, 0, Integer.MAX_VALUE,
-            "A dead letter keeps at most this many bytes of the original value.");
+    public static final Option<Integer> DEADLETTER_VALUE_BYTES = Option.intInRange("validation.deadletter-value-bytes", 64 << 10, 0, 512 << 10,
+            "A dead letter keeps at most this many bytes of the original value (at most 512 KB, so a dead letter always fits "
+            + "the outputs' 1 MB record limit).");
+    public static final Option<Integer> MAX_IMAGE_PIXELS = Option.intInRange("validation.max-image-pixels", 4096 * 4096, 1, Integer.MAX_VALUE,
+            "Largest width x height a frame may declare; its JPEG or PNG header must declare the same size, checked before decoding.");
+    public static final Option<Integer> MAX_JPEG_SCANS = Option.intInRange("validation.max-jpeg-scans", 64, 1, 65_536,
+            "Most scans a JPEG frame may hold (a progressive JPEG decodes in one pass over the image per scan).");
+    public static final Option<Duration> MAX_AUDIO_CHUNK = Option.duration("validation.max-audio-chunk", "10s", false,
+            "Longest audio chunk accepted: the audio cutter keeps chunks until every patch they reach is cut.");
 
     public static final Option<DeliveryGuarantee> DELIVERY_GUARANTEE = Option.choice("delivery.guarantee", DeliveryGuarantee.EXACTLY_ONCE,
             DeliveryGuarantee.class, "exactly-once (transactional, visible to read_committed consumers at each checkpoint) or at-least-once.");
-    public static final Option<String> TRANSACTIONAL_ID_PREFIX = Option.string("delivery.transactional-id-prefix", "mmstream",
-            "Prefix of the sinks' Kafka transactional ids; unique per job on a cluster.");
+    public static final Option<String> JOB_NAME = Option.string("job.name", "mmstream", "The Flink job's name.");
+    public static final Option<String> TRANSACTIONAL_ID_PREFIX = Option.optionalString("delivery.transactional-id-prefix",
+            "Prefix of the sinks' Kafka transactional ids, unique per job on a Kafka cluster; empty: job.name-kafka.group-id, "
+            + "so two jobs share one only if they also share their consumer group.");
     public static final Option<Duration> TRANSACTION_TIMEOUT = Option.duration("delivery.transaction-timeout", "10min", false,
             "Kafka transaction timeout; must stay under the broker's transaction.max.timeout.ms (15min by default).");
 
+    public static final Option<Duration> RECOVERY_BUDGET = Option.duration("delivery.recovery-budget", "5min", false,
+            "Longest outage (failure, restarts and recovery) the exactly-once sinks survive: checkpoint.timeout + checkpoint.interval "
+            + "+ this must stay under delivery.transaction-timeout, or the broker aborts the open transactions and their results are lost.");
+
+    public static final Option<Duration> CHECKPOINT_TIMEOUT = Option.duration("checkpoint.timeout", "2min", false,
+            "A checkpoint not complete after this long is abandoned.");
+    public static final Option<Duration> RESTART_INITIAL_BACKOFF = Option.duration("restart.initial-backoff", "1s", false,
+            "First wait before the job restarts after a failure; each further failure doubles it, up to restart.max-backoff.");
+    public static final Option<Duration> RESTART_MAX_BACKOFF = Option.duration("restart.max-backoff", "1min", false,
+            "Longest wait between restarts: the job keeps restarting through any outage, never failing for good.");
+    public static final Option<Duration> RESTART_RESET_AFTER = Option.duration("restart.reset-after", "10min", false,
+            "After running this long without a failure, the back-off starts again from restart.initial-backoff.");
     public static final Option<Duration> CHECKPOINT_INTERVAL = Option.duration("checkpoint.interval", "5s", false,
             "Checkpoint interval; with exactly-once, predictions become visible at this pace.");
     public static final Option<String> CHECKPOINT_DIR = Option.optionalString("checkpoint.dir",
@@ -108,9 +129,9 @@ public final class JobOptions {
             STARTING_OFFSETS, BOUNDED,
             WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,
             OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, ALIGNMENT_MAX_DRIFT, ALIGNMENT_UPDATE_INTERVAL,
-            FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES,
-            DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT,
-            CHECKPOINT_INTERVAL, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
+            FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_AUDIO_CHUNK,
+            JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
+            CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
             MODELS_DIR, MODELS_FUSION, MIN_COVERAGE, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
             ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY);
 

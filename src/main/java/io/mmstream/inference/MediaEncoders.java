@@ -8,6 +8,7 @@ import io.mmstream.media.LogMel;
 import io.mmstream.schema.VideoFrame;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,7 @@ import java.util.Map;
  */
 public final class MediaEncoders {
 
-    /** One frame's outcome: an embedding, or why there is none (the frame could not be decoded). */
+    /** One item's outcome: an embedding, or why there is none (the frame could not be decoded, the encoder failed on it). */
     public record Encoded(float[] embedding, String error) {
         public boolean ok() {
             return embedding != null;
@@ -62,10 +63,9 @@ public final class MediaEncoders {
 
     /**
      * @param records VideoFrame records in the wire encoding (already validated by the input decoder)
-     * @return one outcome per record, in order; a frame that cannot be decoded fails alone
-     * @throws InferenceException when the encoder itself fails: then the whole batch has no embeddings
+     * @return one outcome per record, in order: a frame that cannot be decoded, or that the encoder fails on, fails alone
      */
-    public List<Encoded> frames(List<byte[]> records) throws InferenceException {
+    public List<Encoded> frames(List<byte[]> records) {
         int pixels = 3 * imageSize * imageSize;
         List<Encoded> outcomes = new ArrayList<>(records.size());
         float[] batch = new float[records.size() * pixels];
@@ -78,40 +78,65 @@ public final class MediaEncoders {
                 data.get(bytes);
                 byte[] rgb = images.decodeResized(bytes, frame.getEncoding(), frame.getWidth(), frame.getHeight(), imageSize, imageSize);
                 normaliser.toChw(rgb, imageSize, imageSize, batch, decoded++ * pixels);
-                outcomes.add(new Encoded(new float[0], null));
+                outcomes.add(null);
             } catch (RuntimeException | java.io.IOException e) {
                 outcomes.add(new Encoded(null, "frame cannot be decoded: " + e.getMessage()));
             }
         }
-        if (decoded == 0) {
-            return outcomes;
-        }
         // the usual case, every frame decoded, passes the batch as it is
-        float[] frames = decoded == records.size() ? batch : java.util.Arrays.copyOf(batch, decoded * pixels);
-        float[] embeddings = frameEncoder.run(Map.of(frameEncoder.card().inputs().get(0).name(),
-                Input.of(frames, decoded, 3, imageSize, imageSize))).values().iterator().next().data();
-        int next = 0;
-        for (int i = 0; i < outcomes.size(); i++) {
-            if (outcomes.get(i).ok()) {
-                outcomes.set(i, new Encoded(java.util.Arrays.copyOfRange(embeddings, next * embedding, (next + 1) * embedding), null));
-                next++;
+        float[] frames = decoded == records.size() ? batch : Arrays.copyOf(batch, decoded * pixels);
+        List<Encoded> embeddings = embed(frameEncoder, frames, decoded, 3, imageSize, imageSize);
+        for (int i = 0, next = 0; i < outcomes.size(); i++) {
+            if (outcomes.get(i) == null) {
+                outcomes.set(i, embeddings.get(next++));
             }
         }
         return outcomes;
     }
 
-    /** @param patches log-mel patches of patch_frames x mel_bins values each */
-    public List<float[]> audio(List<float[]> patches) throws InferenceException {
+    /**
+     * @param patches log-mel patches of patch_frames x mel_bins values each
+     * @return one outcome per patch, in order: a patch the encoder fails on fails alone
+     */
+    public List<Encoded> audio(List<float[]> patches) {
         int values = patchFrames * melBins;
         float[] batch = new float[patches.size() * values];
         for (int i = 0; i < patches.size(); i++) {
             System.arraycopy(patches.get(i), 0, batch, i * values, values);
         }
-        float[] embeddings = audioEncoder.run(Map.of(audioEncoder.card().inputs().get(0).name(),
-                Input.of(batch, patches.size(), 1, patchFrames, melBins))).values().iterator().next().data();
-        List<float[]> out = new ArrayList<>(patches.size());
-        for (int i = 0; i < patches.size(); i++) {
-            out.add(java.util.Arrays.copyOfRange(embeddings, i * embedding, (i + 1) * embedding));
+        return embed(audioEncoder, batch, patches.size(), 1, patchFrames, melBins);
+    }
+
+    /**
+     * One embedding per item of the batch. When the model fails on the batch (an error, or an output that is not finite),
+     * each item runs again alone, so one bad item costs only its own result.
+     *
+     * @param itemShape the shape of one item, after the batch axis
+     */
+    private List<Encoded> embed(OnnxModel model, float[] batch, int count, long... itemShape) {
+        if (count == 0) {
+            return List.of();
+        }
+        long[] shape = new long[itemShape.length + 1];
+        shape[0] = count;
+        System.arraycopy(itemShape, 0, shape, 1, itemShape.length);
+        float[] embeddings;
+        try {
+            embeddings = model.run(Map.of(model.card().inputs().get(0).name(), Input.of(batch, shape))).values().iterator().next().data();
+        } catch (InferenceException e) {
+            if (count == 1) {
+                return List.of(new Encoded(null, model.card().name() + " failed: " + e.getMessage()));
+            }
+            int values = batch.length / count;
+            List<Encoded> alone = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                alone.addAll(embed(model, Arrays.copyOfRange(batch, i * values, (i + 1) * values), 1, itemShape));
+            }
+            return alone;
+        }
+        List<Encoded> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(new Encoded(Arrays.copyOfRange(embeddings, i * embedding, (i + 1) * embedding), null));
         }
         return out;
     }

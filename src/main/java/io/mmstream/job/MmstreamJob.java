@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -21,7 +22,6 @@ import org.slf4j.LoggerFactory;
 public final class MmstreamJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(MmstreamJob.class);
-    public static final String JOB_NAME = "mmstream";
 
     private MmstreamJob() {}
 
@@ -39,17 +39,24 @@ public final class MmstreamJob {
             }
         }
         JobConfig config = configPath == null ? JobConfig.defaults(overrides) : JobConfig.load(ConfigFiles.resolve(configPath), overrides);
-        LOG.info("Starting {} with {}", JOB_NAME, config);
+        LOG.info("Starting {} with {}", config.get(JOB_NAME), config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
         configure(env, config);
         Pipeline.build(env, config);
-        env.execute(JOB_NAME);
+        env.execute(config.get(JOB_NAME));
     }
 
     /** Settings of the configuration that belong to Flink itself rather than to the graph. */
     public static Configuration flinkConfiguration(JobConfig config) {
         Configuration flink = new Configuration();
         flink.set(StateBackendOptions.STATE_BACKEND, Option.wireName(config.get(STATE_BACKEND)));
+        // a failure restarts the job after a growing pause, for ever: an outage of Kafka or of a TaskManager never fails it
+        // for good, and after a healthy period the pause starts short again
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, config.get(RESTART_INITIAL_BACKOFF));
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF, config.get(RESTART_MAX_BACKOFF));
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD, config.get(RESTART_RESET_AFTER));
+        flink.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, Integer.MAX_VALUE);
         if (!config.get(CHECKPOINT_DIR).isEmpty()) {
             flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.get(CHECKPOINT_DIR));
         }
@@ -59,6 +66,7 @@ public final class MmstreamJob {
     public static void configure(StreamExecutionEnvironment env, JobConfig config) {
         env.setParallelism(config.get(PARALLELISM));
         env.enableCheckpointing(config.get(CHECKPOINT_INTERVAL).toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig().setCheckpointTimeout(config.get(CHECKPOINT_TIMEOUT).toMillis());
         env.getConfig().setAutoWatermarkInterval(config.get(WATERMARK_INTERVAL).toMillis());
         env.setBufferTimeout(config.get(BUFFER_TIMEOUT).toMillis());
         // no operator changes its input objects, and the batching operators, which keep theirs, get fresh ones from

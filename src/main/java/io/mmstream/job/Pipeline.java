@@ -115,10 +115,10 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> patches = audioEvents
                 .keyBy(ModalEvent::streamId)
                 .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), layout.gridStepMicros()),
-                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), config.get(LATENESS), deadLetterBytes))
+                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), config.get(LATENESS), config.get(MAX_AUDIO_CHUNK), deadLetterBytes))
                 .uid(UID_AUDIO_PATCHES).name("Cut audio patches");
         SingleOutputStreamOperator<ModalEvent> audio = patches
-                .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches))
+                .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches, deadLetterBytes))
                 .uid(UID_ENCODE_AUDIO);
         return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio);
     }
@@ -211,6 +211,7 @@ public final class Pipeline {
     }
 
     static ValidationLimits validationLimits(JobConfig config) {
-        return new ValidationLimits(config.get(MAX_RECORD_BYTES), config.get(FUTURE_HORIZON).toNanos() / 1000, config.get(DEADLETTER_VALUE_BYTES));
+        return new ValidationLimits(config.get(MAX_RECORD_BYTES), micros(config.get(FUTURE_HORIZON)), config.get(DEADLETTER_VALUE_BYTES),
+                config.get(MAX_IMAGE_PIXELS), config.get(MAX_JPEG_SCANS), micros(config.get(MAX_AUDIO_CHUNK)));
     }
 }

@@ -15,12 +15,23 @@ public final class WireRecordsFixtures {
 
     /** 2023-11-14T22:13:20Z: well in the past of any test run, so never past the future horizon. */
     public static final long T0_MICROS = 1_700_000_000_000_000L;
-    /** Starts and ends like a JPEG, but holds no image: passes validation, fails decoding. */
-    public static final byte[] TINY_JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, (byte) 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', (byte) 0xFF, (byte) 0xD9};
     /** A real 8x8 grey JPEG. */
     public static final byte[] SMALL_JPEG = JpegEncoder.encode(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), 80);
+    /** An 8x8 JPEG whose header passes validation but whose 7-bit sample precision no decoder supports: fails decoding. */
+    public static final byte[] UNDECODABLE_JPEG = withPrecision(SMALL_JPEG, 7);
 
     private WireRecordsFixtures() {}
+
+    private static byte[] withPrecision(byte[] jpeg, int bits) {
+        byte[] copy = jpeg.clone();
+        for (int i = 0; i + 4 < copy.length; i++) {
+            if (copy[i] == (byte) 0xFF && copy[i + 1] == (byte) 0xC0) {
+                copy[i + 4] = (byte) bits;
+                return copy;
+            }
+        }
+        throw new IllegalStateException("no baseline start-of-frame marker");
+    }
 
     public static VideoFrame.Builder frame(String streamId, long captureMicros) {
         return VideoFrame.newBuilder().setStreamId(streamId).setCaptureTime(Times.ofMicros(captureMicros)).setSeq(1)

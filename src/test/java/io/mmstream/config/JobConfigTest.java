@@ -84,21 +84,48 @@ class JobConfigTest {
                   properties:
                     security.protocol: SASL_SSL
                     sasl.jaas.config: ${file:%s}
-                    ssl.truststore.password: ${env:TRUSTSTORE_PASSWORD}
-                """.formatted(jaas), Map.of("TRUSTSTORE_PASSWORD", "s3cret"));
+                    ssl.truststore.password: ${env:KAFKA_TRUSTSTORE_PASSWORD}
+                    client.id: ${env:KAFKA_CLIENT_ID}
+                """.formatted(jaas), Map.of("KAFKA_TRUSTSTORE_PASSWORD", "s3cret", "KAFKA_CLIENT_ID", "tenant-7",
+                JobConfig.ALLOWED_SECRET_PATHS, dir.toString(), JobConfig.ALLOWED_SECRET_ENV_PREFIXES, "KAFKA_"));
 
         assertThat(config.kafkaProperties())
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("ssl.truststore.password", "s3cret")
+                .containsEntry("client.id", "tenant-7")
                 .containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2\";")
                 .containsEntry("bootstrap.servers", "localhost:9092");
-        assertThat(config.toString()).doesNotContain("hunter2").doesNotContain("s3cret").contains("security.protocol=SASL_SSL");
+        assertThat(config.toString()).doesNotContain("hunter2").doesNotContain("s3cret").doesNotContain("tenant-7")
+                .contains("security.protocol=SASL_SSL").contains("kafka.properties.client.id=******");
+    }
+
+    @Test
+    void secretReferencesReadOnlyWhatTheDeploymentAllows(@TempDir Path dir) throws Exception {
+        Path allowed = Files.createDirectory(dir.resolve("secrets"));
+        Files.writeString(allowed.resolve("password"), "hunter2");
+        Path outside = Files.writeString(dir.resolve("elsewhere"), "not for the job");
+        Map<String, String> environment = Map.of(JobConfig.ALLOWED_SECRET_PATHS, allowed.toString(),
+                JobConfig.ALLOWED_SECRET_ENV_PREFIXES, "KAFKA_", "HOME_SECRET", "x", "KAFKA_PASSWORD", "y");
+
+        assertThat(parse("kafka:\n  properties:\n    ssl.key.password: ${file:" + allowed.resolve("password") + "}\n", environment)
+                .kafkaProperties()).containsEntry("ssl.key.password", "hunter2");
+        assertThatThrownBy(() -> parse("kafka:\n  properties:\n    ssl.key.password: ${file:" + allowed.resolve("../elsewhere") + "}\n", environment))
+                .hasMessageContaining("kafka.properties.ssl.key.password").hasMessageContaining("is not inside a directory of MMSTREAM_SECRET_PATHS");
+        assertThatThrownBy(() -> parse("kafka:\n  properties:\n    ssl.key.password: ${file:" + outside + "}\n", Map.of()))
+                .hasMessageContaining("is not inside a directory of MMSTREAM_SECRET_PATHS ([])");
+        assertThatThrownBy(() -> parse("kafka:\n  properties:\n    ssl.key.password: ${env:HOME_SECRET}\n", environment))
+                .hasMessage("flink-jobs/test.yaml: kafka.properties.ssl.key.password = '${env:HOME_SECRET}': environment variable HOME_SECRET "
+                        + "does not start with a prefix of MMSTREAM_SECRET_ENV_PREFIXES ([KAFKA_])");
+        assertThatThrownBy(() -> parse("kafka:\n  group-id: ${env:KAFKA_PASSWORD}\n", environment))
+                .hasMessage("flink-jobs/test.yaml: kafka.group-id = '${env:KAFKA_PASSWORD}': ${env:} and ${file:} work only in kafka.properties values");
     }
 
     @Test
     void aMissingSecretNamesTheKeyAndTheVariable() {
-        assertThatThrownBy(() -> parse("kafka:\n  properties:\n    ssl.key.password: ${env:NOT_SET_ANYWHERE}\n", Map.of()))
-                .hasMessage("flink-jobs/test.yaml: kafka.properties.ssl.key.password = '${env:NOT_SET_ANYWHERE}': environment variable NOT_SET_ANYWHERE is not set");
+        assertThatThrownBy(() -> parse("kafka:\n  properties:\n    ssl.key.password: ${env:KAFKA_NOT_SET_ANYWHERE}\n",
+                Map.of(JobConfig.ALLOWED_SECRET_ENV_PREFIXES, "KAFKA_")))
+                .hasMessage("flink-jobs/test.yaml: kafka.properties.ssl.key.password = '${env:KAFKA_NOT_SET_ANYWHERE}': environment variable "
+                        + "KAFKA_NOT_SET_ANYWHERE is not set");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mmstream.align.FrameGrid;
 import io.mmstream.align.Modality;
 import io.mmstream.cli.EmbeddedKafka;
+import io.mmstream.codec.HostileRecords;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
@@ -64,7 +65,8 @@ class PipelineEndToEndTest {
     private static final String NO_SENSOR_STREAM = SceneSimulator.streamId(2);
     /** Sensor records go to explicit partitions 0 and 1 of three: partition 2 stays idle for the whole run. */
     private static final int SENSOR_PARTITIONS = 3;
-    private static final int MAX_RECORD_BYTES = 20_000;
+    /** Under the broker's and the producers' 1 MB: the hostile records must reach the job to be tested by it. */
+    private static final int MAX_RECORD_BYTES = 900_000;
 
     private static EmbeddedKafka kafka;
 
@@ -83,6 +85,7 @@ class PipelineEndToEndTest {
     private final Map<String, String> expectedDeadLetterErrors = new HashMap<>();
     private final Map<String, byte[]> deadLetterValues = new HashMap<>();
     private final Set<String> expectedLate = new HashSet<>();
+    private final Map<String, SimRecord> lastAudioChunk = new HashMap<>();
 
     @Test
     void everyWindowOnceWithExactCountsAndEveryBadOrLateRecordAccountedFor() throws Exception {
@@ -151,6 +154,7 @@ class PipelineEndToEndTest {
             }
             byStreamAndModality.computeIfAbsent(record.streamId() + "/" + record.modality(), k -> new ArrayList<>()).add(record);
             if (record.modality() == Modality.AUDIO) {
+                lastAudioChunk.merge(record.streamId(), record, (a, b) -> b.captureMicros() > a.captureMicros() ? b : a);
                 AudioChunk chunk = decode(AudioChunk.class, record.value());
                 audio.computeIfAbsent(record.streamId(), k -> new ArrayList<>())
                         .add(new AudioPatches.Chunk(record.captureMicros(), Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
@@ -203,26 +207,41 @@ class PipelineEndToEndTest {
         byte[] goodFrame = WireCodec.encode(frame("stream-00", T0 + 3 * SECOND).build());
         byte[] unknownFingerprint = goodFrame.clone();
         unknownFingerprint[4] ^= 0x10;
-        bad(client, "e2e.video", unknownFingerprint, "MissingSchemaException");
+        bad(client, "e2e.video", unknownFingerprint, "is no version of VideoFrame");
         bad(client, "e2e.audio", Arrays.copyOf(WireCodec.encode(chunk("stream-00", T0 + 3 * SECOND).build()), 15), "not a readable audio record");
-        bad(client, "e2e.sensor", "{\"not\": \"avro\"}".getBytes(StandardCharsets.UTF_8), "BadHeaderException");
+        bad(client, "e2e.sensor", "{\"not\": \"avro\"}".getBytes(StandardCharsets.UTF_8), "no C3 01 header");
         bad(client, "e2e.video", WireCodec.encode(frame("", T0 + 3 * SECOND).build()), "streamId is missing or empty");
         bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", -5).build()), "captureTime -5 is negative");
         long oneHourAhead = System.currentTimeMillis() * 1000 + 3600 * SECOND;
         bad(client, "e2e.sensor", WireCodec.encode(reading("stream-01", oneHourAhead).build()), "past the future horizon");
-        byte[] hugeJpeg = Arrays.copyOf(TINY_JPEG, MAX_RECORD_BYTES + 1);
+        byte[] hugeJpeg = Arrays.copyOf(SMALL_JPEG, MAX_RECORD_BYTES + 1);
         bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setData(ByteBuffer.wrap(hugeJpeg)).build()),
                 "exceeds the size limit of " + MAX_RECORD_BYTES);
-        bad(client, "e2e.sensor", WireCodec.encode(reading("stream-00", T0 + 3 * SECOND).setValues(List.of(1f, Float.NaN, 3f)).build()),
+        bad(client, "e2e.sensor", WireCodec.encode(reading("stream-00", T0 + 3 * SECOND).setValues(List.of(1f, Float.NaN, 3f, 0f, 0f, 0f)).build()),
                 "values[1] is NaN");
         bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setWidth(0).build()), "width 0 is outside");
         bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setSampleRate(7).build()), "sampleRate 7 is outside");
         bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setChannels(0).build()), "channels 0 is outside");
         // valid records whose media the encoders cannot use: dead letters from the encode stage, keyed by their stream
-        bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setData(ByteBuffer.wrap(TINY_JPEG)).build()),
+        bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setData(ByteBuffer.wrap(UNDECODABLE_JPEG)).build()),
                 "frame cannot be decoded", "stream-01");
         bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setSampleRate(44_100).build()),
                 "sampleRate 44100 Hz: the audio encoder's log-mel needs 16000 Hz", "stream-01");
+        // the stream's last chunk again with other samples: the cutter still holds the first, and refuses the second
+        String stream = SceneSimulator.streamId(1);
+        AudioChunk last = decode(AudioChunk.class, lastAudioChunk.get(stream).value());
+        byte[] otherSamples = new byte[last.getData().remaining()];
+        Arrays.fill(otherSamples, (byte) 7);
+        last.setData(ByteBuffer.wrap(otherSamples));
+        bad(client, "e2e.audio", WireCodec.encode(last), "differs from the chunk already received with the same capture time", stream);
+        // every record that once made the job restart for ever, on a real stream: its predictions must stay as they were
+        for (HostileRecords.Hostile hostile : HostileRecords.all(stream, T0 + 3 * SECOND, MAX_RECORD_BYTES)) {
+            String topic = "e2e." + hostile.modality().wireName();
+            RecordMetadata written = client.send(topic, topic.equals("e2e.sensor") ? Integer.valueOf(0) : null, hostile.key(), hostile.value());
+            String where = topic + "/" + written.partition() + "@" + written.offset();
+            expectedDeadLetterErrors.put(where, hostile.expectedError());
+            deadLetterValues.put(where, hostile.value());
+        }
     }
 
     private void bad(KafkaTestClient client, String topic, byte[] value, String expectedError) {

@@ -12,6 +12,8 @@ import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.job.operators.AssembleWindow;
 import io.mmstream.job.operators.CutAudioPatches;
+import io.mmstream.job.operators.RouteRejections;
+import io.mmstream.schema.DeadLetter;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.media.LogMel;
 import io.mmstream.media.Pcm;
@@ -101,7 +103,7 @@ class StreamStateTest {
         Collections.shuffle(events, random);
 
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CutAudioPatches(GRID, 8, Duration.ZERO, 1024)), ModalEvent::streamId, Types.STRING)) {
+                new KeyedProcessOperator<>(new CutAudioPatches(GRID, 8, Duration.ZERO, Duration.ofSeconds(10), 1024)), ModalEvent::streamId, Types.STRING)) {
             harness.open();
             for (ModalEvent event : events) {
                 harness.processElement(event, event.eventTimeMillis());
@@ -113,6 +115,18 @@ class StreamStateTest {
                 assertThat(patch.features()).as("the patch at %d, whatever the arrival order", patch.captureMicros())
                         .containsExactly(patches.patch(patch.captureMicros(), chunks).logMel());
             }
+            // the same chunk delivered twice cuts nothing more; a chunk with the same start but other samples is a dead letter
+            ModalEvent again = events.get(0);
+            harness.processElement(again, again.eventTimeMillis());
+            AudioChunk original = WireCodec.decode(AudioChunk.class, again.payload());
+            original.setData(ByteBuffer.wrap(new byte[original.getData().remaining()]));
+            harness.processElement(new ModalEvent("s", Modality.AUDIO, again.captureMicros(), 99, new float[0], WireCodec.encode(original),
+                    "mm.audio", 0, 99), again.eventTimeMillis());
+            assertThat(harness.extractOutputValues()).hasSize(cut.size());
+            assertThat(harness.getSideOutput(RouteRejections.DEAD_LETTERS)).singleElement()
+                    .satisfies(letter -> assertThat(WireCodec.decode(DeadLetter.class, letter.getValue().value()).getError())
+                            .contains("differs from the chunk already received with the same capture time"));
+
             long bytes = harness.snapshot(1, 1).getStateSize();
             System.out.printf("audio state of one stream holding 1 s of chunks: %d bytes%n", bytes);
 

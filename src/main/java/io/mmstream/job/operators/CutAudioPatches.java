@@ -10,6 +10,7 @@ import io.mmstream.media.LogMel;
 import io.mmstream.media.Pcm;
 import io.mmstream.schema.AudioChunk;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -36,12 +37,16 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
     private final int patchFrames;
     private final int deadLetterValueBytes;
     private final long latenessMillis;
+    private final long maxChunkMicros;
     private transient AudioPatches patches;
     private transient MapState<Long, float[]> chunks;
     private transient Counter patchesCut;
+    private transient Counter duplicates;
 
-    public CutAudioPatches(FrameGrid grid, int patchFrames, java.time.Duration lateness, int deadLetterValueBytes) {
+    /** @param maxChunk the longest chunk the input decoder accepts */
+    public CutAudioPatches(FrameGrid grid, int patchFrames, java.time.Duration lateness, java.time.Duration maxChunk, int deadLetterValueBytes) {
         this.grid = grid;
+        this.maxChunkMicros = maxChunk.toNanos() / 1000;
         this.latenessMillis = lateness.toMillis();
         this.patchFrames = patchFrames;
         this.deadLetterValueBytes = deadLetterValueBytes;
@@ -52,6 +57,7 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
         patches = new AudioPatches(LogMel.Params.standard(), patchFrames);
         chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         patchesCut = getRuntimeContext().getMetricGroup().counter("audioPatchesCut");
+        duplicates = getRuntimeContext().getMetricGroup().counter("audioChunksDuplicate");
     }
 
     @Override
@@ -79,22 +85,33 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
             context.output(Pipeline.LATE_EVENTS, event.encoded(new float[0]));
             return;
         }
-        if (chunks.contains(start)) {
-            return; // a duplicate delivery: its patches were cut when the first copy came
+        float[] held = chunks.get(start);
+        if (held != null) {
+            if (Arrays.equals(held, samples)) {
+                duplicates.inc(); // a second delivery of the same chunk: its patches were cut when the first copy came
+            } else {
+                context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, "audio chunk at " + start
+                        + " us differs from the chunk already received with the same capture time", DeadLetters.STAGE_VALIDATE, deadLetterValueBytes));
+            }
+            return;
         }
         chunks.put(start, samples);
         context.timerService().registerEventTimeTimer(expiry);
 
-        List<AudioPatches.Chunk> held = new ArrayList<>();
+        // only the chunks that can share a sample with this chunk's patches are read (with RocksDB, each read deserialises)
+        List<AudioPatches.Chunk> nearby = new ArrayList<>();
         for (Map.Entry<Long, float[]> entry : chunks.entries()) {
-            held.add(new AudioPatches.Chunk(entry.getKey(), entry.getValue()));
+            if (entry.getKey() >= start - reach - maxChunkMicros && entry.getKey() < end + reach) {
+                nearby.add(new AudioPatches.Chunk(entry.getKey(), entry.getValue()));
+            }
         }
         // the patches this chunk may have completed
         for (long instant = grid.firstAtOrAfter(start - reach); instant - reach < end; instant = grid.next(instant)) {
-            AudioPatches.Patch patch = patches.completePatch(instant, held);
+            AudioPatches.Patch patch = patches.completePatch(instant, nearby);
             if (patch != null) {
-                out.collect(ModalEvent.of(event.streamId(), Modality.AUDIO, instant, event.seq(), patch.logMel(), event.sourceTopic(),
-                        event.sourcePartition(), event.sourceOffset()));
+                // the patch keeps the chunk that completed it, for a dead letter should the encoder fail on the patch
+                out.collect(new ModalEvent(event.streamId(), Modality.AUDIO, instant, event.seq(), patch.logMel(), event.payload(),
+                        event.sourceTopic(), event.sourcePartition(), event.sourceOffset()));
                 patchesCut.inc();
             }
         }

@@ -11,6 +11,7 @@ import java.util.Arrays;
 /** Dead letters for records that passed decoding but failed later, in the encoders or the heads. */
 final class DeadLetters {
 
+    static final String STAGE_VALIDATE = "validate";
     static final String STAGE_ENCODE = "encode";
     static final String STAGE_INFERENCE = "inference";
 

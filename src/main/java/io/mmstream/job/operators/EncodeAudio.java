@@ -2,7 +2,6 @@ package io.mmstream.job.operators;
 
 import io.mmstream.align.ModalEvent;
 import io.mmstream.inference.BatchPolicy;
-import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.ModelSettings;
 import java.util.ArrayList;
@@ -10,17 +9,22 @@ import java.util.List;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
-/** Adapter: log-mel patches, batched, through {@link MediaEncoders#audio}; each patch leaves as its embedding. */
+/**
+ * Adapter: log-mel patches, batched, through {@link MediaEncoders#audio}; each patch leaves as its embedding, or alone
+ * to the dead letters when the encoder fails on it.
+ */
 public final class EncodeAudio extends BatchingOperator<ModalEvent, ModalEvent> {
 
     private final ModelSettings models;
+    private final int deadLetterValueBytes;
     private transient ModelSettings.Leased<MediaEncoders> encoders;
     private transient Counter encoded;
     private transient Counter failed;
 
-    public EncodeAudio(ModelSettings models, BatchPolicy policy) {
+    public EncodeAudio(ModelSettings models, BatchPolicy policy, int deadLetterValueBytes) {
         super(policy);
         this.models = models;
+        this.deadLetterValueBytes = deadLetterValueBytes;
     }
 
     @Override
@@ -35,25 +39,22 @@ public final class EncodeAudio extends BatchingOperator<ModalEvent, ModalEvent> 
     protected void process(List<StreamRecord<ModalEvent>> batch) {
         List<float[]> patches = new ArrayList<>(batch.size());
         batch.forEach(record -> patches.add(record.getValue().features()));
-        List<float[]> embeddings;
-        try {
-            embeddings = encoders.value().audio(patches);
-        } catch (InferenceException e) {
-            // the chunks behind these patches were read; the windows will show the audio absent at these steps
-            for (StreamRecord<ModalEvent> record : batch) {
-                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(record.getValue(),
-                        "audio encoder failed on the patch at " + record.getValue().captureMicros() + " us: " + e.getMessage(),
-                        DeadLetters.STAGE_INFERENCE, 0)));
-            }
-            failed.inc(batch.size());
-            return;
-        }
+        List<MediaEncoders.Encoded> outcomes = encoders.value().audio(patches);
         for (int i = 0; i < batch.size(); i++) {
-            // a patch's event time is its instant, not the later moment its patch was cut
             ModalEvent patch = batch.get(i).getValue();
-            emit(patch.encoded(embeddings.get(i)), patch.eventTimeMillis());
+            MediaEncoders.Encoded outcome = outcomes.get(i);
+            if (outcome.ok()) {
+                // a patch's event time is its instant, not the later moment its patch was cut
+                emit(patch.encoded(outcome.embedding()), patch.eventTimeMillis());
+                encoded.inc();
+            } else {
+                // the windows will show the audio absent at this instant; the dead letter keeps the chunk that completed the patch
+                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(patch,
+                        "audio encoder failed on the patch at " + patch.captureMicros() + " us: " + outcome.error(),
+                        DeadLetters.STAGE_INFERENCE, deadLetterValueBytes)));
+                failed.inc();
+            }
         }
-        encoded.inc(batch.size());
     }
 
     @Override

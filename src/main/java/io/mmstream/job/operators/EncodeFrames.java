@@ -2,7 +2,6 @@ package io.mmstream.job.operators;
 
 import io.mmstream.align.ModalEvent;
 import io.mmstream.inference.BatchPolicy;
-import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.ModelSettings;
 import java.util.ArrayList;
@@ -12,7 +11,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Adapter: video frames, batched, through {@link MediaEncoders#frames}; each frame leaves as its embedding. A frame
- * that cannot be decoded, or a batch the encoder fails on, goes to the dead letters with the original record.
+ * that cannot be decoded, or that the encoder fails on, goes alone to the dead letters with its original record.
  */
 public final class EncodeFrames extends BatchingOperator<ModalEvent, ModalEvent> {
 
@@ -40,17 +39,7 @@ public final class EncodeFrames extends BatchingOperator<ModalEvent, ModalEvent>
     protected void process(List<StreamRecord<ModalEvent>> batch) {
         List<byte[]> records = new ArrayList<>(batch.size());
         batch.forEach(record -> records.add(record.getValue().payload()));
-        List<MediaEncoders.Encoded> outcomes;
-        try {
-            outcomes = encoders.value().frames(records);
-        } catch (InferenceException e) {
-            for (StreamRecord<ModalEvent> record : batch) {
-                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(
-                        DeadLetters.of(record.getValue(), "frame encoder failed: " + e.getMessage(), DeadLetters.STAGE_INFERENCE, deadLetterValueBytes)));
-            }
-            failed.inc(batch.size());
-            return;
-        }
+        List<MediaEncoders.Encoded> outcomes = encoders.value().frames(records);
         for (int i = 0; i < batch.size(); i++) {
             StreamRecord<ModalEvent> record = batch.get(i);
             MediaEncoders.Encoded outcome = outcomes.get(i);

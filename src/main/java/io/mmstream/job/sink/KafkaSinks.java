@@ -9,6 +9,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /** Kafka sinks of already-encoded records, with the delivery guarantee from the configuration. */
 public final class KafkaSinks {
 
+    /**
+     * The producers' largest request, Kafka's default and the outputs' topic limit (max.message.bytes) everywhere we
+     * create them. Every output fits far below it: stream ids are bounded on the way in and dead letters are cut.
+     */
+    public static final int MAX_REQUEST_BYTES = 1 << 20;
+
     private KafkaSinks() {}
 
     /** @param role distinguishes the transactional ids of the job's sinks (predictions, late, deadletter) */
@@ -17,12 +23,13 @@ public final class KafkaSinks {
         var builder = KafkaSink.<KeyedBytes>builder()
                 .setKafkaProducerConfig(config.kafkaProperties())
                 .setBootstrapServers(config.get(JobOptions.BOOTSTRAP_SERVERS))
+                .setProperty("max.request.size", config.kafkaProperties().getProperty("max.request.size", Integer.toString(MAX_REQUEST_BYTES)))
                 // no record timestamp: the producer stamps the wall clock. The window's event time (inside the record) can be days
                 // old on a replay, and Kafka's time-based retention would then delete the results as soon as they are written.
                 .setRecordSerializer((record, context, timestamp) -> new ProducerRecord<>(topic, null, null, record.key(), record.value()))
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE);
         if (exactlyOnce) {
-            builder.setTransactionalIdPrefix(config.get(JobOptions.TRANSACTIONAL_ID_PREFIX) + "-" + role)
+            builder.setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + role)
                     .setProperty("transaction.timeout.ms", Long.toString(config.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         }
         return builder.build();

@@ -1,0 +1,70 @@
+package io.mmstream.inference;
+
+import static io.mmstream.codec.WireRecordsFixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.mmstream.codec.WireCodec;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The committed encoders on batches with one bad item: the item fails alone, the others get their own embeddings. */
+class MediaEncodersTest {
+
+    private static final ModelSettings SETTINGS = new ModelSettings("onnx-models", List.of("fusion_early"),
+            InferenceOptions.cpu(1), 0.5);
+    private static ModelSettings.Leased<MediaEncoders> encoders;
+
+    @BeforeAll
+    static void load() {
+        encoders = SETTINGS.encoders();
+    }
+
+    @AfterAll
+    static void release() {
+        encoders.close();
+    }
+
+    @Test
+    void aPatchTheEncoderFailsOnFailsAloneAndTheBatchKeepsTheRest() {
+        int values = encoders.value().audioPatches().values();
+        Random random = new Random(5);
+        float[] first = patch(random, values);
+        float[] last = patch(random, values);
+        // what NaN samples make of a log-mel patch: the FFT spreads one NaN over every bin of its frames
+        float[] poisoned = new float[values];
+        Arrays.fill(poisoned, Float.NaN);
+
+        List<MediaEncoders.Encoded> outcomes = encoders.value().audio(List.of(first, poisoned, last));
+
+        assertThat(outcomes.get(1).ok()).isFalse();
+        assertThat(outcomes.get(1).error()).contains("output").contains("NaN");
+        assertThat(outcomes.get(0).embedding()).containsExactly(encoders.value().audio(List.of(first)).get(0).embedding(), within(1e-4f));
+        assertThat(outcomes.get(2).embedding()).containsExactly(encoders.value().audio(List.of(last)).get(0).embedding(), within(1e-4f));
+    }
+
+    @Test
+    void aFrameThatCannotBeDecodedFailsAloneAndTheOthersAreEncoded() {
+        byte[] good = WireCodec.encode(frame("cam-1", T0_MICROS).build());
+        byte[] undecodable = WireCodec.encode(frame("cam-1", T0_MICROS).setData(java.nio.ByteBuffer.wrap(UNDECODABLE_JPEG)).build());
+
+        List<MediaEncoders.Encoded> outcomes = encoders.value().frames(List.of(good, undecodable, good));
+
+        assertThat(outcomes.get(1).error()).startsWith("frame cannot be decoded");
+        assertThat(outcomes.get(0).embedding()).hasSize(encoders.value().embedding())
+                .containsExactly(encoders.value().frames(List.of(good)).get(0).embedding(), within(1e-4f));
+        assertThat(Arrays.equals(outcomes.get(0).embedding(), outcomes.get(2).embedding())).isTrue();
+    }
+
+    private static float[] patch(Random random, int values) {
+        float[] patch = new float[values];
+        for (int i = 0; i < values; i++) {
+            patch[i] = (float) (random.nextGaussian() * 2 - 6);
+        }
+        return patch;
+    }
+}
