@@ -19,8 +19,8 @@ final class DashboardCommand implements Callable<Integer> {
     /** How often browsers get the streams that changed. */
     static final Duration PUSH_EVERY = Duration.ofMillis(250);
 
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port.")
-    String bootstrap;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafkaClient;
 
     @Option(names = "--host", defaultValue = "127.0.0.1",
             description = "Address to bind (default ${DEFAULT-VALUE}: this machine only; 0.0.0.0 for every interface).")
@@ -46,8 +46,7 @@ final class DashboardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Properties kafka = new Properties();
-        kafka.setProperty("bootstrap.servers", bootstrap);
+        Properties kafka = kafkaClient.properties();
         DashboardState state = new DashboardState(gridStepMicros());
         try (PredictionFeed feed = new PredictionFeed(kafka, new PredictionFeed.Topics(predictions, labels, late, deadLetter), fromBeginning, state);
              DashboardServer server = DashboardServer.start(host, port, state, PUSH_EVERY)) {

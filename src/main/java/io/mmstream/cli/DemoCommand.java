@@ -30,6 +30,8 @@ import picocli.CommandLine.Option;
         description = "Run everything in this process: Kafka broker, Flink job, simulated streams; print window results.")
 final class DemoCommand implements Callable<Integer> {
 
+    private static final Duration DEAD_LETTER_DRAIN = Duration.ofSeconds(15);
+
     @picocli.CommandLine.Mixin
     SimulationOptions simulation;
 
@@ -101,6 +103,11 @@ final class DemoCommand implements Callable<Integer> {
                     }
                     stop.set(true);
                     producerThread.join();
+                    // every corrupted record becomes a dead letter, visible at the checkpoint after it: wait for the last ones
+                    long drained = System.nanoTime() + DEAD_LETTER_DRAIN.toNanos();
+                    while (watcher.deadLetters() < producer.corrupted.get() && System.nanoTime() < drained && !Main.shutdownInProgress.get()) {
+                        watcher.poll(Duration.ofMillis(200));
+                    }
                     System.out.println(watcher.summaryJson(simulation.streams, (System.nanoTime() - startNanos) / 1e9, producer.sent.get(),
                             producer.corrupted.get()));
                     cancel(client);

@@ -39,8 +39,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--live", description = "Instead: join a deployment's predictions with its labels and report accuracy as they come.")
     boolean live;
 
-    @Option(names = "--bootstrap", description = "With --live: Kafka bootstrap servers.")
-    String bootstrap;
+    /** With --live: how to reach the deployment's Kafka. */
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafkaClient;
 
     @Option(names = "--predictions-topic", defaultValue = "mm.predictions", description = "With --live (default ${DEFAULT-VALUE}).")
     String predictionsTopic;
@@ -60,10 +61,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (live) {
-            if (bootstrap == null) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--live needs --bootstrap HOST:PORT");
-            }
-            return new LiveEvaluation(bootstrap, predictionsTopic, labelsTopic, fromBeginning).run(
+            return new LiveEvaluation(kafkaClient.properties(), predictionsTopic, labelsTopic, fromBeginning).run(
                     io.mmstream.config.Option.parseDuration(every), duration == null ? null : io.mmstream.config.Option.parseDuration(duration));
         }
         Map<String, Object> figures = new LinkedHashMap<>();

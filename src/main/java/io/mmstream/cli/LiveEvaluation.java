@@ -22,9 +22,9 @@ final class LiveEvaluation {
     private final String predictionsTopic;
     private final LiveAccuracy accuracy;
 
-    LiveEvaluation(String bootstrap, String predictionsTopic, String labelsTopic, boolean fromBeginning) {
+    LiveEvaluation(Properties kafka, String predictionsTopic, String labelsTopic, boolean fromBeginning) {
         Properties properties = new Properties();
-        properties.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.putAll(kafka);
         properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "mmstream-eval-" + UUID.randomUUID());
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -95,7 +95,7 @@ final class OutputWatcher implements AutoCloseable {
 
     /** One prediction, compactly: stream, window, what each head says, modalities present, latency. */
     static String line(Prediction prediction, long visibleAfterMillis) {
-        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-10s %s-%s", prediction.getStreamId(),
+        StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-10s %s-%s", io.mmstream.codec.PrintableText.escaped(prediction.getStreamId()),
                 CLOCK.format(prediction.getWindowStart()), CLOCK.format(prediction.getWindowEnd())));
         for (TaskResult result : prediction.getResults()) {
             String label = result.getLabel() == null ? "-" : result.getLabel();
@@ -139,6 +139,10 @@ final class OutputWatcher implements AutoCloseable {
 
     long predictions() {
         return predictions;
+    }
+
+    long deadLetters() {
+        return deadLetters;
     }
 
     @Override

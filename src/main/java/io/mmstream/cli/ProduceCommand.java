@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
         description = "Publish a video and/or audio file (anything FFmpeg reads, or a camera device) and sensor CSV as one stream.")
 final class ProduceCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port.")
-    String bootstrap;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafkaClient;
 
     @Option(names = "--stream-id", required = true, description = "The stream's id (the Kafka key).")
     String streamId;
@@ -104,8 +104,7 @@ final class ProduceCommand implements Callable<Integer> {
                 heads.add(new Head(source.next(), source));
             }
         }
-        Properties properties = new Properties();
-        properties.setProperty("bootstrap.servers", bootstrap);
+        Properties properties = kafkaClient.properties();
         Map<Modality, Long> counts = new EnumMap<>(Modality.class);
         byte[] key = streamId.getBytes(StandardCharsets.UTF_8);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer())) {

@@ -15,8 +15,8 @@ import picocli.CommandLine.Command;
         description = "Publish simulated streams with ground truth to Kafka, in real time or as fast as possible.")
 final class SimulateCommand implements Callable<Integer> {
 
-    @picocli.CommandLine.Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port.")
-    String bootstrap;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafkaClient;
 
     @picocli.CommandLine.Mixin
     SimulationOptions simulation;
@@ -41,8 +41,7 @@ final class SimulateCommand implements Callable<Integer> {
         long epoch = fast ? now - length : now;
         SimulationSettings settings = simulation.settings();
         SceneSimulator simulator = new SceneSimulator(settings, epoch);
-        Properties kafka = new Properties();
-        kafka.setProperty("bootstrap.servers", bootstrap);
+        Properties kafka = kafkaClient.properties();
         Map<Modality, String> topics = Map.of(Modality.VIDEO, topicPrefix + "video", Modality.AUDIO, topicPrefix + "audio",
                 Modality.SENSOR, topicPrefix + "sensor");
         AtomicBoolean stop = new AtomicBoolean();

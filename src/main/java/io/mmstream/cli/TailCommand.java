@@ -1,5 +1,6 @@
 package io.mmstream.cli;
 
+import io.mmstream.codec.PrintableText;
 import io.mmstream.codec.RecordText;
 import io.mmstream.codec.WireCodec;
 import java.io.PrintStream;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "tail", mixinStandardHelpOptions = true, description = "Print decoded records of an mmstream topic.")
 final class TailCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, host:port.")
-    String bootstrap;
+    @picocli.CommandLine.Mixin
+    KafkaClientOptions kafkaClient;
 
     @Option(names = "--topic", required = true, description = "Topic to read, e.g. mm.predictions.")
     String topic;
@@ -40,8 +41,7 @@ final class TailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Properties properties = new Properties();
-        properties.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        Properties properties = kafkaClient.properties();
         properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "mmstream-tail-" + UUID.randomUUID());
         properties.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
@@ -69,12 +69,13 @@ final class TailCommand implements Callable<Integer> {
     }
 
     static String line(ConsumerRecord<byte[], byte[]> record) {
-        String key = record.key() == null ? "null" : new String(record.key(), StandardCharsets.UTF_8);
+        // whatever a producer put in the key, the terminal gets no control, bidirectional or zero-width characters
+        String key = record.key() == null ? "null" : PrintableText.escaped(new String(record.key(), StandardCharsets.UTF_8));
         String where = record.topic() + "/" + record.partition() + "@" + record.offset() + " key=" + key + " ";
         try {
             return where + RecordText.json(WireCodec.decodeAny(record.value()));
         } catch (Exception e) {
-            return where + "undecodable (" + e.getMessage() + "), " + (record.value() == null ? 0 : record.value().length) + " bytes";
+            return where + "undecodable (" + PrintableText.escaped(String.valueOf(e.getMessage())) + "), " + (record.value() == null ? 0 : record.value().length) + " bytes";
         }
     }
 }
