@@ -32,6 +32,23 @@ OPENS="--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/s
  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED"
 
 log() { echo "[cluster] $*" >&2; }
+fail() { log "$*"; exit 2; }
+
+# every value from the command line or the environment is checked before use: numbers are numbers, paths stay
+# inside their folder, and nothing is ever evaluated by a shell
+number() { # $1: name, $2: value, $3: largest
+  [[ "$2" =~ ^[0-9]{1,5}$ ]] && [ "$2" -ge 1 ] && [ "$2" -le "$3" ] || fail "$1 must be a number from 1 to $3, was '$2'"
+}
+inside() { # $1: name, $2: path, $3: folder it must stay in; prints the resolved path
+  local resolved folder
+  resolved="$(realpath -m -- "$2")"
+  folder="$(realpath -m -- "$3")"
+  case "$resolved/" in "$folder"/*) echo "$resolved" ;; *) fail "$1 must lie inside $folder, was '$2'" ;; esac
+}
+number KAFKA_PORT "$KAFKA_PORT" 65534
+number REST_PORT "$REST_PORT" 65535
+number RPC_PORT "$RPC_PORT" 65535
+number SLOTS "$SLOTS" 64
 
 setup() {
   if [ ! -d "$work/flink-lib" ]; then
@@ -151,18 +168,23 @@ registered_taskmanagers() { rest /taskmanagers | grep -o '"id"' | wc -l; }
 kafka_ready() { "$JAVA" -cp "$work/kafka-lib/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$KAFKA_PORT" --list; }
 
 start() {
+  local taskmanagers="${1:-2}"
+  number TASKMANAGERS "$taskmanagers" 64
   setup
   start_kafka
   wait_for "the Kafka broker" 60 kafka_ready
-  start_flink "${1:-2}"
+  start_flink "$taskmanagers"
 }
+
+at_least_taskmanagers() { [ "$(registered_taskmanagers)" -ge "$1" ]; }
 
 start_flink() {
   local taskmanagers="$1"
+  number TASKMANAGERS "$taskmanagers" 64
   write_flink_config
   start_jobmanager
   for n in $(seq 1 "$taskmanagers"); do start_taskmanager "$n"; done
-  wait_for "$taskmanagers TaskManagers" 90 bash -c "[ \"\$(curl -sf http://localhost:$REST_PORT/taskmanagers | grep -o '\"id\"' | wc -l)\" -ge $taskmanagers ]"
+  wait_for "$taskmanagers TaskManagers" 90 at_least_taskmanagers "$taskmanagers"
   log "ready: Kafka localhost:$KAFKA_PORT, Flink http://localhost:$REST_PORT with $taskmanagers TaskManagers"
 }
 
@@ -176,20 +198,39 @@ kill_flink() {
 }
 
 topics() {
+  local config
   for topic in mm.video mm.audio mm.sensor mm.labels mm.predictions mm.late mm.deadletter; do
+    # frames up to the job's validation.max-record-bytes (4 MB); media kept one hour, as on Kubernetes (personal data)
+    case "$topic" in
+      mm.video) config=(--config max.message.bytes=4194304 --config retention.ms=3600000) ;;
+      mm.audio|mm.sensor) config=(--config retention.ms=3600000) ;;
+      *) config=() ;;
+    esac
     "$JAVA" -cp "$work/kafka-lib/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$KAFKA_PORT" \
-      --create --if-not-exists --topic "$topic" --partitions 2 --replication-factor 1 > /dev/null
+      --create --if-not-exists --topic "$topic" --partitions 2 --replication-factor 1 "${config[@]}" > /dev/null
   done
   log "topics created"
 }
 
+json_string() { # $1: text; refuses control characters, escapes backslashes and quotes
+  [[ "$1" =~ [[:cntrl:]] ]] && fail "argument holds a control character: '$1'"
+  local text="${1//\\/\\\\}"
+  printf '"%s"' "${text//\"/\\\"}"
+}
+
 submit() {
-  local jar="${MMSTREAM_JOB_JAR:-$root/target/mmstream-job.jar}" upload id args body
+  local jar upload id args="" body savepoint=""
+  jar="$(inside MMSTREAM_JOB_JAR "${MMSTREAM_JOB_JAR:-$root/target/mmstream-job.jar}" "$root")"
+  [ -f "$jar" ] || fail "no job jar at $jar (mvn package first)"
+  if [ -n "${MMSTREAM_SAVEPOINT:-}" ]; then
+    savepoint="$(inside MMSTREAM_SAVEPOINT "$MMSTREAM_SAVEPOINT" "$work")"
+    savepoint=", \"savepointPath\": $(json_string "$savepoint")"
+  fi
+  for a in "$@"; do args="$args$(json_string "$a"),"; done
   upload="$(curl -sf -X POST -H "Expect:" -F "jarfile=@$jar" "http://localhost:$REST_PORT/jars/upload")"
   id="$(echo "$upload" | sed -n 's/.*"filename":"[^"]*\/\([^"/]*\)".*/\1/p')"
-  args=""
-  for a in "$@"; do args="$args\"${a//\"/\\\"}\","; done
-  body="{\"programArgsList\": [${args%,}]${MMSTREAM_SAVEPOINT:+, \"savepointPath\": \"$MMSTREAM_SAVEPOINT\"}}"
+  [[ "$id" =~ ^[A-Za-z0-9_.-]+$ ]] || fail "unexpected answer to the jar upload: $upload"
+  body="{\"programArgsList\": [${args%,}]$savepoint}"
   curl -sf -X POST -H "Content-Type: application/json" -d "$body" "http://localhost:$REST_PORT/jars/$id/run" \
     | sed -n 's/.*"jobid":"\([0-9a-f]*\)".*/\1/p'
 }
@@ -224,6 +265,7 @@ case "${1:-}" in
   submit) shift; submit "$@" ;;
   status) status ;;
   taskmanager)
+    number N "${3:-}" 999
     case "${2:-}" in
       start) start_taskmanager "$3" ;;
       kill) kill -9 "$(cat "$work/pids/taskmanager-$3.pid")"; rm -f "$work/pids/taskmanager-$3.pid"; log "killed TaskManager $3 (-9)" ;;

@@ -121,6 +121,114 @@ class DeployFilesTest {
     }
 
     @Test
+    void kafkaOnKubernetesTakesOnlyTlsScramLoginsAndTheJobsUserOnlyWhatTheJobDoes() throws Exception {
+        List<Map<String, Object>> documents = yaml("k8s/kafka.yaml");
+        Map<String, Object> kafka = map(map(documents.stream().filter(d -> "Kafka".equals(d.get("kind"))).findFirst().orElseThrow().get("spec")).get("kafka"));
+        assertThat((List<?>) kafka.get("listeners")).isNotEmpty().allSatisfy(listener -> {
+            assertThat(map(listener)).containsEntry("tls", true);
+            assertThat(map(map(listener).get("authentication"))).containsEntry("type", "scram-sha-512");
+        });
+        assertThat(map(kafka.get("authorization"))).containsEntry("type", "simple");
+
+        Path secrets = secretsDir();
+        String configMap = (String) map(yaml("k8s/pipeline-configmap.yaml").get(0).get("data")).get("pipeline.yaml");
+        JobConfig pipeline = JobConfig.load(pipelineFile(configMap, secrets), Map.of(), Map.of(JobConfig.ALLOWED_SECRET_PATHS, secrets.toString()));
+        Map<String, Object> user = documents.stream().filter(d -> "KafkaUser".equals(d.get("kind"))).findFirst().orElseThrow();
+        Map<String, Set<String>> granted = new LinkedHashMap<>();
+        for (Object acl : (List<?>) map(map(map(user.get("spec")).get("authorization"))).get("acls")) {
+            Map<String, Object> resource = map(map(acl).get("resource"));
+            @SuppressWarnings("unchecked")
+            List<String> operations = (List<String>) map(acl).get("operations");
+            granted.computeIfAbsent(resource.get("type") + ":" + resource.get("name") + ":" + resource.get("patternType"), k -> new HashSet<>())
+                    .addAll(operations);
+        }
+        Map<String, Set<String>> needed = new LinkedHashMap<>();
+        for (var input : List.of(JobOptions.TOPIC_VIDEO, JobOptions.TOPIC_AUDIO, JobOptions.TOPIC_SENSOR)) {
+            needed.put("topic:" + pipeline.get(input) + ":literal", Set.of("Read", "Describe", "DescribeConfigs"));
+        }
+        for (var output : List.of(JobOptions.TOPIC_PREDICTIONS, JobOptions.TOPIC_LATE, JobOptions.TOPIC_DEADLETTER)) {
+            needed.put("topic:" + pipeline.get(output) + ":literal", Set.of("Write", "Describe", "DescribeConfigs"));
+        }
+        needed.put("group:" + pipeline.get(JobOptions.GROUP_ID) + ":literal", Set.of("Read", "Describe"));
+        needed.put("transactionalId:" + pipeline.transactionalIdPrefix() + ":prefix", Set.of("Write", "Describe"));
+        assertThat(granted).as("the ACLs are exactly what the pipeline file's job needs").isEqualTo(needed);
+
+        for (Map<String, Object> topic : documents.stream().filter(d -> "KafkaTopic".equals(d.get("kind"))).toList()) {
+            String name = (String) map(topic.get("metadata")).get("name");
+            if (List.of("mm.video", "mm.audio", "mm.sensor").contains(name)) {
+                Object retention = map(map(topic.get("spec")).get("config")).get("retention.ms");
+                assertThat(((Number) retention).longValue()).as("retention of the media topic %s", name).isLessThanOrEqualTo(86_400_000L);
+            }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theJobsPodsAreLockedDown() throws Exception {
+        Map<String, Object> deployment = yaml("k8s/flinkdeployment.yaml").get(0);
+        Map<String, Object> pod = map(map(map(deployment.get("spec")).get("podTemplate")).get("spec"));
+        assertThat(map(pod.get("securityContext"))).containsEntry("runAsNonRoot", true);
+        Map<String, Object> container = map(((List<?>) pod.get("containers")).get(0));
+        assertThat(map(container.get("securityContext"))).containsEntry("readOnlyRootFilesystem", true)
+                .containsEntry("allowPrivilegeEscalation", false).containsEntry("capabilities", Map.of("drop", List.of("ALL")));
+        assertThat((List<Object>) container.get("env")).contains((Object) Map.of("name", JobConfig.ALLOWED_SECRET_PATHS, "value", "/opt/mmstream/secrets"));
+
+        Map<String, Object> policy = yaml("k8s/networkpolicy.yaml").get(0);
+        assertThat(policy).containsEntry("kind", "NetworkPolicy");
+        Map<String, Object> policySpec = map(policy.get("spec"));
+        assertThat(map(policySpec.get("podSelector"))).containsEntry("matchLabels", Map.of("app", map(deployment.get("metadata")).get("name")));
+        assertThat((List<Object>) policySpec.get("policyTypes")).containsExactlyInAnyOrder("Ingress", "Egress");
+
+        List<?> ports = (List<?>) map(map(yaml("compose/docker-compose.yml").get(0).get("services")).get("kafka")).get("ports");
+        assertThat(ports).allSatisfy(port -> assertThat((String) port).startsWith("127.0.0.1:"));
+        assertThat(Files.readString(DEPLOY.resolve("compose/docker-compose.yml"))).doesNotContainPattern("- \"\\d+:\\d+\"");
+        for (String file : List.of("local/cluster.sh", "compose/docker-compose.yml", "k8s/flinkdeployment.yaml")) {
+            assertThat(Files.readString(DEPLOY.resolve(file))).as(file).contains("restart-strategy.type: exponential-delay")
+                    .contains("restart-strategy.exponential-delay.reset-backoff-threshold");
+        }
+    }
+
+    @Test
+    void clusterShRefusesArgumentsThatAreNotWhatTheyClaim(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        Map<List<String>, String> refused = new LinkedHashMap<>();
+        refused.put(List.of("taskmanager", "kill", "../../etc/x"), "N must be a number from 1 to 999, was '../../etc/x'");
+        refused.put(List.of("start", "2; rm -rf /"), "TASKMANAGERS must be a number from 1 to 64, was '2; rm -rf /'");
+        refused.put(List.of("flink", "start", "$(id)"), "TASKMANAGERS must be a number from 1 to 64, was '$(id)'");
+        for (Map.Entry<List<String>, String> call : refused.entrySet()) {
+            assertThat(clusterSh(work, Map.of(), call.getKey())).as(call.getKey().toString()).contains(call.getValue());
+        }
+        assertThat(clusterSh(work, Map.of("KAFKA_PORT", "9092 -Dx"), List.of("status"))).contains("KAFKA_PORT must be a number");
+        assertThat(clusterSh(work, Map.of("MMSTREAM_SAVEPOINT", work + "/../elsewhere"), List.of("submit")))
+                .contains("MMSTREAM_SAVEPOINT must lie inside " + work.toRealPath());
+    }
+
+    /** Runs cluster.sh, expecting it to refuse (exit 2) before it starts anything; returns what it printed. */
+    private static String clusterSh(Path work, Map<String, String> environment, List<String> args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("bash", DEPLOY.resolve("local/cluster.sh").toString()));
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("MMSTREAM_CLUSTER_WORK", work.toString());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(output).isEqualTo(2);
+        return output;
+    }
+
+    private static Path secretsDir() throws Exception {
+        Path secrets = Files.createTempDirectory("secrets");
+        Files.writeString(secrets.resolve("kafka-password"), "not-a-real-password");
+        return secrets;
+    }
+
+    /** A pipeline file of the image with its password path mapped to the temporary secrets directory. */
+    private static Path pipelineFile(String pipeline, Path secrets) throws Exception {
+        Path file = Files.createTempFile("pipeline", ".yaml");
+        Files.writeString(file, pipeline.replace("/opt/mmstream/secrets/kafka/password", secrets.resolve("kafka-password").toString()));
+        return file;
+    }
+
+    @Test
     void theComposeFileRunsTheImageWithAValidPipeline() throws Exception {
         Map<String, Object> services = map(yaml("compose/docker-compose.yml").get(0).get("services"));
         Map<String, Object> jobmanager = map(services.get("jobmanager"));
@@ -142,10 +250,8 @@ class DeployFilesTest {
 
     /** The job's own start-up checks, with the image's paths mapped back to the repository. */
     private static void validate(String pipeline, Map<String, String> overrides) throws Exception {
-        Path secrets = Files.createTempDirectory("secrets");
-        Path secret = Files.writeString(secrets.resolve("kafka-password"), "not-a-real-password");
-        Path file = Files.createTempFile("pipeline", ".yaml");
-        Files.writeString(file, pipeline.replace("/opt/mmstream/secrets/kafka/password", secret.toString()));
+        Path secrets = secretsDir();
+        Path file = pipelineFile(pipeline, secrets);
         Map<String, String> all = new LinkedHashMap<>(overrides);
         // the image's secrets directory, as the FlinkDeployment allows it
         Map<String, String> environment = Map.of(JobConfig.ALLOWED_SECRET_PATHS, secrets.toString());
