@@ -55,9 +55,18 @@ public record ModelCard(Path file, String name, String version, String task, Pat
     }
 
     public static ModelCard load(Path file) {
+        try {
+            return parse(file, Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new ModelCardException(file + ": cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** @param file where the card is (or will be): the model file is resolved beside it */
+    public static ModelCard parse(Path file, byte[] json) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(file));
+            root = JSON.readTree(json);
         } catch (IOException e) {
             throw new ModelCardException(file + ": cannot be read as JSON: " + e.getMessage(), e);
         }

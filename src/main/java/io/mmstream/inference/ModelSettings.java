@@ -40,6 +40,22 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         return ModelCard.load(ModelStore.card(location, name));
     }
 
+    /** Every model the job runs, by name. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>(List.of(FRAME_ENCODER, AUDIO_ENCODER, ACTION));
+        names.addAll(fusions);
+        names.add(SYNC);
+        return names;
+    }
+
+    /**
+     * Checks every card and model file where the job is built, so that a missing or altered model stops the
+     * submission with a message naming the card, instead of failing every TaskManager at each restart.
+     */
+    public void verify() {
+        names().forEach(name -> OnnxModel.verifyFile(card(name)));
+    }
+
     public Leased<MediaEncoders> encoders() {
         List<ModelRegistry.Lease> leases = new ArrayList<>();
         try {

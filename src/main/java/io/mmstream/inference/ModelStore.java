@@ -6,17 +6,18 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
-import java.util.Map;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * Where the job finds its models: a directory path, or {@code classpath:DIR} for the models packed into the jar,
- * which are copied once per JVM into a temporary directory (ONNX Runtime and the sha256 check read files).
+ * which are copied into a temporary directory named by the card's content, once per machine and model version
+ * (ONNX Runtime and the sha256 check read files).
  */
 public final class ModelStore {
 
     public static final String CLASSPATH = "classpath:";
-    private static final Map<String, Path> EXTRACTED = new HashMap<>();
 
     private ModelStore() {}
 
@@ -30,35 +31,39 @@ public final class ModelStore {
             return card;
         }
         String resourceDir = location.substring(CLASSPATH.length()).replaceAll("^/+|/+$", "");
-        synchronized (EXTRACTED) {
-            try {
-                Path dir = EXTRACTED.get(resourceDir);
-                if (dir == null) {
-                    dir = Files.createTempDirectory("mmstream-models-");
-                    dir.toFile().deleteOnExit();
-                    EXTRACTED.put(resourceDir, dir);
-                }
-                Path card = dir.resolve(name + ".json");
-                if (!Files.exists(card)) {
-                    copy(resourceDir + "/" + name + ".json", card, location);
-                    Path model = ModelCard.load(card).model().getFileName();
-                    copy(resourceDir + "/" + model, dir.resolve(model), location);
-                }
-                return card;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot extract model " + name + " from " + location, e);
+        try {
+            byte[] cardBytes = resource(resourceDir + "/" + name + ".json", location);
+            // one folder per card content: a job restarted in the same TaskManager (a new classloader, so a new
+            // ModelStore) finds its models already there instead of extracting another copy at every restart
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "mmstream-models",
+                    HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cardBytes)).substring(0, 16));
+            Path card = dir.resolve(name + ".json");
+            if (!Files.exists(card)) {
+                Files.createDirectories(dir);
+                Path model = dir.resolve(ModelCard.parse(card, cardBytes).model().getFileName());
+                write(model, resource(resourceDir + "/" + model.getFileName(), location));
+                write(card, cardBytes); // last: a card present means its model is complete
             }
+            return card;
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new UncheckedIOException("cannot extract model " + name + " from " + location, new IOException(e));
         }
     }
 
-    private static void copy(String resource, Path target, String location) throws IOException {
+    /** Written beside and moved into place, so that concurrent extractions never see half a file. */
+    private static void write(Path target, byte[] bytes) throws IOException {
+        Path partial = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+        Files.write(partial, bytes);
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static byte[] resource(String resource, String location) throws IOException {
         try (InputStream in = ModelStore.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new ModelCardException(location + "/" + resource.substring(resource.lastIndexOf('/') + 1)
                         + ": not in the jar (models.dir = '" + location + "')");
             }
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-            target.toFile().deleteOnExit();
+            return in.readAllBytes();
         }
     }
 }

@@ -49,10 +49,7 @@ public final class OnnxModel implements AutoCloseable {
 
     /** Verifies the card against the model file and opens a session with the requested provider. */
     public static OnnxModel open(ModelCard card, InferenceOptions options) {
-        String actual = sha256(card);
-        if (!actual.equalsIgnoreCase(card.sha256())) {
-            throw new ModelCardException(card.file() + ": sha256 = '" + card.sha256() + "': the model file " + card.model() + " has '" + actual + "'");
-        }
+        verifyFile(card);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         ExecutionProvider provider = options.provider();
         OrtSession session;
@@ -124,6 +121,14 @@ public final class OnnxModel implements AutoCloseable {
             case BOOL -> "bool";
             default -> type.name().toLowerCase(java.util.Locale.ROOT);
         };
+    }
+
+    /** Refuses, naming the card and the field, a model file that is missing or whose sha256 is not the card's. */
+    public static void verifyFile(ModelCard card) {
+        String actual = sha256(card);
+        if (!actual.equalsIgnoreCase(card.sha256())) {
+            throw new ModelCardException(card.file() + ": sha256 = '" + card.sha256() + "': the model file " + card.model() + " has '" + actual + "'");
+        }
     }
 
     static String sha256(ModelCard card) {

@@ -61,6 +61,7 @@ public final class Pipeline {
 
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
         ModelSettings models = modelSettings(config);
+        models.verify();
         AssembleWindow.Layout layout = layout(config, models);
         Encoded encoded = encode(env, config, models, layout);
         SingleOutputStreamOperator<EmbeddedWindow> windows = windows(encoded.forWindows(), config, layout);
