@@ -36,6 +36,9 @@ function connect() {
   });
   source.addEventListener('update', event => {
     const data = JSON.parse(event.data);
+    // how many updates this page has received, for people and tests to see that it is live
+    const badge = document.getElementById('connection');
+    badge.dataset.updates = Number(badge.dataset.updates || 0) + 1;
     for (const [id, window] of Object.entries(data.streams)) {
       const history = stream(id).history;
       if (history.length === 0 || history[history.length - 1].start !== window.start) {
@@ -176,6 +179,9 @@ function drawSystem(figures) {
   document.getElementById('sys-latency').textContent = figures.latencyP50Ms + ' / ' + figures.latencyP99Ms + ' ms';
   document.getElementById('sys-late').textContent = figures.late;
   document.getElementById('sys-dead').textContent = figures.deadLetters;
+  const feed = document.getElementById('sys-feed');
+  feed.hidden = figures.feed === 'ok';
+  feed.textContent = figures.feed === 'ok' ? '' : 'Kafka feed ' + figures.feed;
   const panel = document.getElementById('accuracy');
   panel.hidden = !figures.accuracy;
   if (!figures.accuracy) return;

@@ -4,12 +4,22 @@ import io.mmstream.config.JobOptions;
 import io.mmstream.dashboard.DashboardServer;
 import io.mmstream.dashboard.DashboardState;
 import io.mmstream.dashboard.PredictionFeed;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The live web page for any deployment: consumes its predictions (and labels, when there are any) and serves them. */
 @Command(name = "dashboard", mixinStandardHelpOptions = true,
@@ -28,6 +38,24 @@ final class DashboardCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8088", description = "HTTP port (default ${DEFAULT-VALUE}; 0 picks a free one).")
     int port;
+
+    @Option(names = "--allowed-host", paramLabel = "NAME",
+            description = "A Host name browsers use to reach this page besides localhost and the bound address (repeatable); "
+                    + "others are refused, against DNS rebinding.")
+    List<String> allowedHosts = List.of();
+
+    @Option(names = "--max-clients", defaultValue = "1024", description = "Browsers served at once (default ${DEFAULT-VALUE}).")
+    int maxClients;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Require this token (the file's first line): open the page as /?token=TOKEN, or send Authorization: Bearer TOKEN.")
+    Path tokenFile;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE.p12", description = "Serve HTTPS with the key and certificate of this PKCS12 keystore.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-password-file", paramLabel = "FILE", description = "The keystore's password (the file's first line).")
+    Path tlsPasswordFile;
 
     @Option(names = "--from-beginning", description = "Show the topics' history, not only what arrives from now on.")
     boolean fromBeginning;
@@ -48,14 +76,43 @@ final class DashboardCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Properties kafka = kafkaClient.properties();
         DashboardState state = new DashboardState(gridStepMicros());
+        DashboardServer.Settings settings = new DashboardServer.Settings(host, port, PUSH_EVERY, maxClients, Set.copyOf(allowedHosts),
+                tokenFile == null ? null : firstLine(tokenFile, "--token-file"), tlsKeystore == null ? null : tls());
         try (PredictionFeed feed = new PredictionFeed(kafka, new PredictionFeed.Topics(predictions, labels, late, deadLetter), fromBeginning, state);
-             DashboardServer server = DashboardServer.start(host, port, state, PUSH_EVERY)) {
+             DashboardServer server = DashboardServer.start(settings, state)) {
             System.out.println("Dashboard on " + server.url() + " (Ctrl-C stops)");
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             stopped.await();
         }
         return 0;
+    }
+
+    private String firstLine(Path file, String option) {
+        try {
+            String line = Files.readAllLines(file).stream().findFirst().orElse("").strip();
+            if (line.isEmpty()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), option + " " + file + ": the file is empty");
+            }
+            return line;
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), option + " " + file + ": cannot be read: " + e.getMessage());
+        }
+    }
+
+    private SSLContext tls() throws GeneralSecurityException {
+        char[] password = (tlsPasswordFile == null ? "" : firstLine(tlsPasswordFile, "--tls-password-file")).toCharArray();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(tlsKeystore)) {
+            keys.load(in, password);
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--tls-keystore " + tlsKeystore + ": cannot be read: " + e.getMessage());
+        }
+        KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        factory.init(keys, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(factory.getKeyManagers(), null, null);
+        return context;
     }
 
     /** The frame step the committed models were trained on, which the sync offsets are judged in. */

@@ -11,6 +11,7 @@ import io.mmstream.schema.LabelScore;
 import io.mmstream.schema.ModalityCoverage;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.TaskResult;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,24 +19,31 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * What the page shows, built from the job's outputs: per stream its latest window and a short history, and the
  * system figures. Updates are collected per stream and handed out together, so many predictions between two
- * pushes become one message per stream. Thread-safe: the Kafka feed writes, the push thread reads.
+ * pushes become one message per stream. Bounded: at most maxStreams streams, each forgotten after ttl without a
+ * prediction, the least recently updated first. Thread-safe: the Kafka feed writes, the push thread reads.
  */
 public final class DashboardState {
 
     /** Windows of history kept per stream, for the timelines. */
     public static final int HISTORY = 60;
+    public static final int DEFAULT_MAX_STREAMS = 10_000;
+    public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
     private static final int LATENCIES = 2000;
     private static final long THROUGHPUT_WINDOW_MILLIS = 10_000;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final Map<String, Deque<ObjectNode>> streams = new LinkedHashMap<>();
+    private record Stream(Deque<ObjectNode> history, long updatedMillis) {}
+
+    /** In order of their last prediction, oldest first, so that both bounds evict from the head. */
+    private final LinkedHashMap<String, Stream> streams = new LinkedHashMap<>();
     private final Set<String> changed = new LinkedHashSet<>();
+    private final int maxStreams;
+    private final long ttlMillis;
     private final Deque<Long> latencies = new ArrayDeque<>();
     private final Deque<Long> arrivals = new ArrayDeque<>();
     private final LiveAccuracy accuracy;
@@ -43,20 +51,31 @@ public final class DashboardState {
     private long late;
     private long deadLetters;
     private boolean labelsSeen;
+    private String feedError;
 
     public DashboardState(long framePeriodMicros) {
+        this(framePeriodMicros, DEFAULT_MAX_STREAMS, DEFAULT_TTL);
+    }
+
+    public DashboardState(long framePeriodMicros, int maxStreams, Duration ttl) {
         this.accuracy = new LiveAccuracy(framePeriodMicros);
+        this.maxStreams = maxStreams;
+        this.ttlMillis = ttl.toMillis();
     }
 
     public synchronized void add(Prediction prediction, long receivedMillis) {
         predictions++;
         ObjectNode window = window(prediction);
-        Deque<ObjectNode> history = streams.computeIfAbsent(prediction.getStreamId(), k -> new ArrayDeque<>());
+        String id = prediction.getStreamId();
+        Stream stream = streams.remove(id);
+        Deque<ObjectNode> history = stream == null ? new ArrayDeque<>() : stream.history();
         history.addLast(window);
         while (history.size() > HISTORY) {
             history.removeFirst();
         }
-        changed.add(prediction.getStreamId());
+        streams.put(id, new Stream(history, receivedMillis));
+        changed.add(id);
+        forget(receivedMillis);
         latencies.addLast(window.get("latencyMs").asLong());
         while (latencies.size() > LATENCIES) {
             latencies.removeFirst();
@@ -65,7 +84,36 @@ public final class DashboardState {
         while (!arrivals.isEmpty() && arrivals.peekFirst() < receivedMillis - THROUGHPUT_WINDOW_MILLIS) {
             arrivals.removeFirst();
         }
-        accuracy.add(prediction);
+        // scoring costs nothing until there is ground truth to score against
+        if (labelsSeen) {
+            accuracy.add(prediction);
+        }
+    }
+
+    /** Streams over the cap, and streams silent for longer than the time to live, oldest first. */
+    private void forget(long nowMillis) {
+        for (var it = streams.entrySet().iterator(); it.hasNext(); ) {
+            var eldest = it.next();
+            if (streams.size() <= maxStreams && eldest.getValue().updatedMillis() >= nowMillis - ttlMillis) {
+                return;
+            }
+            it.remove();
+            changed.remove(eldest.getKey());
+        }
+    }
+
+    /** Streams held now. */
+    public synchronized int streams() {
+        return streams.size();
+    }
+
+    /** The Kafka feed failed and is retrying: shown on the page until it reads again. */
+    public synchronized void feedFailed(String error) {
+        feedError = error;
+    }
+
+    public synchronized void feedOk() {
+        feedError = null;
     }
 
     public synchronized void add(Label label) {
@@ -81,15 +129,18 @@ public final class DashboardState {
         deadLetters++;
     }
 
-    /** Everything: every stream with its history, and the system figures. */
+    /**
+     * Everything: every stream with its history, and the system figures. It leaves the changes alone: they belong to
+     * the next update, which every other browser still needs.
+     */
     public synchronized String snapshotJson(long nowMillis) {
+        forget(nowMillis);
         ObjectNode root = JSON.createObjectNode();
         ObjectNode all = root.putObject("streams");
-        streams.forEach((id, history) -> {
+        streams.forEach((id, stream) -> {
             ArrayNode windows = all.putArray(id);
-            history.forEach(windows::add);
+            stream.history().forEach(windows::add);
         });
-        changed.clear();
         root.set("system", system(nowMillis));
         return root.toString();
     }
@@ -102,7 +153,7 @@ public final class DashboardState {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode updated = root.putObject("streams");
         for (String id : changed) {
-            updated.set(id, streams.get(id).peekLast());
+            updated.set(id, streams.get(id).history().peekLast());
         }
         changed.clear();
         root.set("system", system(nowMillis));
@@ -117,6 +168,7 @@ public final class DashboardState {
         system.put("perSecond", recent * 1000.0 / THROUGHPUT_WINDOW_MILLIS);
         system.put("late", late);
         system.put("deadLetters", deadLetters);
+        system.put("feed", feedError == null ? "ok" : "failing, retrying: " + feedError);
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         system.put("latencyP50Ms", percentile(sorted, 0.5));

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class PredictionFeed implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PredictionFeed.class);
+    private static final Duration RETRY = Duration.ofSeconds(1);
 
     /** @param labels ground truth, scored when present; late and deadLetter are only counted */
     public record Topics(String predictions, String labels, String late, String deadLetter) {}
@@ -44,29 +45,56 @@ public final class PredictionFeed implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Never ends but on close: whatever fails (the broker gone, an authorisation revoked, a bug), the failure is shown
+     * on the page and logged, and the feed tries again a second later; a record it cannot decode is skipped alone.
+     */
     private void run() {
         try {
             while (!closed) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    try {
-                        if (record.topic().equals(topics.predictions())) {
-                            state.add(WireCodec.decode(Prediction.class, record.value()), System.currentTimeMillis());
-                        } else if (record.topic().equals(topics.labels())) {
-                            state.add(WireCodec.decode(Label.class, record.value()));
-                        } else if (record.topic().equals(topics.late())) {
-                            state.countLate();
-                        } else {
-                            state.countDeadLetter();
-                        }
-                    } catch (java.io.IOException | RuntimeException e) {
-                        LOG.warn("skipping undecodable record {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+                try {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                        apply(record);
                     }
+                    state.feedOk();
+                } catch (WakeupException e) {
+                    // closing: the loop ends
+                } catch (Exception | Error e) {
+                    if (e instanceof VirtualMachineError && !(e instanceof OutOfMemoryError)) {
+                        throw e;
+                    }
+                    LOG.error("dashboard feed failed, retrying in {} ms: {}", RETRY.toMillis(), e.toString());
+                    state.feedFailed(e.getClass().getSimpleName() + ": " + e.getMessage());
+                    sleepQuietly();
                 }
             }
-        } catch (WakeupException e) {
-            // closing
         } finally {
             consumer.close();
+        }
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            if (record.topic().equals(topics.predictions())) {
+                state.add(WireCodec.decode(Prediction.class, record.value()), System.currentTimeMillis());
+            } else if (record.topic().equals(topics.labels())) {
+                state.add(WireCodec.decode(Label.class, record.value()));
+            } else if (record.topic().equals(topics.late())) {
+                state.countLate();
+            } else {
+                state.countDeadLetter();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.warn("skipping undecodable record {}/{}@{}: {}", record.topic(), record.partition(), record.offset(), e.toString());
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            Thread.sleep(RETRY.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
         }
     }
 

@@ -11,7 +11,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,13 +30,16 @@ public final class LiveAccuracy {
         }
     }
 
-    private static final int MAX_WAITING = 100_000;
+    /** Windows waiting for their labels, per stream: ten minutes of 1 s slides. */
+    private static final int MAX_WAITING_PER_STREAM = 600;
     private static final long LABEL_MEMORY_MICROS = 120_000_000;
 
     private final long framePeriodMicros;
     private final Map<String, List<Label>> labels = new HashMap<>();
     private final Map<String, Long> labelledUntil = new HashMap<>();
-    private final Deque<Prediction> waiting = new ArrayDeque<>();
+    /** Per stream in arrival order, which is window order: the job emits a stream's windows as its time passes. */
+    private final Map<String, Deque<Prediction>> waiting = new HashMap<>();
+    private int waitingCount;
     private final Map<String, long[]> tasks = new LinkedHashMap<>();
     private long inSync;
     private long inSyncRight;
@@ -51,35 +53,40 @@ public final class LiveAccuracy {
     }
 
     public void add(Label label) {
-        labels.computeIfAbsent(label.getStreamId(), k -> new ArrayList<>()).add(label);
-        long end = Times.micros(label.getEnd());
-        long until = Math.max(end, labelledUntil.getOrDefault(label.getStreamId(), Long.MIN_VALUE));
-        labelledUntil.put(label.getStreamId(), until);
-        labels.get(label.getStreamId()).removeIf(old -> Times.micros(old.getEnd()) < until - LABEL_MEMORY_MICROS);
-        settle();
+        String stream = label.getStreamId();
+        labels.computeIfAbsent(stream, k -> new ArrayList<>()).add(label);
+        long until = Math.max(Times.micros(label.getEnd()), labelledUntil.getOrDefault(stream, Long.MIN_VALUE));
+        labelledUntil.put(stream, until);
+        labels.get(stream).removeIf(old -> Times.micros(old.getEnd()) < until - LABEL_MEMORY_MICROS);
+        // only this stream's oldest windows can have become complete: amortised O(1) per window
+        Deque<Prediction> queue = waiting.get(stream);
+        while (queue != null && !queue.isEmpty() && labelled(queue.peekFirst())) {
+            score(queue.pollFirst());
+            waitingCount--;
+        }
     }
 
     public void add(Prediction prediction) {
-        waiting.add(prediction);
-        if (waiting.size() > MAX_WAITING) {
-            waiting.removeFirst();
+        if (labelled(prediction)) {
+            score(prediction);
+            return;
         }
-        settle();
+        Deque<Prediction> queue = waiting.computeIfAbsent(prediction.getStreamId(), k -> new ArrayDeque<>());
+        queue.addLast(prediction);
+        waitingCount++;
+        if (queue.size() > MAX_WAITING_PER_STREAM) {
+            queue.removeFirst();
+            waitingCount--;
+        }
     }
 
     /** Windows whose labels have not all arrived yet. */
     public int waiting() {
-        return waiting.size();
+        return waitingCount;
     }
 
-    private void settle() {
-        for (Iterator<Prediction> it = waiting.iterator(); it.hasNext(); ) {
-            Prediction prediction = it.next();
-            if (labelledUntil.getOrDefault(prediction.getStreamId(), Long.MIN_VALUE) >= Times.micros(prediction.getWindowEnd())) {
-                score(prediction);
-                it.remove();
-            }
-        }
+    private boolean labelled(Prediction prediction) {
+        return labelledUntil.getOrDefault(prediction.getStreamId(), Long.MIN_VALUE) >= Times.micros(prediction.getWindowEnd());
     }
 
     private void score(Prediction prediction) {
