@@ -147,10 +147,39 @@ class DashboardBrowserTest {
                 // every 7th load stream is 250 ms late, but load-000 has come back into sync
                 assertThat(browser.findElements(By.cssSelector(".card.alarm"))).hasSize(300 / 7 + 1 - 1);
                 screenshot("dashboard-300-streams.png");
+
+                // a thousand idle event streams held open on loopback: the browser still gets every update
+                List<java.net.Socket> idle = new ArrayList<>();
+                try {
+                    for (int i = 0; i < 1000; i++) {
+                        java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+                        idle.add(socket);
+                        socket.getOutputStream().write("GET /events HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    DashboardServer held = server;
+                    await(60, () -> held.clients() >= 1001 ? true : null);
+                    for (String label : List.of("walk", "run", "jump")) {
+                        int before = updatesSeen();
+                        window("cam-2", label, 0);
+                        await(10, () -> updatesSeen() > before ? true : null);
+                        await(10, () -> card("cam-2").findElement(By.cssSelector(".label")).getText().equals(label) ? true : null);
+                    }
+                    System.out.printf("dashboard: %d event streams held, the browser counted %d updates%n", server.clients(), updatesSeen());
+                } finally {
+                    for (java.net.Socket socket : idle) {
+                        socket.close();
+                    }
+                }
             } finally {
                 server.close();
             }
         }
+    }
+
+    /** Updates the page has received, as it counts them on its connection badge. */
+    private static int updatesSeen() {
+        String count = browser.findElement(By.id("connection")).getDomAttribute("data-updates");
+        return count == null ? 0 : Integer.parseInt(count);
     }
 
     private List<WebElement> cards() {
