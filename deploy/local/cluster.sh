@@ -223,7 +223,7 @@ submit() {
   jar="$(inside MMSTREAM_JOB_JAR "${MMSTREAM_JOB_JAR:-$root/target/mmstream-job.jar}" "$root")"
   [ -f "$jar" ] || fail "no job jar at $jar (mvn package first)"
   if [ -n "${MMSTREAM_SAVEPOINT:-}" ]; then
-    savepoint="$(inside MMSTREAM_SAVEPOINT "$MMSTREAM_SAVEPOINT" "$work")"
+    savepoint="$(inside MMSTREAM_SAVEPOINT "${MMSTREAM_SAVEPOINT#file://}" "$work")"
     savepoint=", \"savepointPath\": $(json_string "$savepoint")"
   fi
   for a in "$@"; do args="$args$(json_string "$a"),"; done

@@ -3,6 +3,8 @@ package io.mmstream.cli;
 import io.mmstream.config.ConfigException;
 import io.mmstream.media.MediaException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,6 +23,13 @@ public final class Main {
             if (e instanceof MediaException || e instanceof ConfigException || e instanceof IllegalArgumentException) {
                 commandLine.getErr().println("error: " + e.getMessage());
                 return 2;
+            }
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+                    commandLine.getErr().println("error: Kafka refused this client: " + cause.getMessage()
+                            + " (check the user, password and TLS settings of --kafka-config, and the user's ACLs)");
+                    return 3;
+                }
             }
             throw e;
         });

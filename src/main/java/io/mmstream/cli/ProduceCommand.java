@@ -14,9 +14,6 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -107,7 +104,7 @@ final class ProduceCommand implements Callable<Integer> {
         Properties properties = kafkaClient.properties();
         Map<Modality, Long> counts = new EnumMap<>(Modality.class);
         byte[] key = streamId.getBytes(StandardCharsets.UTF_8);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (CheckedProducer producer = new CheckedProducer(properties)) {
             while (!heads.isEmpty()) {
                 Head head = heads.poll();
                 TimedRecord record = head.record();
@@ -122,7 +119,7 @@ final class ProduceCommand implements Callable<Integer> {
                         }
                     }
                 }
-                producer.send(new ProducerRecord<>(topicPrefix + record.modality().wireName(), key, record.value()));
+                producer.send(topicPrefix + record.modality().wireName(), key, record.value());
                 counts.merge(record.modality(), 1L, Long::sum);
                 if (head.source().hasNext()) {
                     heads.add(new Head(head.source().next(), head.source()));

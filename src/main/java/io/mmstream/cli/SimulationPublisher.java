@@ -13,10 +13,7 @@ import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Publishes simulated streams to Kafka in delivery order: in real time (each record when the wall clock reaches its
@@ -63,7 +60,7 @@ final class SimulationPublisher implements Runnable {
         properties.setProperty(ProducerConfig.LINGER_MS_CONFIG, realTime ? "2" : "20");
         long start = simulator.scenes().get(0).epochMicros();
         PriorityQueue<SimRecord> pending = new PriorityQueue<>((a, b) -> Long.compare(a.deliveryMicros(), b.deliveryMicros()));
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (CheckedProducer producer = new CheckedProducer(properties)) {
             long generatedUntil = start;
             long lastProgress = 0;
             while (!stop.get() && (generatedUntil < endMicros || !pending.isEmpty())) {
@@ -74,7 +71,7 @@ final class SimulationPublisher implements Runnable {
                     pending.addAll(simulator.records(generatedUntil, next));
                     for (StreamScene scene : simulator.scenes()) {
                         for (Label label : scene.completedLabels(generatedUntil, next)) {
-                            producer.send(new ProducerRecord<>(labelsTopic, key(label.getStreamId()), WireCodec.encode(label)));
+                            producer.send(labelsTopic, key(label.getStreamId()), WireCodec.encode(label));
                             labels.incrementAndGet();
                         }
                     }
@@ -102,12 +99,12 @@ final class SimulationPublisher implements Runnable {
         }
     }
 
-    private void send(KafkaProducer<byte[], byte[]> producer, SimRecord record) {
+    private void send(CheckedProducer producer, SimRecord record) {
         byte[] value = record.value();
         if (corruptEvery > 0 && sent.get() % corruptEvery == corruptEvery - 1) {
             value = corrupt(value, corrupted.incrementAndGet());
         }
-        producer.send(new ProducerRecord<>(topics.get(record.modality()), key(record.streamId()), value));
+        producer.send(topics.get(record.modality()), key(record.streamId()), value);
         sent.incrementAndGet();
     }
 

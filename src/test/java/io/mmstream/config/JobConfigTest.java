@@ -73,6 +73,11 @@ class JobConfigTest {
                         + "[fusion_early, fusion_weighted, fusion_late, fusion_attention]");
         assertThatThrownBy(() -> parse("delivery:\n  transaction-timeout: 20min\n"))
                 .hasMessage("flink-jobs/test.yaml: delivery.transaction-timeout = '20min': must not exceed the broker default transaction.max.timeout.ms of 15min");
+        assertThatThrownBy(() -> parse("delivery:\n  transaction-timeout: 7min\n"))
+                .hasMessage("flink-jobs/test.yaml: delivery.transaction-timeout = '7min': must exceed checkpoint.timeout (2min) + checkpoint.interval (5s) "
+                        + "+ delivery.recovery-budget (5min) = 425s, or the broker aborts transactions that a recovered job would still commit");
+        assertThatThrownBy(() -> parse("restart:\n  initial-backoff: 2min\n"))
+                .hasMessage("flink-jobs/test.yaml: restart.initial-backoff = '2min': must not exceed restart.max-backoff (1min)");
     }
 
     @Test
@@ -97,6 +102,13 @@ class JobConfigTest {
                 .containsEntry("bootstrap.servers", "localhost:9092");
         assertThat(config.toString()).doesNotContain("hunter2").doesNotContain("s3cret").doesNotContain("tenant-7")
                 .contains("security.protocol=SASL_SSL").contains("kafka.properties.client.id=******");
+    }
+
+    @Test
+    void theTransactionalIdPrefixIsTheJobsOwnUnlessSet() {
+        assertThat(parse("kafka:\n  group-id: cameras-east\n").transactionalIdPrefix()).isEqualTo("mmstream-cameras-east");
+        assertThat(parse("job:\n  name: fall-alerts\nkafka:\n  group-id: g\n").transactionalIdPrefix()).isEqualTo("fall-alerts-g");
+        assertThat(parse("delivery:\n  transactional-id-prefix: mine\n").transactionalIdPrefix()).isEqualTo("mine");
     }
 
     @Test

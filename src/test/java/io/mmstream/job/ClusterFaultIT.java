@@ -3,11 +3,16 @@ package io.mmstream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mmstream.codec.HostileRecords;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.codec.WireRecordsFixtures;
 import io.mmstream.config.JobConfig;
 import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.schema.DeadLetter;
+import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.TaskResult;
 import io.mmstream.sim.SceneSimulator;
@@ -40,6 +45,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -112,17 +118,28 @@ class ClusterFaultIT {
             Thread publisher = new Thread(() -> publishAtCapturePace(client), "fault-publisher");
             publisher.start();
 
+            TaskManagerMemory memory = new TaskManagerMemory();
+            memory.start();
             List<Long> recoveries = new ArrayList<>();
             int next = 3;
-            for (int kill = 1; kill <= 3; kill++) {
+            int kills = 3;
+            for (int kill = 1; kill <= kills; kill++) {
                 awaitNewCheckpoint(job, Duration.ofSeconds(90));
                 long killed = System.currentTimeMillis();
                 // the TaskManager numbers in use are those started last: kill the older of the two
                 cluster("taskmanager", "kill", Integer.toString(next - 2));
                 cluster("taskmanager", "start", Integer.toString(next++));
                 recoveries.add(awaitPredictionEmittedAfter(client, killed, "kill " + kill) - killed);
+                if (kill == 1) {
+                    // every record that once made the job restart for ever, mixed into the live streams between kills
+                    memory.hostileSent = true;
+                    sendHostileRecords(client);
+                }
             }
             publisher.join();
+            // the kills are the only failures: no record failed the job
+            List<String> failures = failures(job);
+            memory.stopSampling();
 
             // the whole cluster goes down abruptly; the job comes back from its latest retained checkpoint
             awaitNewCheckpoint(job, Duration.ofSeconds(90));
@@ -137,6 +154,15 @@ class ClusterFaultIT {
 
             Map<String, TreeMap<Long, Prediction>> faulty = awaitAllWindows(client, "fault.predictions");
             Map<String, TreeMap<Long, Prediction>> reference = failureFreeRun(client);
+            assertThat(failures).as("failures of the job: one per TaskManager kill").hasSize(kills)
+                    .allSatisfy(failure -> assertThat(failure).as("a failure from our code, not from a lost TaskManager").doesNotContain("io.mmstream"));
+            assertThat(failures(restored)).as("failures of the restored job").isEmpty();
+            assertDeadLettersAreTheHostileRecords(client, "fault.deadletter");
+            assertDeadLettersAreTheHostileRecords(client, "fault.reference-deadletter");
+            assertThat(lateEvents(client, "fault.late")).as("late events, against the failure-free run")
+                    .isEqualTo(lateEvents(client, "fault.reference-late"));
+            assertThat(memory.peakAfterMb).as("TaskManager peak RSS with the hostile records (MB), against before them (%d MB)", memory.peakBeforeMb)
+                    .isPositive().isLessThanOrEqualTo(memory.peakBeforeMb + 200);
 
             int windows = faulty.values().stream().mapToInt(Map::size).sum();
             int labelsCompared = 0;
@@ -165,7 +191,99 @@ class ClusterFaultIT {
             }
             System.out.printf("cluster fault test: %d windows, %d labels equal to the failure-free run, largest score difference %.2e; "
                     + "recovery (kill -9 of a TaskManager to the first committed prediction emitted after it) %s ms; whole-cluster kill "
-                    + "to the first committed prediction of the restored job %d ms%n", windows, labelsCompared, largestScoreDifference, recoveries, restartRecovery);
+                    + "to the first committed prediction of the restored job %d ms; %d failures and restarts for %d kills; %d hostile records, %d dead letters; "
+                    + "TaskManager peak RSS %d MB before the hostile records, %d MB after%n", windows, labelsCompared, largestScoreDifference,
+                    recoveries, restartRecovery, failures.size(), kills, hostile.size(), hostile.size(), memory.peakBeforeMb, memory.peakAfterMb);
+        }
+    }
+
+    private static final List<HostileRecords.Hostile> hostile = HostileRecords.all(STREAMS.get(1), EPOCH + 10 * SECOND, 900_000);
+    /** Where each hostile record was written, with the error its dead letter must give. */
+    private static final Map<String, String> hostileErrors = new HashMap<>();
+
+    private static void sendHostileRecords(KafkaTestClient client) {
+        for (HostileRecords.Hostile record : hostile) {
+            String topic = "fault." + record.modality().wireName();
+            RecordMetadata written = client.send(topic, null, record.key(), record.value());
+            hostileErrors.put(topic + "/" + written.partition() + "@" + written.offset(), record.expectedError());
+        }
+    }
+
+    /** Exactly one committed dead letter per hostile record, with its error, and nothing else. */
+    private static void assertDeadLettersAreTheHostileRecords(KafkaTestClient client, String topic) throws IOException {
+        Map<String, String> errors = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : client.readCommitted(topic)) {
+            DeadLetter letter = WireCodec.decode(DeadLetter.class, record.value());
+            String where = letter.getSourceTopic() + "/" + letter.getPartition() + "@" + letter.getOffset();
+            assertThat(errors.put(where, letter.getError())).as("a second dead letter for %s on %s", where, topic).isNull();
+        }
+        assertThat(errors.keySet()).as("dead letters on %s", topic).isEqualTo(hostileErrors.keySet());
+        errors.forEach((where, error) -> assertThat(error).as(where).contains(hostileErrors.get(where)));
+    }
+
+    private static List<String> lateEvents(KafkaTestClient client, String topic) throws IOException {
+        List<String> late = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : client.readCommitted(topic)) {
+            LateEvent event = WireCodec.decode(LateEvent.class, record.value());
+            late.add(event.getStreamId() + "/" + event.getModality() + "@" + Times.micros(event.getCaptureTime()));
+        }
+        java.util.Collections.sort(late);
+        return late;
+    }
+
+    /** The root cause of every failure (each followed by a restart) in the job's exception history, with its stack trace. */
+    private static List<String> failures(String job) throws IOException {
+        String answer = rest("/jobs/" + job + "/exceptions");
+        JsonNode entries = new ObjectMapper().readTree(answer).path("exceptionHistory").path("entries");
+        assertThat(entries.isArray()).as("exception history of %s: %s", job, answer).isTrue();
+        List<String> failures = new ArrayList<>();
+        entries.forEach(entry -> failures.add(entry.path("exceptionName").asText() + ": " + entry.path("stacktrace").asText()));
+        return failures;
+    }
+
+    /** Peak resident memory of any running TaskManager, sampled every 500 ms, before and after the hostile records. */
+    private static final class TaskManagerMemory extends Thread {
+        volatile boolean hostileSent;
+        volatile long peakBeforeMb;
+        volatile long peakAfterMb;
+        private volatile boolean running = true;
+
+        TaskManagerMemory() {
+            super("taskmanager-memory");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (running) {
+                try (var pids = Files.newDirectoryStream(WORK.resolve("pids"), "taskmanager-*.pid")) {
+                    for (Path pid : pids) {
+                        long mb = residentMb(Files.readString(pid).strip());
+                        if (hostileSent) {
+                            peakAfterMb = Math.max(peakAfterMb, mb);
+                        } else {
+                            peakBeforeMb = Math.max(peakBeforeMb, mb);
+                        }
+                    }
+                    Thread.sleep(500);
+                } catch (IOException | InterruptedException e) {
+                    // a TaskManager killed between listing and reading: the next sample sees the new one
+                }
+            }
+        }
+
+        private static long residentMb(String pid) throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+                }
+            }
+            return 0;
+        }
+
+        void stopSampling() throws InterruptedException {
+            running = false;
+            join();
         }
     }
 

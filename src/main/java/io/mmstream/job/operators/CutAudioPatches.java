@@ -42,6 +42,7 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
     private transient MapState<Long, float[]> chunks;
     private transient Counter patchesCut;
     private transient Counter duplicates;
+    private transient Counter rejected;
 
     /** @param maxChunk the longest chunk the input decoder accepts */
     public CutAudioPatches(FrameGrid grid, int patchFrames, java.time.Duration lateness, java.time.Duration maxChunk, int deadLetterValueBytes) {
@@ -58,6 +59,7 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
         chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         patchesCut = getRuntimeContext().getMetricGroup().counter("audioPatchesCut");
         duplicates = getRuntimeContext().getMetricGroup().counter("audioChunksDuplicate");
+        rejected = getRuntimeContext().getMetricGroup().counter("audioChunksRejected");
     }
 
     @Override
@@ -68,13 +70,12 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
             chunk = WireCodec.decode(AudioChunk.class, event.payload());
             samples = Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels());
         } catch (Exception e) {
-            context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, "audio chunk cannot be read: " + e.getMessage(),
-                    DeadLetters.STAGE_ENCODE, deadLetterValueBytes));
+            reject(event, "audio chunk cannot be read: " + e.getMessage(), DeadLetters.STAGE_ENCODE, context);
             return;
         }
         if (chunk.getSampleRate() != patches.sampleRate()) {
-            context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, "sampleRate " + chunk.getSampleRate()
-                    + " Hz: the audio encoder's log-mel needs " + patches.sampleRate() + " Hz", DeadLetters.STAGE_ENCODE, deadLetterValueBytes));
+            reject(event, "sampleRate " + chunk.getSampleRate() + " Hz: the audio encoder's log-mel needs " + patches.sampleRate() + " Hz",
+                    DeadLetters.STAGE_ENCODE, context);
             return;
         }
         long start = event.captureMicros();
@@ -90,8 +91,8 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
             if (Arrays.equals(held, samples)) {
                 duplicates.inc(); // a second delivery of the same chunk: its patches were cut when the first copy came
             } else {
-                context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, "audio chunk at " + start
-                        + " us differs from the chunk already received with the same capture time", DeadLetters.STAGE_VALIDATE, deadLetterValueBytes));
+                reject(event, "audio chunk at " + start + " us differs from the chunk already received with the same capture time",
+                        DeadLetters.STAGE_VALIDATE, context);
             }
             return;
         }
@@ -115,6 +116,11 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
                 patchesCut.inc();
             }
         }
+    }
+
+    private void reject(ModalEvent event, String error, String stage, Context context) {
+        context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, error, stage, deadLetterValueBytes));
+        rejected.inc();
     }
 
     @Override
