@@ -14,6 +14,7 @@ final class CheckedProducer implements AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private boolean reported;
 
     CheckedProducer(Properties properties) {
         this.producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
@@ -35,14 +36,17 @@ final class CheckedProducer implements AutoCloseable {
 
     private void throwIfFailed() {
         Exception error = failure.get();
+        if (error == null || reported) {
+            return;
+        }
+        reported = true;
         if (error instanceof RuntimeException runtime) {
             throw runtime;
         }
-        if (error != null) {
-            throw new IllegalStateException(error.getMessage(), error);
-        }
+        throw new IllegalStateException(error.getMessage(), error);
     }
 
+    /** Flushes, and throws the first failure unless a send already did. */
     @Override
     public void close() {
         try {

@@ -59,6 +59,9 @@ final class SecuredKafkaBroker implements AutoCloseable {
                 "ssl.keystore.type=PKCS12",
                 "ssl.keystore.location=" + keystore,
                 "ssl.keystore.password=" + storePassword,
+                // its own connections trust its own certificate
+                "ssl.truststore.type=PEM",
+                "ssl.truststore.location=" + dir.resolve("ca.pem"),
                 "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 // the broker's own controller connection on loopback comes as ANONYMOUS
                 "super.users=User:admin;User:ANONYMOUS",
