@@ -118,8 +118,7 @@ class ClusterFaultIT {
             Thread publisher = new Thread(() -> publishAtCapturePace(client), "fault-publisher");
             publisher.start();
 
-            TaskManagerMemory memory = new TaskManagerMemory();
-            memory.start();
+            long[] memory = new long[2];
             List<Long> recoveries = new ArrayList<>();
             int next = 3;
             int kills = 3;
@@ -131,15 +130,20 @@ class ClusterFaultIT {
                 cluster("taskmanager", "start", Integer.toString(next++));
                 recoveries.add(awaitPredictionEmittedAfter(client, killed, "kill " + kill) - killed);
                 if (kill == 1) {
-                    // every record that once made the job restart for ever, mixed into the live streams between kills
-                    memory.hostileSent = true;
+                    // every record that once made the job restart for ever, mixed into the live streams between kills; the
+                    // TaskManagers' memory just before, against its peak until every one of them is a committed dead letter
+                    memory[0] = taskManagersResidentMb();
+                    TaskManagerMemory peak = new TaskManagerMemory();
+                    peak.start();
                     sendHostileRecords(client);
+                    await(Duration.ofSeconds(90), "a dead letter for every hostile record",
+                            () -> client.readCommitted("fault.deadletter").size() >= hostile.size());
+                    memory[1] = peak.stopSampling();
                 }
             }
             publisher.join();
             // the kills are the only failures: no record failed the job
             List<String> failures = failures(job);
-            memory.stopSampling();
 
             // the whole cluster goes down abruptly; the job comes back from its latest retained checkpoint
             awaitNewCheckpoint(job, Duration.ofSeconds(90));
@@ -161,8 +165,8 @@ class ClusterFaultIT {
             assertDeadLettersAreTheHostileRecords(client, "fault.reference-deadletter");
             assertThat(lateEvents(client, "fault.late")).as("late events, against the failure-free run")
                     .isEqualTo(lateEvents(client, "fault.reference-late"));
-            assertThat(memory.peakAfterMb).as("TaskManager peak RSS with the hostile records (MB), against before them (%d MB)", memory.peakBeforeMb)
-                    .isPositive().isLessThanOrEqualTo(memory.peakBeforeMb + 200);
+            assertThat(memory[1]).as("TaskManager peak RSS while the hostile records were read (MB), against just before (%d MB)", memory[0])
+                    .isPositive().isLessThanOrEqualTo(memory[0] + 200);
 
             int windows = faulty.values().stream().mapToInt(Map::size).sum();
             int labelsCompared = 0;
@@ -192,8 +196,8 @@ class ClusterFaultIT {
             System.out.printf("cluster fault test: %d windows, %d labels equal to the failure-free run, largest score difference %.2e; "
                     + "recovery (kill -9 of a TaskManager to the first committed prediction emitted after it) %s ms; whole-cluster kill "
                     + "to the first committed prediction of the restored job %d ms; %d failures and restarts for %d kills; %d hostile records, %d dead letters; "
-                    + "TaskManager peak RSS %d MB before the hostile records, %d MB after%n", windows, labelsCompared, largestScoreDifference,
-                    recoveries, restartRecovery, failures.size(), kills, hostile.size(), hostile.size(), memory.peakBeforeMb, memory.peakAfterMb);
+                    + "TaskManager RSS %d MB just before the hostile records, peak %d MB until all were dead letters%n", windows, labelsCompared, largestScoreDifference,
+                    recoveries, restartRecovery, failures.size(), kills, hostile.size(), hostile.size(), memory[0], memory[1]);
         }
     }
 
@@ -241,12 +245,27 @@ class ClusterFaultIT {
         return failures;
     }
 
-    /** Peak resident memory of any running TaskManager, sampled every 500 ms, before and after the hostile records. */
+    /** The largest resident memory of the running TaskManagers now, in MB. */
+    private static long taskManagersResidentMb() {
+        long largest = 0;
+        try (var pids = Files.newDirectoryStream(WORK.resolve("pids"), "taskmanager-*.pid")) {
+            for (Path pid : pids) {
+                for (String line : Files.readAllLines(Path.of("/proc", Files.readString(pid).strip(), "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        largest = Math.max(largest, Long.parseLong(line.replaceAll("\\D", "")) / 1024);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // a TaskManager killed between listing and reading: the next sample sees the new one
+        }
+        return largest;
+    }
+
+    /** Samples {@link #taskManagersResidentMb} every 200 ms until stopped; returns the peak. */
     private static final class TaskManagerMemory extends Thread {
-        volatile boolean hostileSent;
-        volatile long peakBeforeMb;
-        volatile long peakAfterMb;
         private volatile boolean running = true;
+        private volatile long peakMb;
 
         TaskManagerMemory() {
             super("taskmanager-memory");
@@ -256,34 +275,19 @@ class ClusterFaultIT {
         @Override
         public void run() {
             while (running) {
-                try (var pids = Files.newDirectoryStream(WORK.resolve("pids"), "taskmanager-*.pid")) {
-                    for (Path pid : pids) {
-                        long mb = residentMb(Files.readString(pid).strip());
-                        if (hostileSent) {
-                            peakAfterMb = Math.max(peakAfterMb, mb);
-                        } else {
-                            peakBeforeMb = Math.max(peakBeforeMb, mb);
-                        }
-                    }
-                    Thread.sleep(500);
-                } catch (IOException | InterruptedException e) {
-                    // a TaskManager killed between listing and reading: the next sample sees the new one
+                peakMb = Math.max(peakMb, taskManagersResidentMb());
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
                 }
             }
         }
 
-        private static long residentMb(String pid) throws IOException {
-            for (String line : Files.readAllLines(Path.of("/proc", pid, "status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
-                }
-            }
-            return 0;
-        }
-
-        void stopSampling() throws InterruptedException {
+        long stopSampling() throws InterruptedException {
             running = false;
             join();
+            return Math.max(peakMb, taskManagersResidentMb());
         }
     }
 
