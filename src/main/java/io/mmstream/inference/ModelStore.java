@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
@@ -33,20 +34,24 @@ public final class ModelStore {
         String resourceDir = location.substring(CLASSPATH.length()).replaceAll("^/+|/+$", "");
         try {
             byte[] cardBytes = resource(resourceDir + "/" + name + ".json", location);
-            // one folder per card content: a job restarted in the same TaskManager (a new classloader, so a new
-            // ModelStore) finds its models already there instead of extracting another copy at every restart
-            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "mmstream-models",
+            // one folder per user and card content: a job restarted in the same TaskManager (a new classloader, so a new
+            // ModelStore) finds its models already there instead of extracting another copy at every restart. What is
+            // found is trusted only as far as it is checked: the card must be the jar's, and the model must match its
+            // sha256 when a session opens it
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "mmstream-models-" + System.getProperty("user.name"),
                     HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cardBytes)).substring(0, 16));
             Path card = dir.resolve(name + ".json");
-            if (!Files.exists(card)) {
+            if (!Files.exists(card) || !Arrays.equals(Files.readAllBytes(card), cardBytes)) {
                 Files.createDirectories(dir);
                 Path model = dir.resolve(ModelCard.parse(card, cardBytes).model().getFileName());
                 write(model, resource(resourceDir + "/" + model.getFileName(), location));
                 write(card, cardBytes); // last: a card present means its model is complete
             }
             return card;
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new UncheckedIOException("cannot extract model " + name + " from " + location, new IOException(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract model " + name + " from " + location, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
         }
     }
 
