@@ -246,6 +246,11 @@ status() {
   echo "taskmanagers registered: $(registered_taskmanagers 2>/dev/null || echo 0)"
   rest /jobs/overview 2>/dev/null || true
   echo
+  # the restart counter per job (Flink's numRestarts, refreshed every 10 s): a bad record never raises it
+  local job
+  for job in $(rest /jobs 2>/dev/null | grep -o '"id":"[0-9a-f]\{32\}"' | cut -d'"' -f4); do
+    echo "job $job restarts: $(rest "/jobs/$job/metrics?get=numRestarts" | sed -n 's/.*"value":"\([0-9]*\)".*/\1/p')"
+  done
 }
 
 stop() {
