@@ -221,11 +221,11 @@ json_string() { # $1: text; refuses control characters, escapes backslashes and 
 submit() {
   local jar upload id args="" body savepoint=""
   jar="$(inside MMSTREAM_JOB_JAR "${MMSTREAM_JOB_JAR:-$root/target/mmstream-job.jar}" "$root")"
-  [ -f "$jar" ] || fail "no job jar at $jar (mvn package first)"
   if [ -n "${MMSTREAM_SAVEPOINT:-}" ]; then
     savepoint="$(inside MMSTREAM_SAVEPOINT "${MMSTREAM_SAVEPOINT#file://}" "$work")"
     savepoint=", \"savepointPath\": $(json_string "$savepoint")"
   fi
+  [ -f "$jar" ] || fail "no job jar at $jar (mvn package first)"
   for a in "$@"; do args="$args$(json_string "$a"),"; done
   upload="$(curl -sf -X POST -H "Expect:" -F "jarfile=@$jar" "http://localhost:$REST_PORT/jars/upload")"
   id="$(echo "$upload" | sed -n 's/.*"filename":"[^"]*\/\([^"/]*\)".*/\1/p')"
