@@ -116,6 +116,24 @@ class SecuredKafkaTest {
             allow(acls, OPS_USER, ResourceType.GROUP, "mmstream-", PatternType.PREFIXED, AclOperation.READ, AclOperation.DESCRIBE);
             admin.createAcls(acls).all().get();
         }
+        // ACLs reach the broker's authorizer through the metadata log a moment after they are created
+        awaitDescribable(JOB_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.predictions", "mm.late", "mm.deadletter"));
+        awaitDescribable(OPS_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.labels", "mm.predictions", "mm.late", "mm.deadletter"));
+    }
+
+    private static void awaitDescribable(String user, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        try (Admin admin = Admin.create(broker.client(user))) {
+            while (true) {
+                try {
+                    admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
+                    return;
+                } catch (java.util.concurrent.ExecutionException notYet) {
+                    assertThat(System.nanoTime()).as("%s's ACLs applied: %s", user, notYet.getCause()).isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+            }
+        }
     }
 
     private static void allow(List<AclBinding> acls, String user, ResourceType type, String name, PatternType pattern, AclOperation... operations) {
