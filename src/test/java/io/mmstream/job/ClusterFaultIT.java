@@ -121,11 +121,23 @@ class ClusterFaultIT {
             Thread publisher = new Thread(() -> publishAtCapturePace(client), "fault-publisher");
             publisher.start();
 
-            // the TaskManagers' memory: the peak of the clean part of the run, against the peak while the hostile records
-            // are read, until every one of them is a committed dead letter
+            // every record that once made the job restart for ever, mixed into the live streams once both TaskManagers are warm;
+            // their memory: the peak of the clean part of the run, against the peak while the hostile records are read,
+            // until every one of them is a committed dead letter (after a kill, a fresh TaskManager's warm-up would blur it)
             TaskManagerMemory clean = new TaskManagerMemory();
             clean.start();
-            long[] memory = new long[2];
+            awaitPredictionEmittedAfter(client, 0, "the start");
+            for (int checkpoints = 0; checkpoints < 10; checkpoints++) {
+                awaitNewCheckpoint(job, Duration.ofSeconds(90));
+            }
+            long[] memory = {clean.stopSampling(), 0};
+            TaskManagerMemory peak = new TaskManagerMemory();
+            peak.start();
+            sendHostileRecords(client);
+            await(Duration.ofSeconds(90), "a dead letter for every hostile record",
+                    () -> client.readCommitted("fault.deadletter").size() >= hostile.size());
+            memory[1] = peak.stopSampling();
+
             List<Long> recoveries = new ArrayList<>();
             int next = 3;
             int kills = 3;
@@ -136,19 +148,8 @@ class ClusterFaultIT {
                 cluster("taskmanager", "kill", Integer.toString(next - 2));
                 cluster("taskmanager", "start", Integer.toString(next++));
                 recoveries.add(awaitPredictionEmittedAfter(client, killed, "kill " + kill) - killed);
-                if (kill == 1) {
-                    // every record that once made the job restart for ever, mixed into the live streams between kills
-                    memory[0] = clean.stopSampling();
-                    TaskManagerMemory peak = new TaskManagerMemory();
-                    peak.start();
-                    sendHostileRecords(client);
-                    await(Duration.ofSeconds(90), "a dead letter for every hostile record",
-                            () -> client.readCommitted("fault.deadletter").size() >= hostile.size());
-                    memory[1] = peak.stopSampling();
-                }
             }
             publisher.join();
-            // the kills are the only failures: no record failed the job
             List<String> failures = failures(job);
 
             // the whole cluster goes down abruptly; the job comes back from its latest retained checkpoint
