@@ -44,7 +44,7 @@ final class DashboardCommand implements Callable<Integer> {
                     + "others are refused, against DNS rebinding.")
     List<String> allowedHosts = List.of();
 
-    @Option(names = "--max-clients", defaultValue = "1024", description = "Browsers served at once (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-clients", defaultValue = "" + DashboardServer.Settings.DEFAULT_MAX_CLIENTS, description = "Browsers served at once (default ${DEFAULT-VALUE}).")
     int maxClients;
 
     @Option(names = "--token-file", paramLabel = "FILE",

@@ -26,6 +26,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live page over HTTP or HTTPS: static assets from the jar and a server-sent event stream. A browser gets a
@@ -41,6 +43,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class DashboardServer implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(DashboardServer.class);
     static final Duration STREAM_LIFETIME = Duration.ofSeconds(30);
     static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
     private static final int CLIENT_QUEUE = 16;
@@ -153,7 +156,7 @@ public final class DashboardServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // a scheduled task that throws is never run again: the page would freeze
-            org.slf4j.LoggerFactory.getLogger(DashboardServer.class).error("dashboard push failed: {}", e.toString());
+            LOG.error("dashboard push failed: {}", e.toString());
         }
     }
 

@@ -211,7 +211,8 @@ public final class Pipeline {
                 .uid("source-" + modality.wireName());
     }
 
-    static ValidationLimits validationLimits(JobConfig config) {
+    /** What the input decoder accepts, from the configuration: the job's sources and any tool that checks inputs as the job does. */
+    public static ValidationLimits validationLimits(JobConfig config) {
         return new ValidationLimits(config.get(MAX_RECORD_BYTES), micros(config.get(FUTURE_HORIZON)), config.get(DEADLETTER_VALUE_BYTES),
                 config.get(MAX_IMAGE_PIXELS), config.get(MAX_JPEG_SCANS), micros(config.get(MAX_AUDIO_CHUNK)));
     }

@@ -2,8 +2,14 @@ package io.mmstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmstream.align.Modality;
+import io.mmstream.codec.Decoded;
+import io.mmstream.codec.InputDecoder;
 import io.mmstream.codec.Times;
+import io.mmstream.codec.ValidationLimits;
 import io.mmstream.codec.WireCodec;
+import io.mmstream.config.JobConfig;
+import io.mmstream.job.Pipeline;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.schema.SensorReading;
@@ -19,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -152,6 +159,16 @@ class ProduceCommandTest {
         List<ConsumerRecord<byte[], byte[]>> rows = readAll("p.sensor");
         assertThat(rows).hasSize(ROWS);
         assertThat(WireCodec.decode(SensorReading.class, rows.get(ROWS - 1).value()).getValues()).containsExactly(0.1f, 0.2f, 9.8f, 0f, 0f, 49f);
+
+        // what FFmpeg made of real encoded media passes the job's own input checks, with the job's default limits
+        ValidationLimits limits = Pipeline.validationLimits(JobConfig.defaults(Map.of()));
+        for (Modality modality : Modality.values()) {
+            InputDecoder decoder = new InputDecoder(modality, limits, InputDecoder.systemClockMicros());
+            for (ConsumerRecord<byte[], byte[]> record : readAll("p." + modality.wireName())) {
+                Decoded decoded = decoder.decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
+                assertThat(decoded.isAccepted()).as("%s %s", modality, decoded.rejection()).isTrue();
+            }
+        }
     }
 
     @Test

@@ -2,6 +2,11 @@ package io.mmstream.codec;
 
 import static io.mmstream.codec.WireRecordsFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_PROGRESSIVE;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_COMPRESSION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
 import io.mmstream.align.Modality;
 import io.mmstream.schema.DeadLetter;
@@ -10,7 +15,13 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import org.junit.jupiter.api.Test;
 
 class HostileRecordsTest {
@@ -53,14 +64,42 @@ class HostileRecordsTest {
         String unicode = "caméra-東京-1";
         assertThat(decode(Modality.SENSOR, unicode.getBytes(StandardCharsets.UTF_8), WireCodec.encode(reading(unicode, T0_MICROS).build()))
                 .isAccepted()).as("printable non-ASCII ids").isTrue();
-        assertThat(decode(Modality.SENSOR, key, WireCodec.encode(reading("cam-1", T0_MICROS).setValues(java.util.List.of(0f, 0f, 156.9f, 30f, -30f, 0f))
+        assertThat(decode(Modality.SENSOR, key, WireCodec.encode(reading("cam-1", T0_MICROS).setValues(List.of(0f, 0f, 156.9f, 30f, -30f, 0f))
                 .build())).isAccepted()).as("a 16 g reading").isTrue();
     }
 
     @Test
-    void imageHeadersGiveTheSizeOfRealImages() throws Exception {
+    void imageHeadersGiveTheSizeOfImageIoImages() throws Exception {
         assertThat(ImageHeader.png(ByteBuffer.wrap(png(64, 48)))).isEqualTo(new ImageHeader(64, 48, 1));
         assertThat(ImageHeader.jpeg(ByteBuffer.wrap(SMALL_JPEG))).isEqualTo(new ImageHeader(8, 8, 1));
+    }
+
+    @Test
+    void framesFromRealEncodersPassWithTheSizeAndScansTheirHeadersState() throws Exception {
+        byte[] key = "cam-1".getBytes(StandardCharsets.UTF_8);
+        // libjpeg-turbo and libpng through OpenCV, the encoders cameras and gateways use
+        byte[] baseline = openCvEncoded(".jpg", IMWRITE_JPEG_QUALITY, 90);
+        byte[] progressive = openCvEncoded(".jpg", IMWRITE_JPEG_PROGRESSIVE, 1);
+        byte[] png = openCvEncoded(".png", IMWRITE_PNG_COMPRESSION, 9);
+        assertThat(ImageHeader.jpeg(ByteBuffer.wrap(baseline))).isEqualTo(new ImageHeader(160, 90, 1));
+        ImageHeader progressiveHeader = ImageHeader.jpeg(ByteBuffer.wrap(progressive));
+        assertThat(progressiveHeader.width()).isEqualTo(160);
+        assertThat(progressiveHeader.scans()).as("a progressive JPEG's scans, under the default limit").isBetween(2, LIMITS.maxJpegScans());
+        assertThat(ImageHeader.png(ByteBuffer.wrap(png))).isEqualTo(new ImageHeader(160, 90, 1));
+        for (var encoded : List.of(Map.entry(ImageEncoding.JPEG, baseline), Map.entry(ImageEncoding.JPEG, progressive), Map.entry(ImageEncoding.PNG, png))) {
+            assertThat(decode(Modality.VIDEO, key, WireCodec.encode(frame("cam-1", T0_MICROS).setEncoding(encoded.getKey()).setWidth(160)
+                    .setHeight(90).setData(ByteBuffer.wrap(encoded.getValue())).build())).isAccepted()).isTrue();
+        }
+    }
+
+    private static byte[] openCvEncoded(String extension, int parameter, int value) {
+        try (Mat image = new Mat(90, 160, CV_8UC3, new Scalar(40, 120, 200, 0)); BytePointer out = new BytePointer();
+             BytePointer ext = new BytePointer(extension); IntPointer params = new IntPointer(parameter, value)) {
+            assertThat(imencode(ext, image, out, params)).isTrue();
+            byte[] bytes = new byte[(int) out.limit()];
+            out.get(bytes);
+            return bytes;
+        }
     }
 
     @Test

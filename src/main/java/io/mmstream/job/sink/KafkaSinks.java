@@ -2,6 +2,7 @@ package io.mmstream.job.sink;
 
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.JobOptions;
+import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -20,10 +21,11 @@ public final class KafkaSinks {
     /** @param role distinguishes the transactional ids of the job's sinks (predictions, late, deadletter) */
     public static KafkaSink<KeyedBytes> to(String topic, String role, JobConfig config) {
         boolean exactlyOnce = config.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.DeliveryGuarantee.EXACTLY_ONCE;
+        Properties producer = config.kafkaProperties();
+        producer.putIfAbsent("max.request.size", Integer.toString(MAX_REQUEST_BYTES));
         var builder = KafkaSink.<KeyedBytes>builder()
-                .setKafkaProducerConfig(config.kafkaProperties())
+                .setKafkaProducerConfig(producer)
                 .setBootstrapServers(config.get(JobOptions.BOOTSTRAP_SERVERS))
-                .setProperty("max.request.size", config.kafkaProperties().getProperty("max.request.size", Integer.toString(MAX_REQUEST_BYTES)))
                 // no record timestamp: the producer stamps the wall clock. The window's event time (inside the record) can be days
                 // old on a replay, and Kafka's time-based retention would then delete the results as soon as they are written.
                 .setRecordSerializer((record, context, timestamp) -> new ProducerRecord<>(topic, null, null, record.key(), record.value()))
