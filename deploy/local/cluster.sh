@@ -224,6 +224,8 @@ submit() {
   if [ -n "${MMSTREAM_SAVEPOINT:-}" ]; then
     savepoint="$(inside MMSTREAM_SAVEPOINT "${MMSTREAM_SAVEPOINT#file://}" "$work")"
     savepoint=", \"savepointPath\": $(json_string "$savepoint")"
+    # an upgrade whose operators' state changed shape (README, "Per-stream event time") drops what no operator claims
+    [ "${MMSTREAM_ALLOW_NON_RESTORED:-}" = 1 ] && savepoint="$savepoint, \"allowNonRestoredState\": true"
   fi
   [ -f "$jar" ] || fail "no job jar at $jar (mvn package first)"
   for a in "$@"; do args="$args$(json_string "$a"),"; done

@@ -21,10 +21,17 @@ final class CheckedProducer implements AutoCloseable {
     }
 
     void send(String topic, byte[] key, byte[] value) {
+        send(topic, key, value, () -> {});
+    }
+
+    /** @param acknowledged runs on the producer's thread once the broker has the record */
+    void send(String topic, byte[] key, byte[] value, Runnable acknowledged) {
         throwIfFailed();
         producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
             if (error != null) {
                 failure.compareAndSet(null, error);
+            } else {
+                acknowledged.run();
             }
         });
     }
@@ -34,7 +41,7 @@ final class CheckedProducer implements AutoCloseable {
         throwIfFailed();
     }
 
-    private void throwIfFailed() {
+    private synchronized void throwIfFailed() {
         Exception error = failure.get();
         if (error == null || reported) {
             return;

@@ -1,23 +1,21 @@
 package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
-import io.mmstream.media.MediaException;
+import io.mmstream.media.Anchor;
 import io.mmstream.media.MediaSources;
-import io.mmstream.media.TimedRecord;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.PriorityQueue;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Publishes real media (video, audio, sensor CSV) of one stream, with timestamps from the media. */
+/**
+ * Publishes real media (video, audio, sensor CSV) of one stream, with timestamps from the media: every track when
+ * its capture time comes (the wall clock at start plus its presentation time), each on its own thread so that no
+ * track waits behind another's decoding or the container's interleaving; a live input as it arrives.
+ */
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Publish a video and/or audio file (anything FFmpeg reads, or a camera device) and sensor CSV as one stream.")
 final class ProduceCommand implements Callable<Integer> {
@@ -28,7 +26,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--stream-id", required = true, description = "The stream's id (the Kafka key).")
     String streamId;
 
-    @Option(names = "--video", description = "Video file or device, e.g. clip.mp4 or /dev/video0 (with --video-format v4l2).")
+    @Option(names = "--video", description = "Video file, device or stream URL, e.g. clip.mp4, /dev/video0 (with --video-format v4l2), "
+            + "rtsp://camera/stream.")
     String video;
 
     @Option(names = "--video-format", description = "FFmpeg input format for a device, e.g. v4l2.")
@@ -46,6 +45,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--fast", description = "As fast as possible (capture times end now) instead of in real time.")
     boolean fast;
 
+    @Option(names = "--loop", defaultValue = "1", description = "Publish the files this many times, each pass continuing the "
+            + "capture times where the last ended (default ${DEFAULT-VALUE}); not for live inputs.")
+    int loop;
+
     @Option(names = "--topic-prefix", defaultValue = "mm.", description = "Topics are PREFIX{video,audio,sensor} (default ${DEFAULT-VALUE}).")
     String topicPrefix;
 
@@ -56,76 +59,54 @@ final class ProduceCommand implements Callable<Integer> {
     int jpegQuality;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        picocli.CommandLine commandLine = new picocli.CommandLine(this);
         if (video == null && audio == null && sensor == null) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "give at least one of --video, --audio, --sensor");
+            throw new picocli.CommandLine.ParameterException(commandLine, "give at least one of --video, --audio, --sensor");
         }
+        boolean live = (video != null && MediaSources.isLive(video, videoFormat)) || (audio != null && MediaSources.isLive(audio, null));
+        if (loop < 1 || (live && loop != 1)) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--loop must be 1 or more, and 1 for a live input");
+        }
+        if (live && fast) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "--fast reads a file; a live input comes at its own pace");
+        }
+        long period = live ? 0 : Math.max(video == null ? 0 : MediaSources.durationMicros(video, videoFormat),
+                audio == null ? 0 : MediaSources.durationMicros(audio, null));
         long now = System.currentTimeMillis() * 1000;
-        long length = 0;
-        if (fast) {
-            length = Math.max(video == null ? 0 : MediaSources.durationMicros(video, videoFormat), audio == null ? 0 : MediaSources.durationMicros(audio, null));
+        long epoch = fast ? now - loop * period : now;
+        // one anchor for all tracks of a live input, set by the first frame to arrive
+        Anchor liveAnchor = Anchor.firstArrival(() -> System.currentTimeMillis() * 1000);
+        List<PacedPublisher.Track> tracks = new ArrayList<>();
+        if (video != null) {
+            tracks.add(track(Modality.VIDEO, pass -> MediaSources.video(video, videoFormat, anchor(live, liveAnchor, epoch, period, pass),
+                    streamId, jpegQuality)));
         }
-        long epoch = now - length;
-        List<MediaSources.Source> sources = new ArrayList<>();
-        try {
-            if (video != null) {
-                sources.add(MediaSources.video(video, videoFormat, epoch, streamId, jpegQuality));
-            }
-            if (audio != null) {
-                sources.add(MediaSources.audio(audio, null, epoch, streamId, sampleRate, 100_000));
-            } else if (video != null && videoFormat == null) {
-                try {
-                    sources.add(MediaSources.audio(video, null, epoch, streamId, sampleRate, 100_000));
-                } catch (MediaException noAudioTrack) {
-                    System.err.println(noAudioTrack.getMessage() + "; publishing video only");
-                }
-            }
-            if (sensor != null) {
-                sources.add(MediaSources.sensorCsv(sensor, epoch, streamId, "sensor0", sensorKind));
-            }
-            Map<Modality, Long> counts = publish(sources);
-            System.out.printf(Locale.ROOT, "{\"streamId\": \"%s\", \"videoFrames\": %d, \"audioChunks\": %d, \"sensorRows\": %d}%n",
-                    streamId, counts.getOrDefault(Modality.VIDEO, 0L), counts.getOrDefault(Modality.AUDIO, 0L), counts.getOrDefault(Modality.SENSOR, 0L));
-            return 0;
-        } finally {
-            sources.forEach(MediaSources.Source::close);
+        String audioInput = audio != null ? audio : video != null && videoFormat == null && MediaSources.hasAudio(video) ? video : null;
+        if (video != null && audio == null && audioInput == null) {
+            System.err.println(video + ": has no audio stream; publishing video only");
         }
+        if (audioInput != null) {
+            tracks.add(track(Modality.AUDIO, pass -> MediaSources.audio(audioInput, null, anchor(live, liveAnchor, epoch, period, pass),
+                    streamId, sampleRate, 100_000)));
+        }
+        if (sensor != null) {
+            tracks.add(track(Modality.SENSOR, pass -> MediaSources.sensorCsv(sensor, epoch + pass * period, streamId, "sensor0", sensorKind)));
+        }
+        PacedPublisher.Summary summary = new PacedPublisher(kafkaClient.properties(), topicPrefix, streamId, !fast && !live).publish(tracks, loop);
+        System.out.printf(Locale.ROOT, "{\"streamId\": \"%s\", \"videoFrames\": %d, \"audioChunks\": %d, \"sensorRows\": %d, "
+                        + "\"lagMillis\": {\"p50\": %d, \"p99\": %d, \"max\": %d}}%n",
+                streamId, summary.count(Modality.VIDEO), summary.count(Modality.AUDIO), summary.count(Modality.SENSOR),
+                summary.lagPercentile(0.5), summary.lagPercentile(0.99), summary.lagPercentile(1.0));
+        return 0;
     }
 
-    /** Merges the sources by capture time and sends each record, in real time unless --fast. */
-    private Map<Modality, Long> publish(List<MediaSources.Source> sources) {
-        record Head(TimedRecord record, MediaSources.Source source) {}
-        PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> Long.compare(a.record().captureMicros(), b.record().captureMicros()));
-        for (MediaSources.Source source : sources) {
-            if (source.hasNext()) {
-                heads.add(new Head(source.next(), source));
-            }
-        }
-        Properties properties = kafkaClient.properties();
-        Map<Modality, Long> counts = new EnumMap<>(Modality.class);
-        byte[] key = streamId.getBytes(StandardCharsets.UTF_8);
-        try (CheckedProducer producer = new CheckedProducer(properties)) {
-            while (!heads.isEmpty()) {
-                Head head = heads.poll();
-                TimedRecord record = head.record();
-                if (!fast) {
-                    long wait = (record.captureMicros() - System.currentTimeMillis() * 1000) / 1000;
-                    if (wait > 0) {
-                        try {
-                            Thread.sleep(wait); // real-time pacing to the media's own timestamps
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
-                    }
-                }
-                producer.send(topicPrefix + record.modality().wireName(), key, record.value());
-                counts.merge(record.modality(), 1L, Long::sum);
-                if (head.source().hasNext()) {
-                    heads.add(new Head(head.source().next(), head.source()));
-                }
-            }
-        }
-        return counts;
+    private static PacedPublisher.Track track(Modality modality, java.util.function.IntFunction<MediaSources.Source> pass) {
+        return new PacedPublisher.Track(modality, pass);
+    }
+
+    /** A file's pass N starts where pass N - 1 ended; a live input has one anchor, set by its first frame. */
+    private static Anchor anchor(boolean live, Anchor liveAnchor, long epoch, long period, int pass) {
+        return live ? liveAnchor : Anchor.fixed(epoch + pass * period);
     }
 }

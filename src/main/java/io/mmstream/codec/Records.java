@@ -1,6 +1,7 @@
 package io.mmstream.codec;
 
 import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.LateArrival;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.ModalityCoverage;
 import io.mmstream.inference.WindowHeads;
@@ -79,7 +80,8 @@ public final class Records {
                 .build();
     }
 
-    public static LateEvent lateEvent(ModalEvent event, long detectedAtMillis) {
+    public static LateEvent lateEvent(LateArrival late, long detectedAtMillis) {
+        ModalEvent event = late.event();
         return LateEvent.newBuilder()
                 .setStreamId(event.streamId())
                 .setModality(event.modality().wireName())
@@ -89,6 +91,7 @@ public final class Records {
                 .setPartition(event.sourcePartition())
                 .setOffset(event.sourceOffset())
                 .setDetectedAt(Instant.ofEpochMilli(detectedAtMillis))
+                .setLateByMicros(late.lateByMicros())
                 .build();
     }
 }

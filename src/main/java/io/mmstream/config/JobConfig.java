@@ -98,6 +98,10 @@ public final class JobConfig {
                 }
                 kafkaProperties.put(property, resolved);
             } else if (JobOptions.ALL.stream().noneMatch(option -> option.key().equals(key))) {
+                if (key.startsWith("watermark.alignment.")) {
+                    throw new ConfigException(source + ": key '" + key + "' was removed: event time is kept per stream, and the sources "
+                            + "are no longer aligned; delete it (README.md, 'Per-stream event time')");
+                }
                 throw new ConfigException(source + ": unknown key '" + key + "' (see the configuration reference in README.md)");
             } else if (SECRET_REFERENCE.matcher(entry.getValue()).find()) {
                 throw new ConfigException(source + ": " + key + " = '" + entry.getValue() + "': ${env:} and ${file:} work only in kafka.properties values");
@@ -121,6 +125,10 @@ public final class JobConfig {
         requireThat(size.toNanos() % 1_000_000 == 0, WINDOW_SIZE, "must be a whole number of milliseconds");
         requireThat(get(WINDOW_SLIDE).toNanos() % 1_000_000 == 0, WINDOW_SLIDE, "must be a whole number of milliseconds");
         requireThat(get(WINDOW_SLIDE).compareTo(size) <= 0, WINDOW_SLIDE, "must not exceed window.size (" + raw(WINDOW_SIZE) + ")");
+        requireThat(size.toNanos() % get(WINDOW_SLIDE).toNanos() == 0, WINDOW_SIZE, "must be a whole number of window.slide ("
+                + raw(WINDOW_SLIDE) + "): each stream keeps its events in panes of one slide");
+        requireThat(get(STREAM_RETENTION).compareTo(get(IDLENESS)) >= 0, STREAM_RETENTION, "must be at least watermark.idleness ("
+                + raw(IDLENESS) + ")");
         requireThat(get(GRID_STEP).toNanos() % 1000 == 0 && get(GRID_STEP).compareTo(get(WINDOW_SLIDE)) <= 0, GRID_STEP,
                 "must be whole microseconds and at most window.slide (" + raw(WINDOW_SLIDE) + ")");
         requireThat(get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0, TRANSACTION_TIMEOUT,

@@ -37,25 +37,26 @@ public final class JobOptions {
     public static final Option<Duration> GRID_STEP = Option.duration("window.grid-step", "66667us", false,
             "Step of the common time grid the modalities are aligned on: the models' frame step (15 fps).");
     public static final Option<Duration> LATENESS = Option.duration("window.lateness", "500ms", true,
-            "How long after the watermark passes a window's end it still accepts events; it fires once, then.");
+            "How long after its stream's event time passes a window's end the window still accepts events; it closes once, then.");
 
     public static final Option<Duration> OUT_OF_ORDER_VIDEO = Option.duration("watermark.out-of-orderness.video", "200ms", true,
-            "Bound on how far video frames arrive out of capture order.");
+            "Bound on how far one stream's video frames arrive out of capture order: its video clock is its newest frame less this.");
     public static final Option<Duration> OUT_OF_ORDER_AUDIO = Option.duration("watermark.out-of-orderness.audio", "200ms", true,
-            "Bound on how far audio chunks arrive out of capture order.");
+            "Bound on how far one stream's audio chunks arrive out of capture order.");
     public static final Option<Duration> OUT_OF_ORDER_SENSOR = Option.duration("watermark.out-of-orderness.sensor", "200ms", true,
-            "Bound on how far sensor readings arrive out of capture order.");
-    public static final Option<Duration> WATERMARK_INTERVAL = Option.duration("watermark.interval", "50ms", false,
-            "How often the sources emit watermarks; a window can close up to this much after its out-of-orderness has passed.");
-    public static final Option<Duration> IDLENESS = Option.duration("watermark.idleness", "2s", true,
-            "A partition silent this long stops holding the watermark back (0 = never).");
-    public static final Option<Duration> ALIGNMENT_MAX_DRIFT = Option.duration("watermark.alignment.max-drift", "5s", false,
-            "How far one source's watermark may run ahead of the slowest before it is paused.");
-    public static final Option<Duration> ALIGNMENT_UPDATE_INTERVAL = Option.duration("watermark.alignment.update-interval", "200ms", false,
-            "How often the sources compare watermarks for alignment; catching up, a source advances at most max-drift per interval.");
+            "Bound on how far one stream's sensor readings arrive out of capture order.");
+    public static final Option<Duration> WATERMARK_INTERVAL = Option.duration("watermark.interval", "100ms", false,
+            "How often the sources report how far they have read (in log time, the Kafka record timestamps).");
+    public static final Option<Duration> IDLENESS = Option.duration("watermark.idleness", "5s", false,
+            "A stream's modality silent this long (in log time; by processing time once the inputs are quiet) stops holding "
+            + "the stream's windows back; when all are, the stream's last windows close. A partition silent this long stops "
+            + "holding log time back.");
+    public static final Option<Duration> STREAM_RETENTION = Option.duration("watermark.stream-retention", "10min", false,
+            "How long a silent stream's clock is kept after its last windows closed, so records it flushes later count as late "
+            + "instead of opening its closed windows again.");
 
     public static final Option<Duration> FUTURE_HORIZON = Option.duration("validation.future-horizon", "10s", false,
-            "A capture time further ahead of the wall clock than this is rejected (it would poison the watermark).");
+            "A capture time further ahead of the wall clock than this is rejected (it would close its stream's windows early).");
     public static final Option<Integer> MAX_RECORD_BYTES = Option.intInRange("validation.max-record-bytes", 4 << 20, 64, Integer.MAX_VALUE,
             "Largest accepted input record value, in bytes.");
     public static final Option<Integer> DEADLETTER_VALUE_BYTES = Option.intInRange("validation.deadletter-value-bytes", 64 << 10, 0, 512 << 10,
@@ -128,7 +129,7 @@ public final class JobOptions {
             TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER,
             STARTING_OFFSETS, BOUNDED,
             WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,
-            OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, ALIGNMENT_MAX_DRIFT, ALIGNMENT_UPDATE_INTERVAL,
+            OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, STREAM_RETENTION,
             FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_AUDIO_CHUNK,
             JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,

@@ -56,6 +56,23 @@ public final class MediaEncoders {
         return embedding;
     }
 
+    /**
+     * One grey JPEG frame through the whole frame path (decoder, resize, model), so that the first real batch does
+     * not pay for native libraries loading and the JIT: the streams' clocks count a modality that arrives late
+     * after a (re)start as silent once the idle timeout passes.
+     */
+    public void warmUpFrames() {
+        var image = new java.awt.image.BufferedImage(imageSize, imageSize, java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+        byte[] jpeg = io.mmstream.media.JpegEncoder.encode(image, 85);
+        frames(List.of(WireCodec.encode(VideoFrame.newBuilder().setStreamId("warm-up").setCaptureTime(java.time.Instant.EPOCH).setSeq(0)
+                .setWidth(imageSize).setHeight(imageSize).setEncoding(io.mmstream.schema.ImageEncoding.JPEG).setData(ByteBuffer.wrap(jpeg)).build())));
+    }
+
+    /** One silent patch through the audio encoder, for the same reason as {@link #warmUpFrames}. */
+    public void warmUpAudio() {
+        audio(List.of(new float[patchFrames * melBins]));
+    }
+
     /** The patch cutter matching the audio encoder's card. */
     public AudioPatches audioPatches() {
         return new AudioPatches(LogMel.Params.standard(), patchFrames);

@@ -6,6 +6,7 @@ import io.mmstream.align.EmbeddedWindow;
 import io.mmstream.align.FrameGrid;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
+import io.mmstream.align.StreamClock;
 import io.mmstream.codec.Decoded;
 import io.mmstream.codec.ValidationLimits;
 import io.mmstream.config.JobConfig;
@@ -18,26 +19,24 @@ import io.mmstream.job.operators.CutAudioPatches;
 import io.mmstream.job.operators.EncodeAudio;
 import io.mmstream.job.operators.EncodeFrames;
 import io.mmstream.job.operators.EncodeLateEvent;
-import io.mmstream.job.operators.LatenessDeadlineTrigger;
 import io.mmstream.job.operators.RouteRejections;
 import io.mmstream.job.operators.RunHeads;
+import io.mmstream.job.operators.SideOutputs;
 import io.mmstream.job.sink.KafkaSinks;
 import io.mmstream.job.sink.KeyedBytes;
-import io.mmstream.job.source.CaptureTimeWatermarks;
 import io.mmstream.job.source.InputRecordDeserializer;
 import java.time.Duration;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
-import org.apache.flink.util.OutputTag;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
- * The job graph: Kafka sources per modality, decoding and dead letters, event-time sliding windows per stream,
+ * The job graph: Kafka sources per modality, decoding and dead letters, sliding windows on each stream's own event time,
  * aligned windows as predictions, and Kafka sinks. Built on a given environment so tests run the real graph.
  */
 public final class Pipeline {
@@ -47,16 +46,12 @@ public final class Pipeline {
     public static final String UID_ENCODE_FRAMES = "encode-frames";
     public static final String UID_AUDIO_PATCHES = "cut-audio-patches";
     public static final String UID_ENCODE_AUDIO = "encode-audio";
-    public static final String UID_WINDOWS = "align-windows";
+    public static final String UID_WINDOWS = "stream-windows";
     public static final String UID_HEADS = "heads";
     public static final String UID_LATE = "encode-late";
     public static final String UID_SINK_PREDICTIONS = "sink-predictions";
     public static final String UID_SINK_LATE = "sink-late";
     public static final String UID_SINK_DEADLETTER = "sink-deadletter";
-    static final String ALIGNMENT_GROUP = "mmstream-inputs";
-
-    public static final OutputTag<ModalEvent> LATE_EVENTS = new OutputTag<>("late-events") {};
-
     private Pipeline() {}
 
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
@@ -72,11 +67,11 @@ public final class Pipeline {
 
         predictions.sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "predictions", config))
                 .uid(UID_SINK_PREDICTIONS).name("Predictions to " + config.get(TOPIC_PREDICTIONS));
-        windows.getSideOutput(LATE_EVENTS).union(encoded.patches().getSideOutput(LATE_EVENTS))
+        windows.getSideOutput(SideOutputs.LATE).union(encoded.patches().getSideOutput(SideOutputs.LATE))
                 .map(new EncodeLateEvent()).uid(UID_LATE).name("Late events")
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_LATE), "late", config))
                 .uid(UID_SINK_LATE).name("Late events to " + config.get(TOPIC_LATE));
-        encoded.deadLetters().union(predictions.getSideOutput(RouteRejections.DEAD_LETTERS))
+        encoded.deadLetters().union(predictions.getSideOutput(SideOutputs.DEAD_LETTERS))
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_DEADLETTER), "deadletter", config))
                 .uid(UID_SINK_DEADLETTER).name("Dead letters to " + config.get(TOPIC_DEADLETTER));
     }
@@ -96,9 +91,9 @@ public final class Pipeline {
         }
 
         public DataStream<KeyedBytes> deadLetters() {
-            return videoEvents.getSideOutput(RouteRejections.DEAD_LETTERS).union(audioEvents.getSideOutput(RouteRejections.DEAD_LETTERS),
-                    sensors.getSideOutput(RouteRejections.DEAD_LETTERS), frames.getSideOutput(RouteRejections.DEAD_LETTERS),
-                    patches.getSideOutput(RouteRejections.DEAD_LETTERS), audio.getSideOutput(RouteRejections.DEAD_LETTERS));
+            return videoEvents.getSideOutput(SideOutputs.DEAD_LETTERS).union(audioEvents.getSideOutput(SideOutputs.DEAD_LETTERS),
+                    sensors.getSideOutput(SideOutputs.DEAD_LETTERS), frames.getSideOutput(SideOutputs.DEAD_LETTERS),
+                    patches.getSideOutput(SideOutputs.DEAD_LETTERS), audio.getSideOutput(SideOutputs.DEAD_LETTERS));
         }
     }
 
@@ -116,7 +111,8 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> patches = audioEvents
                 .keyBy(ModalEvent::streamId)
                 .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), layout.gridStepMicros()),
-                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), config.get(LATENESS), config.get(MAX_AUDIO_CHUNK), deadLetterBytes))
+                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), streamRules(config), config.get(MAX_AUDIO_CHUNK),
+                        deadLetterBytes))
                 .uid(UID_AUDIO_PATCHES).name("Cut audio patches");
         SingleOutputStreamOperator<ModalEvent> audio = patches
                 .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches, deadLetterBytes))
@@ -124,16 +120,21 @@ public final class Pipeline {
         return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio);
     }
 
-    /** keyBy(streamId), sliding event-time windows that fire once after the lateness, late events on {@link #LATE_EVENTS}. */
+    /** keyBy(streamId), sliding windows on each stream's own event time, late events on {@link SideOutputs#LATE}. */
     public static SingleOutputStreamOperator<EmbeddedWindow> windows(DataStream<ModalEvent> events, JobConfig config, AssembleWindow.Layout layout) {
-        Duration lateness = config.get(LATENESS);
         return events.keyBy(ModalEvent::streamId)
-                .window(SlidingEventTimeWindows.of(config.get(WINDOW_SIZE), config.get(WINDOW_SLIDE)))
-                .allowedLateness(lateness)
-                .trigger(new LatenessDeadlineTrigger(lateness))
-                .sideOutputLateData(LATE_EVENTS)
-                .process(new AssembleWindow(layout))
+                .process(new AssembleWindow(layout, streamRules(config)))
                 .uid(UID_WINDOWS).name("Align windows");
+    }
+
+    /** How every stream's own event time moves and its windows close, from the options. */
+    public static StreamClock.Rules streamRules(JobConfig config) {
+        long[] outOfOrderness = new long[Modality.values().length];
+        outOfOrderness[Modality.VIDEO.ordinal()] = micros(config.get(OUT_OF_ORDER_VIDEO));
+        outOfOrderness[Modality.AUDIO.ordinal()] = micros(config.get(OUT_OF_ORDER_AUDIO));
+        outOfOrderness[Modality.SENSOR.ordinal()] = micros(config.get(OUT_OF_ORDER_SENSOR));
+        return new StreamClock.Rules(micros(config.get(WINDOW_SIZE)), micros(config.get(WINDOW_SLIDE)), micros(config.get(LATENESS)),
+                outOfOrderness, config.get(IDLENESS).toMillis(), config.get(STREAM_RETENTION).toMillis());
     }
 
     public static ModelSettings modelSettings(JobConfig config) {
@@ -178,17 +179,17 @@ public final class Pipeline {
                 .uid(UID_ROUTE + "-" + modality.wireName()).name("Check " + modality.wireName() + " and dead letters");
     }
 
-    /** One modality's Kafka source, decoding and validating, with capture-time watermarks. */
+    /**
+     * One modality's Kafka source, decoding and validating. Its watermarks are in log time (the Kafka record
+     * timestamps), not capture time: event time is kept per stream by the operators that need it, since the devices
+     * sharing a partition share neither clocks nor network delays, while log time says how far the job has read, which
+     * is what tells a silent modality from a slow path.
+     */
     public static DataStream<Decoded> source(StreamExecutionEnvironment env, JobConfig config, Modality modality) {
         String topic = config.get(switch (modality) {
             case VIDEO -> TOPIC_VIDEO;
             case AUDIO -> TOPIC_AUDIO;
             case SENSOR -> TOPIC_SENSOR;
-        });
-        Duration outOfOrderness = config.get(switch (modality) {
-            case VIDEO -> OUT_OF_ORDER_VIDEO;
-            case AUDIO -> OUT_OF_ORDER_AUDIO;
-            case SENSOR -> OUT_OF_ORDER_SENSOR;
         });
         var builder = KafkaSource.<Decoded>builder()
                 .setProperties(config.kafkaProperties())
@@ -204,10 +205,9 @@ public final class Pipeline {
         if (config.get(BOUNDED)) {
             builder.setBounded(OffsetsInitializer.latest());
         }
-        return env.fromSource(builder.build(),
-                        CaptureTimeWatermarks.strategy(outOfOrderness, config.get(IDLENESS), ALIGNMENT_GROUP,
-                                config.get(ALIGNMENT_MAX_DRIFT), config.get(ALIGNMENT_UPDATE_INTERVAL)),
-                        modality.wireName() + " from " + topic)
+        // not aligned: a source paused for running ahead would soon look idle, and log time would pass its records unread
+        WatermarkStrategy<Decoded> logTime = WatermarkStrategy.<Decoded>forMonotonousTimestamps().withIdleness(config.get(IDLENESS));
+        return env.fromSource(builder.build(), logTime, modality.wireName() + " from " + topic)
                 .uid("source-" + modality.wireName());
     }
 

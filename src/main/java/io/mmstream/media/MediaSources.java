@@ -30,7 +30,8 @@ import org.bytedeco.javacv.Java2DFrameConverter;
 
 /**
  * Real media as wire records: video frames and audio from anything FFmpeg reads (files of any container and codec,
- * camera devices), sensor rows from CSV. Capture time = the epoch given plus the media's own timestamp.
+ * camera devices, stream URLs), sensor rows from CSV. Capture time comes from the media's own presentation time,
+ * counted from the container's start time, through an {@link Anchor}.
  */
 public final class MediaSources {
 
@@ -46,13 +47,14 @@ public final class MediaSources {
      * @param format FFmpeg input format, e.g. v4l2 for a camera device; null to let FFmpeg guess from the file
      * @throws MediaException naming the file when it is missing or FFmpeg cannot read it
      */
-    public static Source video(String file, String format, long epochMicros, String streamId, int jpegQuality) {
+    public static Source video(String file, String format, Anchor anchor, String streamId, int jpegQuality) {
         FFmpegFrameGrabber grabber = open(file, format, null);
         if (grabber.getVideoStream() < 0 && grabber.getImageWidth() <= 0) {
             close(grabber);
             throw new MediaException(file + ": has no video stream");
         }
         Java2DFrameConverter converter = new Java2DFrameConverter();
+        long start = startMicros(grabber);
         return new GrabberSource(grabber, file) {
             private long seq;
 
@@ -63,7 +65,7 @@ public final class MediaSources {
                     return null;
                 }
                 var image = converter.convert(frame);
-                long capture = epochMicros + frame.timestamp;
+                long capture = anchor.captureMicros(frame.timestamp - start);
                 byte[] jpeg = JpegEncoder.encode(image, jpegQuality);
                 return new TimedRecord(Modality.VIDEO, capture, WireCodec.encode(VideoFrame.newBuilder().setStreamId(streamId)
                         .setCaptureTime(Times.ofMicros(capture)).setSeq(seq++).setWidth(image.getWidth()).setHeight(image.getHeight())
@@ -73,7 +75,7 @@ public final class MediaSources {
     }
 
     /** Audio resampled by FFmpeg to mono 16-bit PCM at sampleRate, cut into chunks of chunkMicros (the last may be shorter). */
-    public static Source audio(String file, String format, long epochMicros, String streamId, int sampleRate, long chunkMicros) {
+    public static Source audio(String file, String format, Anchor anchor, String streamId, int sampleRate, long chunkMicros) {
         FFmpegFrameGrabber grabber = open(file, format, g -> {
             g.setSampleRate(sampleRate);
             g.setAudioChannels(1);
@@ -84,6 +86,7 @@ public final class MediaSources {
             throw new MediaException(file + ": has no audio stream");
         }
         int chunkSamples = (int) (sampleRate * chunkMicros / 1_000_000);
+        long start = startMicros(grabber);
         return new GrabberSource(grabber, file) {
             private short[] buffered = new short[4 * chunkSamples];
             private int filled;
@@ -101,7 +104,7 @@ public final class MediaSources {
                         break;
                     }
                     if (firstSampleMicros < 0) {
-                        firstSampleMicros = frame.timestamp;
+                        firstSampleMicros = Math.max(0, frame.timestamp - start);
                     }
                     ShortBuffer samples = (ShortBuffer) frame.samples[0];
                     if (filled + samples.remaining() > buffered.length) {
@@ -119,7 +122,8 @@ public final class MediaSources {
                 pcm.asShortBuffer().put(buffered, 0, count);
                 System.arraycopy(buffered, count, buffered, 0, filled - count);
                 filled -= count;
-                long capture = epochMicros + firstSampleMicros + Math.round(samplesEmitted * 1e6 / sampleRate);
+                // counted in samples from the first, so that chunks tile the track exactly whatever the frames' timestamps
+                long capture = anchor.captureMicros(firstSampleMicros + Math.round(samplesEmitted * 1e6 / sampleRate));
                 samplesEmitted += count;
                 return new TimedRecord(Modality.AUDIO, capture, WireCodec.encode(AudioChunk.newBuilder().setStreamId(streamId)
                         .setCaptureTime(Times.ofMicros(capture)).setSeq(seq++).setSampleRate(sampleRate)
@@ -198,6 +202,27 @@ public final class MediaSources {
         };
     }
 
+    /** The container's start time (a non-zero first timestamp, common in MPEG-TS and edited MP4), 0 when it has none. */
+    private static long startMicros(FFmpegFrameGrabber grabber) {
+        long start = grabber.getFormatContext().start_time();
+        return start == avutil.AV_NOPTS_VALUE ? 0 : Math.max(0, start);
+    }
+
+    /** Whether FFmpeg opens this as a live input: a device (an input format given) or a network stream. */
+    public static boolean isLive(String input, String format) {
+        return (format != null && !format.isBlank()) || input.matches("(?i)(rtsp|rtsps|rtmp|http|https|udp|tcp|srt)://.*");
+    }
+
+    /** Whether FFmpeg finds an audio stream in the file. */
+    public static boolean hasAudio(String file) {
+        FFmpegFrameGrabber grabber = open(file, null, null);
+        try {
+            return grabber.getAudioStream() >= 0 || grabber.getAudioChannels() > 0;
+        } finally {
+            close(grabber);
+        }
+    }
+
     /** Length of the media in microseconds, 0 when unknown (a live device). */
     public static long durationMicros(String file, String format) {
         FFmpegFrameGrabber grabber = open(file, format, null);
@@ -210,7 +235,7 @@ public final class MediaSources {
 
     private static FFmpegFrameGrabber open(String file, String format, java.util.function.Consumer<FFmpegFrameGrabber> configure) {
         boolean device = format != null && !format.isBlank();
-        if (!device && !Files.isReadable(Path.of(file))) {
+        if (!isLive(file, format) && !Files.isReadable(Path.of(file))) {
             throw new MediaException(file + ": no such file, or it cannot be read");
         }
         FFmpegLogCallback.setLevel(avutil.AV_LOG_ERROR);

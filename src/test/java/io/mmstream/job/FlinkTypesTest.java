@@ -2,6 +2,7 @@ package io.mmstream.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmstream.align.LateArrival;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.codec.Decoded;
 import io.mmstream.job.sink.KeyedBytes;
@@ -14,7 +15,7 @@ class FlinkTypesTest {
 
     @Test
     void recordsBetweenOperatorsAreFlinkPojos() {
-        for (Class<?> type : new Class<?>[] {Decoded.class, ModalEvent.class, KeyedBytes.class}) {
+        for (Class<?> type : new Class<?>[] {Decoded.class, ModalEvent.class, LateArrival.class, KeyedBytes.class}) {
             assertThat(TypeInformation.of(type)).as(type.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
         }
     }

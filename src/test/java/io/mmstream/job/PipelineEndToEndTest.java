@@ -119,7 +119,7 @@ class PipelineEndToEndTest {
             Pipeline.build(env, config);
             JobClient job = env.executeAsync("mmstream-e2e");
 
-            // the watermark has passed [T0+4s, T0+6s) for every stream: events from T0's first second are now late
+            // every stream's time has passed [T0+4s, T0+6s): events from T0's first second are now late
             client.awaitCommitted("e2e.predictions", Duration.ofSeconds(90), "windows up to T0+6s of every stream",
                     records -> decodePredictions(records).stream().filter(p -> Times.micros(p.getWindowEnd()) >= T0 + 6 * SECOND)
                             .map(Prediction::getStreamId).distinct().count() == STREAMS);
@@ -128,8 +128,7 @@ class PipelineEndToEndTest {
             client.awaitCommitted("e2e.deadletter", Duration.ofSeconds(60), "every dead letter",
                     records -> records.size() >= expectedDeadLetterErrors.size());
 
-            // capture times far ahead move the watermark past every window of the data set; their own windows stay open
-            sendWatermarkAdvance(client, T0 + 30 * SECOND);
+            // no record after the data: each stream's last windows closed when it had been silent for the idle timeout
             int windows = expected.values().stream().mapToInt(Map::size).sum();
             List<Prediction> predictions = decodePredictions(client.awaitCommitted("e2e.predictions", Duration.ofSeconds(60),
                     windows + " predictions", records -> records.size() >= windows));
@@ -225,8 +224,6 @@ class PipelineEndToEndTest {
         // valid records whose media the encoders cannot use: dead letters from the encode stage, keyed by their stream
         bad(client, "e2e.video", WireCodec.encode(frame("stream-01", T0 + 3 * SECOND).setData(ByteBuffer.wrap(UNDECODABLE_JPEG)).build()),
                 "frame cannot be decoded", "stream-01");
-        bad(client, "e2e.audio", WireCodec.encode(chunk("stream-01", T0 + 3 * SECOND).setSampleRate(44_100).build()),
-                "sampleRate 44100 Hz: the audio encoder's log-mel needs 16000 Hz", "stream-01");
         // the stream's last chunk again with other samples: the cutter still holds the first, and refuses the second
         String stream = SceneSimulator.streamId(1);
         AudioChunk last = decode(AudioChunk.class, lastAudioChunk.get(stream).value());
@@ -265,18 +262,6 @@ class PipelineEndToEndTest {
         client.send("e2e.sensor", 0, stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(reading(stream, captures[3]).build()));
         expectedLate.addAll(List.of(stream + "/video@" + captures[0], stream + "/video@" + captures[1], stream + "/audio@" + captures[2],
                 stream + "/sensor@" + captures[3]));
-    }
-
-    private void sendWatermarkAdvance(KafkaTestClient client, long captureMicros) {
-        for (int s = 0; s < STREAMS; s++) {
-            String stream = SceneSimulator.streamId(s);
-            byte[] key = stream.getBytes(StandardCharsets.UTF_8);
-            client.send("e2e.video", null, key, WireCodec.encode(frame(stream, captureMicros).build()));
-            client.send("e2e.audio", null, key, WireCodec.encode(chunk(stream, captureMicros).build()));
-            if (!stream.equals(NO_SENSOR_STREAM)) {
-                client.send("e2e.sensor", s, key, WireCodec.encode(reading(stream, captureMicros).build()));
-            }
-        }
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> T decode(Class<T> type, byte[] value) {

@@ -12,7 +12,8 @@ import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.job.operators.AssembleWindow;
 import io.mmstream.job.operators.CutAudioPatches;
-import io.mmstream.job.operators.RouteRejections;
+import io.mmstream.config.JobOptions;
+import io.mmstream.job.operators.SideOutputs;
 import io.mmstream.schema.DeadLetter;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.media.LogMel;
@@ -64,26 +65,27 @@ class StreamStateTest {
                 }
                 send(harness, event(Modality.SENSOR, t, 6));
             }
-            // steady state: [2 s, 4 s) and [3 s, 5 s) open, 2 s of events in each
-            harness.processWatermark(T0_MICROS / 1000 + 2_500);
+            // steady state: the stream's clock at 3.8 s, [2 s, 4 s) and [3 s, 5 s) open: 2 s of events, each held once
             long bytes = harness.snapshot(1, 1).getStateSize();
             System.out.printf("window state of one stream in steady state (%s): %d bytes%n", backend, bytes);
-            // 2 windows x 2 s x (15 + 15 embeddings of 64 floats + 100 readings of 6 floats), with per-event metadata:
-            // tens of kilobytes, where the JPEG frames alone would be 2 x 30 x ~4 KB
-            assertThat(bytes).isBetween(2L * 2 * (30 * 64 + 100 * 6) * 4, 200_000L);
+            // 2 s x (15 + 15 embeddings of 64 floats + 100 readings of 6 floats), with per-event metadata: tens of
+            // kilobytes, where the JPEG frames alone would be 2 x 30 x ~4 KB, and half what windows that store each event
+            // once per window they cover held
+            assertThat(bytes).isBetween(2L * (30 * 64 + 100 * 6) * 4, 100_000L);
 
-            harness.processWatermark(Long.MAX_VALUE);
+            // the stream stops: its last windows close on the idle timeout, and its clock goes after the retention
+            harness.setProcessingTime(CONFIG.get(JobOptions.STREAM_RETENTION).toMillis() + 1);
             assertThat(harness.extractOutputValues()).hasSize(5);
             if (backend.equals("hashmap")) {
                 // the harness counts entries of the heap backend only; RocksDB runs the same operator over other storage
                 assertThat(harness.numKeyedStateEntries()).isZero();
-                assertThat(harness.numEventTimeTimers()).isZero();
+                assertThat(harness.numProcessingTimeTimers()).isZero();
             }
         }
     }
 
     @Test
-    void audioPatchesAreCutAsSoonAsTheirChunksArriveInAnyOrderAndTheStateEmptiesBehindTheWatermark() throws Exception {
+    void audioPatchesAreCutAsSoonAsTheirChunksArriveInAnyOrderAndTheStateEmptiesBehindTheStreamsAudioTime() throws Exception {
         AudioPatches patches = new AudioPatches(LogMel.Params.standard(), 8);
         Random random = new Random(3);
         List<AudioPatches.Chunk> chunks = new ArrayList<>();
@@ -103,7 +105,8 @@ class StreamStateTest {
         Collections.shuffle(events, random);
 
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CutAudioPatches(GRID, 8, Duration.ZERO, Duration.ofSeconds(10), 1024)), ModalEvent::streamId, Types.STRING)) {
+                new KeyedProcessOperator<>(new CutAudioPatches(GRID, 8, Pipeline.streamRules(JobConfig.defaults(Map.of("window.lateness", "0ms",
+                        "watermark.out-of-orderness.audio", "1s"))), Duration.ofSeconds(10), 1024)), ModalEvent::streamId, Types.STRING)) {
             harness.open();
             for (ModalEvent event : events) {
                 harness.processElement(event, event.eventTimeMillis());
@@ -123,21 +126,33 @@ class StreamStateTest {
             harness.processElement(new ModalEvent("s", Modality.AUDIO, again.captureMicros(), 99, new float[0], WireCodec.encode(original),
                     "mm.audio", 0, 99), again.eventTimeMillis());
             assertThat(harness.extractOutputValues()).hasSize(cut.size());
-            assertThat(harness.getSideOutput(RouteRejections.DEAD_LETTERS)).singleElement()
+            assertThat(harness.getSideOutput(SideOutputs.DEAD_LETTERS)).singleElement()
                     .satisfies(letter -> assertThat(WireCodec.decode(DeadLetter.class, letter.getValue().value()).getError())
                             .contains("differs from the chunk already received with the same capture time"));
 
             long bytes = harness.snapshot(1, 1).getStateSize();
             System.out.printf("audio state of one stream holding 1 s of chunks: %d bytes%n", bytes);
 
-            harness.processWatermark(T0_MICROS / 1000 + 1_100);
-            assertThat(harness.numKeyedStateEntries()).isZero();
-            assertThat(harness.numEventTimeTimers()).isZero();
-
+            // a chunk 2 s on moves the stream's audio time past every held chunk: they leave, and the first is late now
+            harness.processElement(shifted(events.get(0), 2_000_000), events.get(0).eventTimeMillis());
+            assertThat(harness.numKeyedStateEntries()).as("the new chunk, the stream's newest end, its last arrival").isEqualTo(3);
             harness.processElement(events.get(0), events.get(0).eventTimeMillis());
-            assertThat(harness.getSideOutput(Pipeline.LATE_EVENTS)).as("a chunk behind the watermark is late").hasSize(1);
-            assertThat(harness.extractOutputValues()).hasSize(cut.size());
+            assertThat(harness.getSideOutput(SideOutputs.LATE)).as("a chunk behind the stream's audio time is late").hasSize(1);
+
+            // audio silent for the idle timeout: the chunks go; for the retention: nothing is left
+            harness.setProcessingTime(CONFIG.get(JobOptions.IDLENESS).toMillis());
+            assertThat(harness.numKeyedStateEntries()).as("the stream's newest end and last arrival").isEqualTo(2);
+            harness.setProcessingTime(CONFIG.get(JobOptions.STREAM_RETENTION).toMillis());
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numProcessingTimeTimers()).isZero();
         }
+    }
+
+    /** The same chunk, captured later. */
+    private static ModalEvent shifted(ModalEvent event, long micros) throws Exception {
+        AudioChunk chunk = WireCodec.decode(AudioChunk.class, event.payload());
+        chunk.setCaptureTime(Times.ofMicros(event.captureMicros() + micros));
+        return new ModalEvent("s", Modality.AUDIO, event.captureMicros() + micros, 100, new float[0], WireCodec.encode(chunk), "mm.audio", 0, 100);
     }
 
     private static List<Long> instants(long first, long last) {

@@ -2,19 +2,38 @@ package io.mmstream.job.operators;
 
 import io.mmstream.align.AlignedWindow;
 import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.LateArrival;
 import io.mmstream.align.ModalEvent;
+import io.mmstream.align.StreamClock;
 import io.mmstream.align.WindowAligner;
 import io.mmstream.align.WindowTensors;
 import io.mmstream.media.SensorResampler;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
-import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
-/** Adapter: a fired window's events through {@link WindowAligner} and {@link WindowTensors} to the heads. */
-public final class AssembleWindow extends ProcessWindowFunction<ModalEvent, EmbeddedWindow, String, TimeWindow> {
+/**
+ * Adapter, per stream: sliding windows on the stream's own event time ({@link StreamClock}), each event held once
+ * whatever the number of windows it falls in; a closing window's events go through {@link WindowAligner} and
+ * {@link WindowTensors} to the heads. The watermark here is log time (how far every input has been read), never
+ * event time: a device that lags, stalls or runs ahead of its partition-mates moves only its own windows. Per
+ * stream, an event-time timer fires when log time reaches the moment its next modality would go idle, and a
+ * processing-time timer notices the inputs going quiet altogether and forgets a stream gone for the retention.
+ */
+public final class AssembleWindow extends KeyedProcessFunction<String, ModalEvent, EmbeddedWindow> {
 
     /**
      * What the heads expect of a window, from their model cards.
@@ -31,26 +50,179 @@ public final class AssembleWindow extends ProcessWindowFunction<ModalEvent, Embe
     }
 
     private final Layout layout;
+    private final StreamClock.Rules rules;
     private transient WindowAligner aligner;
     private transient SensorResampler imu;
+    private transient ValueState<long[]> clockState;
+    private transient ListState<ModalEvent> events;
+    /** The pending timers of the stream: [event-time idle check, processing-time quiet or expiry check], Long.MIN_VALUE for none. */
+    private transient ValueState<long[]> timers;
+    /** When this instance first ran, by processing time: the retention is never counted from before a (re)start. */
+    private transient long startedMillis;
+    /** When this subtask last had an element, and when its log time last moved: together, whether the inputs are quiet. */
+    private transient long lastElementMillis;
+    private transient long readUpToMillis;
+    private transient long readUpToMovedMillis;
     private transient Counter windowsFired;
+    private transient Counter streamsIdle;
 
-    public AssembleWindow(Layout layout) {
+    public AssembleWindow(Layout layout, StreamClock.Rules rules) {
         this.layout = layout;
+        this.rules = rules;
     }
 
     @Override
     public void open(OpenContext openContext) {
         aligner = new WindowAligner(layout.gridStepMicros());
         imu = new SensorResampler(layout.imuMean(), layout.imuStd(), layout.imuMaxGapMicros());
+        clockState = getRuntimeContext().getState(new ValueStateDescriptor<>("clock", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        events = getRuntimeContext().getListState(new ListStateDescriptor<>("events", TypeInformation.of(ModalEvent.class)));
+        timers = getRuntimeContext().getState(new ValueStateDescriptor<>("timers", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        startedMillis = Long.MIN_VALUE;
+        readUpToMillis = Long.MIN_VALUE;
         windowsFired = getRuntimeContext().getMetricGroup().counter("windowsFired");
+        streamsIdle = getRuntimeContext().getMetricGroup().counter("streamsIdle");
+    }
+
+    /** Processing time now; also notes how far the inputs have been read, and since when. */
+    private long now(TimerService timerService) {
+        long now = timerService.currentProcessingTime();
+        if (startedMillis == Long.MIN_VALUE) {
+            startedMillis = now;
+            lastElementMillis = now;
+            readUpToMovedMillis = now;
+        }
+        long readUpTo = timerService.currentWatermark();
+        if (readUpTo != readUpToMillis) {
+            readUpToMillis = readUpTo;
+            readUpToMovedMillis = now;
+        }
+        return now;
+    }
+
+    /** No element and no progress in log time for the idle timeout: the devices have stopped, or every partition is idle. */
+    private boolean inputsQuiet(long now) {
+        return now - Math.max(lastElementMillis, readUpToMovedMillis) >= rules.idleMillis();
     }
 
     @Override
-    public void process(String streamId, Context context, Iterable<ModalEvent> events, Collector<EmbeddedWindow> out) {
-        TimeWindow window = context.window();
-        AlignedWindow aligned = aligner.align(streamId, window.getStart() * 1000, window.getEnd() * 1000, events);
-        out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps())));
-        windowsFired.inc();
+    public void processElement(ModalEvent event, Context context, Collector<EmbeddedWindow> out) throws Exception {
+        long now = now(context.timerService());
+        lastElementMillis = now;
+        long[] state = clockState.value();
+        StreamClock clock = state == null ? StreamClock.fresh(rules) : StreamClock.of(rules, state);
+        Long logged = context.timestamp();
+        clock.observe(event.modality(), event.captureMicros(), logged == null ? now : logged, now);
+        if (clock.isLate(event.captureMicros())) {
+            context.output(SideOutputs.LATE, new LateArrival(event, clock.lateByMicros(event.captureMicros())));
+        } else {
+            events.add(event);
+            clock.hold(event.captureMicros());
+        }
+        closeWindows(clock, clock.eventTime(readUpToMillis, false), context.getCurrentKey(), out);
+        clockState.update(clock.state());
+        schedule(clock, now, context.timerService());
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<EmbeddedWindow> out) throws Exception {
+        long now = now(context.timerService());
+        long[] state = clockState.value();
+        if (state == null) {
+            return;
+        }
+        long[] pending = timers.value();
+        pending[context.timeDomain() == TimeDomain.EVENT_TIME ? 0 : 1] = Long.MIN_VALUE;
+        timers.update(pending);
+        StreamClock clock = StreamClock.of(rules, state);
+        boolean quiet = context.timeDomain() == TimeDomain.PROCESSING_TIME && inputsQuiet(now);
+        long eventTime = clock.eventTime(readUpToMillis, quiet);
+        if (eventTime == Long.MAX_VALUE && clock.holdsEvents()) {
+            streamsIdle.inc();
+        }
+        closeWindows(clock, eventTime, context.getCurrentKey(), out);
+        if (readUpToMillis == Long.MAX_VALUE || clock.isExpired(now, startedMillis)) {
+            // the end of a bounded input; or a stream gone for the retention: even the record of its closed windows goes
+            forget(context.timerService());
+            return;
+        }
+        clockState.update(clock.state());
+        schedule(clock, now, context.timerService());
+    }
+
+    /**
+     * At most one timer of each kind per stream: in log time, when its next active modality would go idle; in
+     * processing time, while it holds events, when the inputs could next count as quiet, else when its retention ends.
+     */
+    private void schedule(StreamClock clock, long now, TimerService timerService) throws Exception {
+        long[] pending = timers.value();
+        if (pending == null) {
+            pending = new long[] {Long.MIN_VALUE, Long.MIN_VALUE};
+        }
+        long idleAt = clock.nextIdleMillis(readUpToMillis);
+        if (idleAt != Long.MAX_VALUE && (pending[0] == Long.MIN_VALUE || pending[0] > idleAt)) {
+            if (pending[0] != Long.MIN_VALUE) {
+                timerService.deleteEventTimeTimer(pending[0]);
+            }
+            timerService.registerEventTimeTimer(idleAt);
+            pending[0] = idleAt;
+        }
+        long checkAt = clock.holdsEvents()
+                ? Math.max(now, Math.max(clock.lastArrivalMillis(startedMillis), Math.max(lastElementMillis, readUpToMovedMillis))) + rules.idleMillis()
+                : clock.lastArrivalMillis(startedMillis) + rules.retentionMillis();
+        if (pending[1] == Long.MIN_VALUE || pending[1] > checkAt) {
+            if (pending[1] != Long.MIN_VALUE) {
+                timerService.deleteProcessingTimeTimer(pending[1]);
+            }
+            timerService.registerProcessingTimeTimer(checkAt);
+            pending[1] = checkAt;
+        }
+        timers.update(pending);
+    }
+
+    private void forget(TimerService timerService) throws Exception {
+        long[] pending = timers.value();
+        if (pending != null) {
+            if (pending[0] != Long.MIN_VALUE) {
+                timerService.deleteEventTimeTimer(pending[0]);
+            }
+            if (pending[1] != Long.MIN_VALUE) {
+                timerService.deleteProcessingTimeTimer(pending[1]);
+            }
+        }
+        clockState.clear();
+        timers.clear();
+        events.clear();
+    }
+
+    private void closeWindows(StreamClock clock, long eventTime, String streamId, Collector<EmbeddedWindow> out) throws Exception {
+        if (!clock.mayClose(eventTime)) {
+            clock.passTime(eventTime);
+            return;
+        }
+        List<ModalEvent> held = new ArrayList<>();
+        events.get().forEach(held::add);
+        held.sort(Comparator.comparingLong(ModalEvent::captureMicros));
+        long[] captures = held.stream().mapToLong(ModalEvent::captureMicros).toArray();
+        int first = 0;
+        for (long start : clock.closeWindows(eventTime, captures)) {
+            long end = start + rules.windowMicros();
+            while (first < captures.length && captures[first] < start) {
+                first++;
+            }
+            int last = first;
+            while (last < captures.length && captures[last] < end) {
+                last++;
+            }
+            AlignedWindow aligned = aligner.align(streamId, start, end, held.subList(first, last));
+            out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps())));
+            windowsFired.inc();
+        }
+        List<ModalEvent> kept = held.stream().filter(event -> !clock.isLate(event.captureMicros())).toList();
+        if (kept.isEmpty()) {
+            events.clear();
+        } else if (kept.size() < held.size()) {
+            events.update(kept);
+        }
     }
 }

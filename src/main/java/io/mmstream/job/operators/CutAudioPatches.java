@@ -4,10 +4,12 @@ import io.mmstream.align.FrameGrid;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.codec.WireCodec;
-import io.mmstream.job.Pipeline;
+import io.mmstream.align.LateArrival;
+import io.mmstream.align.StreamClock;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.media.LogMel;
 import io.mmstream.media.Pcm;
+import io.mmstream.media.Resampler;
 import io.mmstream.schema.AudioChunk;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +19,8 @@ import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -27,28 +31,41 @@ import org.apache.flink.util.Collector;
  * Adapter, per stream: keeps the audio chunks of the last moments in keyed state and cuts, with
  * {@link AudioPatches}, the log-mel patch centred on each grid instant as soon as the chunks hold all of its
  * samples, whatever order they came in. Patches leave at once as AUDIO events at their instant carrying the
- * log-mel, for the audio encoder: nothing waits here for a watermark, so nothing falls behind one. A chunk
- * leaves state when the watermark passes the last patch it can serve plus the windows' allowed lateness; a chunk
- * arriving after that is late, as it would be for the windows.
+ * log-mel, for the audio encoder: nothing waits here. Time is the stream's own audio time, the end of its newest
+ * chunk less the audio out-of-orderness bound: a chunk leaves state when that passes the last patch it can serve
+ * plus the windows' allowed lateness, and a chunk arriving after that is late, by the same rule as the windows'.
+ * A stream whose audio stays silent for the idle timeout (processing time) drops its chunks, and after the
+ * stream retention leaves no state behind.
  */
 public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEvent, ModalEvent> {
 
     private final FrameGrid grid;
     private final int patchFrames;
     private final int deadLetterValueBytes;
-    private final long latenessMillis;
+    private final long latenessMicros;
+    private final long outOfOrdernessMicros;
+    private final long idleMillis;
+    private final long retentionMillis;
     private final long maxChunkMicros;
     private transient AudioPatches patches;
     private transient MapState<Long, float[]> chunks;
+    /** The end of the newest chunk, by capture time. */
+    private transient ValueState<Long> newestEnd;
+    /** When the last chunk arrived, by processing time; the idle check's timer is due idleMillis later. */
+    private transient ValueState<Long> lastArrival;
+    private transient long startedMillis;
     private transient Counter patchesCut;
     private transient Counter duplicates;
     private transient Counter rejected;
 
     /** @param maxChunk the longest chunk the input decoder accepts */
-    public CutAudioPatches(FrameGrid grid, int patchFrames, java.time.Duration lateness, java.time.Duration maxChunk, int deadLetterValueBytes) {
+    public CutAudioPatches(FrameGrid grid, int patchFrames, StreamClock.Rules rules, java.time.Duration maxChunk, int deadLetterValueBytes) {
         this.grid = grid;
         this.maxChunkMicros = maxChunk.toNanos() / 1000;
-        this.latenessMillis = lateness.toMillis();
+        this.latenessMicros = rules.latenessMicros();
+        this.outOfOrdernessMicros = rules.outOfOrdernessMicros()[Modality.AUDIO.ordinal()];
+        this.idleMillis = rules.idleMillis();
+        this.retentionMillis = rules.retentionMillis();
         this.patchFrames = patchFrames;
         this.deadLetterValueBytes = deadLetterValueBytes;
     }
@@ -57,13 +74,30 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
     public void open(OpenContext openContext) {
         patches = new AudioPatches(LogMel.Params.standard(), patchFrames);
         chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        newestEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("newest-end", Types.LONG));
+        lastArrival = getRuntimeContext().getState(new ValueStateDescriptor<>("last-arrival", Types.LONG));
+        startedMillis = Long.MIN_VALUE;
         patchesCut = getRuntimeContext().getMetricGroup().counter("audioPatchesCut");
         duplicates = getRuntimeContext().getMetricGroup().counter("audioChunksDuplicate");
         rejected = getRuntimeContext().getMetricGroup().counter("audioChunksRejected");
     }
 
+    private long now(Context context) {
+        long now = context.timerService().currentProcessingTime();
+        if (startedMillis == Long.MIN_VALUE) {
+            startedMillis = now;
+        }
+        return now;
+    }
+
+    /** The capture time before which a chunk's end, plus its patches' reach, no longer serves an open window. */
+    private long keepsFrom(Long newest) {
+        return newest == null ? Long.MIN_VALUE : newest - outOfOrdernessMicros - latenessMicros - patches.halfSpanMicros();
+    }
+
     @Override
     public void processElement(ModalEvent event, Context context, Collector<ModalEvent> out) throws Exception {
+        long now = now(context);
         AudioChunk chunk;
         float[] samples;
         try {
@@ -74,16 +108,18 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
             return;
         }
         if (chunk.getSampleRate() != patches.sampleRate()) {
-            reject(event, "sampleRate " + chunk.getSampleRate() + " Hz: the audio encoder's log-mel needs " + patches.sampleRate() + " Hz",
-                    DeadLetters.STAGE_ENCODE, context);
-            return;
+            samples = Resampler.resample(samples, chunk.getSampleRate(), patches.sampleRate());
         }
         long start = event.captureMicros();
         long end = start + samples.length * 1_000_000L / patches.sampleRate();
-        long reach = patches.halfSpanMicros();
-        long expiry = -Math.floorDiv(-(end + reach), 1000) + latenessMillis;
-        if (expiry <= context.timerService().currentWatermark()) {
-            context.output(Pipeline.LATE_EVENTS, event.encoded(new float[0]));
+        Long previousArrival = lastArrival.value();
+        lastArrival.update(now);
+        if (previousArrival == null) {
+            context.timerService().registerProcessingTimeTimer(now + idleMillis);
+        }
+        long keepsFrom = keepsFrom(newestEnd.value());
+        if (end <= keepsFrom) {
+            context.output(SideOutputs.LATE, new LateArrival(event.encoded(new float[0]), keepsFrom - end));
             return;
         }
         float[] held = chunks.get(start);
@@ -97,13 +133,22 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
             return;
         }
         chunks.put(start, samples);
-        context.timerService().registerEventTimeTimer(expiry);
+        if (newestEnd.value() == null || end > newestEnd.value()) {
+            newestEnd.update(end);
+        }
 
-        // only the chunks that can share a sample with this chunk's patches are read (with RocksDB, each read deserialises)
+        // one pass: chunks behind the stream's audio time leave; only those that can share a sample with this chunk's
+        // patches are read for cutting (with RocksDB, each read deserialises)
+        long reach = patches.halfSpanMicros();
+        long expiredBefore = keepsFrom(newestEnd.value());
         List<AudioPatches.Chunk> nearby = new ArrayList<>();
-        for (Map.Entry<Long, float[]> entry : chunks.entries()) {
-            if (entry.getKey() >= start - reach - maxChunkMicros && entry.getKey() < end + reach) {
-                nearby.add(new AudioPatches.Chunk(entry.getKey(), entry.getValue()));
+        for (Iterator<Map.Entry<Long, float[]>> it = chunks.iterator(); it.hasNext(); ) {
+            Map.Entry<Long, float[]> entry = it.next();
+            long heldStart = entry.getKey();
+            if (heldStart + entry.getValue().length * 1_000_000L / patches.sampleRate() <= expiredBefore && heldStart != start) {
+                it.remove();
+            } else if (heldStart >= start - reach - maxChunkMicros && heldStart < end + reach) {
+                nearby.add(new AudioPatches.Chunk(heldStart, entry.getValue()));
             }
         }
         // the patches this chunk may have completed
@@ -119,22 +164,32 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
     }
 
     private void reject(ModalEvent event, String error, String stage, Context context) {
-        context.output(RouteRejections.DEAD_LETTERS, DeadLetters.of(event, error, stage, deadLetterValueBytes));
+        context.output(SideOutputs.DEAD_LETTERS, DeadLetters.of(event, error, stage, deadLetterValueBytes));
         rejected.inc();
     }
 
+    /**
+     * The idle check (never counted from before a restart): a stream whose audio has been silent for the idle
+     * timeout drops its chunks, and after the retention its audio time too; until then a chunk it flushes late is
+     * still recognised as late.
+     */
     @Override
     public void onTimer(long timestamp, OnTimerContext context, Collector<ModalEvent> out) throws Exception {
-        long reach = patches.halfSpanMicros();
-        for (Iterator<Map.Entry<Long, float[]>> it = chunks.iterator(); it.hasNext(); ) {
-            Map.Entry<Long, float[]> entry = it.next();
-            long end = entry.getKey() + entry.getValue().length * 1_000_000L / patches.sampleRate();
-            if (end + reach + latenessMillis * 1000 <= timestamp * 1000) {
-                it.remove();
-            }
+        long now = now(context);
+        Long arrival = lastArrival.value();
+        if (arrival == null) {
+            return;
         }
-        if (chunks.isEmpty()) {
-            chunks.clear(); // a stream gone quiet leaves no state behind, not even an empty map
+        long lastActive = Math.max(arrival, startedMillis);
+        if (now - lastActive >= retentionMillis) {
+            chunks.clear();
+            newestEnd.clear();
+            lastArrival.clear();
+            return;
         }
+        if (now - lastActive >= idleMillis) {
+            chunks.clear();
+        }
+        context.timerService().registerProcessingTimeTimer(lastActive + (now - lastActive >= idleMillis ? retentionMillis : idleMillis));
     }
 }

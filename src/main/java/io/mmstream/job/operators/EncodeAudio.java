@@ -31,6 +31,7 @@ public final class EncodeAudio extends BatchingOperator<ModalEvent, ModalEvent> 
     public void open() throws Exception {
         super.open();
         encoders = models.encoders();
+        encoders.value().warmUpAudio();
         encoded = getMetricGroup().counter("patchesEncoded");
         failed = getMetricGroup().counter("patchesFailed");
     }
@@ -49,7 +50,7 @@ public final class EncodeAudio extends BatchingOperator<ModalEvent, ModalEvent> 
                 encoded.inc();
             } else {
                 // the windows will show the audio absent at this instant; the dead letter keeps the chunk that completed the patch
-                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(patch,
+                output.collect(SideOutputs.DEAD_LETTERS, new StreamRecord<>(DeadLetters.of(patch,
                         "audio encoder failed on the patch at " + patch.captureMicros() + " us: " + outcome.error(),
                         DeadLetters.STAGE_INFERENCE, deadLetterValueBytes)));
                 failed.inc();

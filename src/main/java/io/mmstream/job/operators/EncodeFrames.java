@@ -31,6 +31,7 @@ public final class EncodeFrames extends BatchingOperator<ModalEvent, ModalEvent>
     public void open() throws Exception {
         super.open();
         encoders = models.encoders();
+        encoders.value().warmUpFrames();
         encoded = getMetricGroup().counter("framesEncoded");
         failed = getMetricGroup().counter("framesFailed");
     }
@@ -47,7 +48,7 @@ public final class EncodeFrames extends BatchingOperator<ModalEvent, ModalEvent>
                 emit(record.getValue().encoded(outcome.embedding()), record);
                 encoded.inc();
             } else {
-                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(
+                output.collect(SideOutputs.DEAD_LETTERS, new StreamRecord<>(
                         DeadLetters.of(record.getValue(), outcome.error(), DeadLetters.STAGE_ENCODE, deadLetterValueBytes)));
                 failed.inc();
             }

@@ -1,6 +1,6 @@
 package io.mmstream.job.operators;
 
-import io.mmstream.align.ModalEvent;
+import io.mmstream.align.LateArrival;
 import io.mmstream.codec.Records;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.job.sink.KeyedBytes;
@@ -9,8 +9,8 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.metrics.Counter;
 
-/** Counts an event that came after all its windows closed and encodes it for the late topic. */
-public final class EncodeLateEvent extends RichMapFunction<ModalEvent, KeyedBytes> {
+/** Counts an event that came after all its stream's windows that could hold it closed, and encodes it for the late topic. */
+public final class EncodeLateEvent extends RichMapFunction<LateArrival, KeyedBytes> {
 
     private transient Counter lateEvents;
 
@@ -20,9 +20,9 @@ public final class EncodeLateEvent extends RichMapFunction<ModalEvent, KeyedByte
     }
 
     @Override
-    public KeyedBytes map(ModalEvent event) {
+    public KeyedBytes map(LateArrival late) {
         lateEvents.inc();
-        return new KeyedBytes(event.streamId().getBytes(StandardCharsets.UTF_8),
-                WireCodec.encode(Records.lateEvent(event, System.currentTimeMillis())));
+        return new KeyedBytes(late.event().streamId().getBytes(StandardCharsets.UTF_8),
+                WireCodec.encode(Records.lateEvent(late, System.currentTimeMillis())));
     }
 }

@@ -12,12 +12,9 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /** Valid events go on; rejected records become dead letters on a side output. Both are counted. */
 public final class RouteRejections extends ProcessFunction<Decoded, ModalEvent> {
-
-    public static final OutputTag<KeyedBytes> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
     private transient Map<Modality, Counter> eventsIn;
     private transient Counter deadLetters;
@@ -39,7 +36,7 @@ public final class RouteRejections extends ProcessFunction<Decoded, ModalEvent> 
         } else {
             deadLetters.inc();
             byte[] value = WireCodec.encode(Records.deadLetter(decoded.rejection(), System.currentTimeMillis()));
-            context.output(DEAD_LETTERS, new KeyedBytes(decoded.rejection().key(), value));
+            context.output(SideOutputs.DEAD_LETTERS, new KeyedBytes(decoded.rejection().key(), value));
         }
     }
 }

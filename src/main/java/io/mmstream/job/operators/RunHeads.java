@@ -62,7 +62,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
                         .setSourceTopic("window " + window.streamId() + " [" + window.startMicros() + ", " + window.endMicros() + ") us")
                         .setPartition(-1).setOffset(-1).setKey(ByteBuffer.wrap(key)).setValue(null).setValueSize(0).setValueTruncated(false)
                         .setError(failure).setStage(DeadLetters.STAGE_INFERENCE).setFailedAt(Instant.ofEpochMilli(now)).build();
-                output.collect(RouteRejections.DEAD_LETTERS, new StreamRecord<>(new KeyedBytes(key, WireCodec.encode(letter))));
+                output.collect(SideOutputs.DEAD_LETTERS, new StreamRecord<>(new KeyedBytes(key, WireCodec.encode(letter))));
             }
         }
     }
