@@ -86,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + simulation.streams + " simulated streams; Ctrl-C stops");
 
                 SimulationPublisher producer = new SimulationPublisher(
-                        new SceneSimulator(simulation.settings(), System.currentTimeMillis() * 1000), kafka.clientProperties(),
+                        new SceneSimulator(simulation.settings(), System.currentTimeMillis() * 1000, simulation.trouble()), kafka.clientProperties(),
                         Map.of(Modality.VIDEO, job.get(TOPIC_VIDEO), Modality.AUDIO, job.get(TOPIC_AUDIO), Modality.SENSOR, job.get(TOPIC_SENSOR)),
                         EmbeddedKafka.LABELS_TOPIC, true, Long.MAX_VALUE, corruptEvery, stop, null);
                 Thread producerThread = new Thread(producer, "mmstream-demo-producer");

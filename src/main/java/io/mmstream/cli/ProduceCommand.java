@@ -52,8 +52,13 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--topic-prefix", defaultValue = "mm.", description = "Topics are PREFIX{video,audio,sensor} (default ${DEFAULT-VALUE}).")
     String topicPrefix;
 
-    @Option(names = "--sample-rate", defaultValue = "16000", description = "Audio is resampled to this rate, mono (default ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-rate", defaultValue = "16000", description = "Audio is published at this rate (default ${DEFAULT-VALUE}; "
+            + "the job resamples any rate to its models').")
     int sampleRate;
+
+    @Option(names = "--audio-channels", defaultValue = "1", description = "Audio is published with this many channels (default ${DEFAULT-VALUE}; "
+            + "the job mixes them down).")
+    int audioChannels;
 
     @Option(names = "--jpeg-quality", defaultValue = "85", description = "JPEG quality of the published frames (default ${DEFAULT-VALUE}).")
     int jpegQuality;
@@ -88,7 +93,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         if (audioInput != null) {
             tracks.add(track(Modality.AUDIO, pass -> MediaSources.audio(audioInput, null, anchor(live, liveAnchor, epoch, period, pass),
-                    streamId, sampleRate, 100_000)));
+                    streamId, sampleRate, audioChannels, 100_000)));
         }
         if (sensor != null) {
             tracks.add(track(Modality.SENSOR, pass -> MediaSources.sensorCsv(sensor, epoch + pass * period, streamId, "sensor0", sensorKind)));

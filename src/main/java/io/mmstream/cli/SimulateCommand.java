@@ -40,7 +40,7 @@ final class SimulateCommand implements Callable<Integer> {
         // in fast mode the whole span lies in the past, so no capture time is ahead of a job's future horizon
         long epoch = fast ? now - length : now;
         SimulationSettings settings = simulation.settings();
-        SceneSimulator simulator = new SceneSimulator(settings, epoch);
+        SceneSimulator simulator = new SceneSimulator(settings, epoch, simulation.trouble());
         Properties kafka = kafkaClient.properties();
         Map<Modality, String> topics = Map.of(Modality.VIDEO, topicPrefix + "video", Modality.AUDIO, topicPrefix + "audio",
                 Modality.SENSOR, topicPrefix + "sensor");

@@ -1,7 +1,10 @@
 package io.mmstream.cli;
 
 import io.mmstream.config.Option;
+import io.mmstream.sim.DeviceTrouble;
 import io.mmstream.sim.SimulationSettings;
+import java.util.HashMap;
+import java.util.Map;
 import picocli.CommandLine;
 
 /** The simulator's knobs on the command line, shared by simulate, demo and dataset. */
@@ -36,6 +39,57 @@ final class SimulationOptions {
             description = "Change one delivery knob of the chosen preset: clock-skew, jitter, reorder-max, burst-hold (durations), "
                     + "reorder-rate, drop-rate, camera-off-rate, mic-muted-rate, burst-rate (0..1). Repeatable.")
     java.util.Map<String, String> deliveryKnobs = new java.util.LinkedHashMap<>();
+
+    @CommandLine.Option(names = "--lagging-devices", defaultValue = "0",
+            description = "This many streams (the last ones) reach Kafka --lag later than their partition-mates (default ${DEFAULT-VALUE}).")
+    int laggingDevices;
+
+    @CommandLine.Option(names = "--lag", defaultValue = "30s", description = "How far the lagging devices lag (default ${DEFAULT-VALUE}).")
+    String lag;
+
+    @CommandLine.Option(names = "--stalling-devices", defaultValue = "0",
+            description = "This many streams (before the lagging ones) stop sending at --stall-at for --stall, then flush (default ${DEFAULT-VALUE}).")
+    int stallingDevices;
+
+    @CommandLine.Option(names = "--stall-at", defaultValue = "10s", description = "Stream time at which the stalling devices stall (default ${DEFAULT-VALUE}).")
+    String stallAt;
+
+    @CommandLine.Option(names = "--stall", defaultValue = "10s", description = "How long the stalling devices hold their records (default ${DEFAULT-VALUE}).")
+    String stall;
+
+    @CommandLine.Option(names = "--clock-behind-devices", defaultValue = "0",
+            description = "This many streams (before those) stamp capture times --clock-behind in the past (default ${DEFAULT-VALUE}).")
+    int clockBehindDevices;
+
+    @CommandLine.Option(names = "--clock-behind", defaultValue = "1h", description = "How far their clocks run behind (default ${DEFAULT-VALUE}).")
+    String clockBehind;
+
+    @CommandLine.Option(names = "--rejecting-devices", defaultValue = "0",
+            description = "This many streams (before those) send only records the job must reject (default ${DEFAULT-VALUE}).")
+    int rejectingDevices;
+
+    /** The devices in trouble, by stream index, counted down from the last stream: lagging, stalling, clock behind, rejecting. */
+    Map<Integer, DeviceTrouble> trouble() {
+        if (laggingDevices + stallingDevices + clockBehindDevices + rejectingDevices > streams) {
+            throw new IllegalArgumentException("more devices in trouble (" + (laggingDevices + stallingDevices + clockBehindDevices + rejectingDevices)
+                    + ") than --streams " + streams);
+        }
+        Map<Integer, DeviceTrouble> trouble = new HashMap<>();
+        int next = streams - 1;
+        for (int i = 0; i < laggingDevices; i++) {
+            trouble.put(next--, DeviceTrouble.lagging(micros(lag)));
+        }
+        for (int i = 0; i < stallingDevices; i++) {
+            trouble.put(next--, DeviceTrouble.stalling(micros(stallAt), micros(stall)));
+        }
+        for (int i = 0; i < clockBehindDevices; i++) {
+            trouble.put(next--, DeviceTrouble.clockBehind(micros(clockBehind)));
+        }
+        for (int i = 0; i < rejectingDevices; i++) {
+            trouble.put(next--, DeviceTrouble.rejecting());
+        }
+        return trouble;
+    }
 
     SimulationSettings settings() {
         SimulationSettings.Delivery chosen = switch (delivery) {

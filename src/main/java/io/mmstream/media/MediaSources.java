@@ -74,18 +74,21 @@ public final class MediaSources {
         };
     }
 
-    /** Audio resampled by FFmpeg to mono 16-bit PCM at sampleRate, cut into chunks of chunkMicros (the last may be shorter). */
-    public static Source audio(String file, String format, Anchor anchor, String streamId, int sampleRate, long chunkMicros) {
+    /**
+     * Audio resampled by FFmpeg to 16-bit PCM at sampleRate with the given channels (interleaved), cut into chunks of
+     * chunkMicros (the last may be shorter).
+     */
+    public static Source audio(String file, String format, Anchor anchor, String streamId, int sampleRate, int channels, long chunkMicros) {
         FFmpegFrameGrabber grabber = open(file, format, g -> {
             g.setSampleRate(sampleRate);
-            g.setAudioChannels(1);
+            g.setAudioChannels(channels);
             g.setSampleFormat(avutil.AV_SAMPLE_FMT_S16);
         });
         if (grabber.getAudioStream() < 0 && grabber.getAudioChannels() <= 0) {
             close(grabber);
             throw new MediaException(file + ": has no audio stream");
         }
-        int chunkSamples = (int) (sampleRate * chunkMicros / 1_000_000);
+        int chunkSamples = (int) (sampleRate * chunkMicros / 1_000_000) * channels;
         long start = startMicros(grabber);
         return new GrabberSource(grabber, file) {
             private short[] buffered = new short[4 * chunkSamples];
@@ -123,11 +126,11 @@ public final class MediaSources {
                 System.arraycopy(buffered, count, buffered, 0, filled - count);
                 filled -= count;
                 // counted in samples from the first, so that chunks tile the track exactly whatever the frames' timestamps
-                long capture = anchor.captureMicros(firstSampleMicros + Math.round(samplesEmitted * 1e6 / sampleRate));
+                long capture = anchor.captureMicros(firstSampleMicros + Math.round(samplesEmitted / channels * 1e6 / sampleRate));
                 samplesEmitted += count;
                 return new TimedRecord(Modality.AUDIO, capture, WireCodec.encode(AudioChunk.newBuilder().setStreamId(streamId)
                         .setCaptureTime(Times.ofMicros(capture)).setSeq(seq++).setSampleRate(sampleRate)
-                        .setChannels(1).setFormat(SampleFormat.PCM_S16LE).setData(pcm).build()));
+                        .setChannels(channels).setFormat(SampleFormat.PCM_S16LE).setData(pcm).build()));
             }
         };
     }

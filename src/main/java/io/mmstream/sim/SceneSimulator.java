@@ -4,6 +4,7 @@ import io.mmstream.schema.Label;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /** Several simulated streams that start together at epochMicros. Same settings and epoch, same bytes. */
 public final class SceneSimulator {
@@ -11,8 +12,13 @@ public final class SceneSimulator {
     private final List<StreamScene> scenes = new ArrayList<>();
 
     public SceneSimulator(SimulationSettings settings, long epochMicros) {
+        this(settings, epochMicros, Map.of());
+    }
+
+    /** @param trouble what goes wrong with some streams' devices, by stream index; the others deliver as the settings say */
+    public SceneSimulator(SimulationSettings settings, long epochMicros, Map<Integer, DeviceTrouble> trouble) {
         for (int i = 0; i < settings.streams(); i++) {
-            scenes.add(new StreamScene(settings, i, epochMicros));
+            scenes.add(new StreamScene(settings, i, epochMicros, trouble.getOrDefault(i, DeviceTrouble.NONE)));
         }
     }
 

@@ -38,9 +38,11 @@ public final class StreamScene {
     private final ImuModel imu;
     private final long[] clockOffsetMicros = new long[Modality.values().length];
     private final long streamAvOffsetMicros;
+    private final DeviceTrouble trouble;
 
-    StreamScene(SimulationSettings settings, int index, long epochMicros) {
+    StreamScene(SimulationSettings settings, int index, long epochMicros, DeviceTrouble trouble) {
         this.settings = settings;
+        this.trouble = trouble;
         this.streamId = SceneSimulator.streamId(index);
         this.epochMicros = epochMicros;
         this.seed = Hash.of(settings.seed(), index, 0x5CE7E, 0);
@@ -159,20 +161,20 @@ public final class StreamScene {
         for (long k = ceilDiv(fromMicros - epochMicros, frame); epochMicros + k * frame < toMicros; k++) {
             long t = epochMicros + k * frame;
             if (!cameraOff(t) && Hash.unit(seed, k, 61, 0) >= settings.delivery().dropRate()) {
-                out.add(new SimRecord(Modality.VIDEO, streamId, clock(Modality.VIDEO, t), deliver(Modality.VIDEO, t, k, VIDEO_LATENCY_MICROS), videoFrame(t, k)));
+                out.add(sent(Modality.VIDEO, t, k, VIDEO_LATENCY_MICROS, videoFrame(t, k)));
             }
         }
         long chunk = settings.audioChunkMicros();
         for (long k = ceilDiv(fromMicros - epochMicros, chunk); epochMicros + k * chunk < toMicros; k++) {
             long t = epochMicros + k * chunk;
             if (!micMuted(t)) {
-                out.add(new SimRecord(Modality.AUDIO, streamId, clock(Modality.AUDIO, t), deliver(Modality.AUDIO, t, k, chunk), audioChunk(t, k)));
+                out.add(sent(Modality.AUDIO, t, k, chunk, audioChunk(t, k)));
             }
         }
         long period = settings.imuPeriodMicros();
         for (long k = ceilDiv(fromMicros - epochMicros, period); epochMicros + k * period < toMicros; k++) {
             long t = epochMicros + k * period;
-            out.add(new SimRecord(Modality.SENSOR, streamId, clock(Modality.SENSOR, t), deliver(Modality.SENSOR, t, k, SENSOR_LATENCY_MICROS), imuReading(t, k)));
+            out.add(sent(Modality.SENSOR, t, k, SENSOR_LATENCY_MICROS, imuReading(t, k)));
         }
         return out;
     }
@@ -240,7 +242,14 @@ public final class StreamScene {
     }
 
     private long clock(Modality modality, long trueMicros) {
-        return trueMicros + clockOffsetMicros[modality.ordinal()];
+        return trueMicros + clockOffsetMicros[modality.ordinal()] - trouble.clockBehindMicros();
+    }
+
+    /** The record as the device sends it: garbage in its place when the device sends only what the job must reject. */
+    private SimRecord sent(Modality modality, long trueMicros, long index, long latencyMicros, byte[] value) {
+        long delivered = trouble.delivery(trueMicros - epochMicros, deliver(modality, trueMicros, index, latencyMicros), epochMicros, latencyMicros);
+        byte[] bytes = trouble.rejectedOnly() ? ("garbage " + modality.wireName() + " " + index).getBytes(java.nio.charset.StandardCharsets.US_ASCII) : value;
+        return new SimRecord(modality, streamId, clock(modality, trueMicros), delivered, bytes);
     }
 
     /** Capture plus latency, jitter, an occasional hold-back that lets later records overtake, and bursts. */

@@ -73,7 +73,10 @@ class StreamStateTest {
             // once per window they cover held
             assertThat(bytes).isBetween(2L * (30 * 64 + 100 * 6) * 4, 100_000L);
 
-            // the stream stops: its last windows close on the idle timeout, and its clock goes after the retention
+            // the stream stops: its last windows close once the inputs are quiet, and its clock goes after the retention
+            harness.processWatermark(T0_MICROS / 1000 + 4_000);
+            harness.setProcessingTime(CONFIG.get(JobOptions.IDLENESS).toMillis());
+            harness.setProcessingTime(2 * CONFIG.get(JobOptions.IDLENESS).toMillis());
             harness.setProcessingTime(CONFIG.get(JobOptions.STREAM_RETENTION).toMillis() + 1);
             assertThat(harness.extractOutputValues()).hasSize(5);
             if (backend.equals("hashmap")) {

@@ -185,6 +185,7 @@ class WindowOperatorTest {
         harness.processWatermark(14 * SECOND + 900);
         assertThat(starts(predictions(), "s1")).as("video idle since log time 12.9 s").containsExactly(9L, 10L, 11L, 12L, 13L);
         // then nothing more comes and log time stands still: after the idle timeout by processing time the last windows close
+        // (no such timeout before every input has reported progress since the start: see the restore test)
         harness.setProcessingTime(1_999);
         assertThat(starts(predictions(), "s1")).containsExactly(9L, 10L, 11L, 12L, 13L);
         harness.setProcessingTime(2_000);
@@ -263,8 +264,10 @@ class WindowOperatorTest {
         harness = newHarness();
         harness.initializeState(snapshot);
         harness.open();
-        // the restored job starts long after the idle check was due: it re-arms instead of closing the open windows
+        // the restored job starts long after the idle check was due: it re-arms instead of closing the open windows, and
+        // while the upstream tasks load their models nothing comes, for longer than the idle timeout: slow, not quiet
         harness.setProcessingTime(60_000);
+        harness.setProcessingTime(90_000);
         assertThat(predictions()).isEmpty();
         for (long t = 1_500; t < 4 * SECOND; t += 100) {
             all("s1", 10 * SECOND + t);
@@ -283,6 +286,12 @@ class WindowOperatorTest {
         }
         assertThat(harness.numKeyedStateEntries()).isPositive();
         assertThat(harness.numProcessingTimeTimers()).isEqualTo(2);
+        // the inputs report how far they have read, then nothing more comes
+        harness.processWatermark(11 * SECOND);
+        harness.setProcessingTime(2_000);
+        assertThat(harness.extractOutputValues()).as("log time moved during the last idle timeout").isEmpty();
+        harness.setProcessingTime(4_000);
+        assertThat(harness.extractOutputValues()).as("quiet since").isNotEmpty();
 
         harness.setProcessingTime(Duration.ofMinutes(11).toMillis());
 

@@ -100,9 +100,13 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         return now;
     }
 
-    /** No element and no progress in log time for the idle timeout: the devices have stopped, or every partition is idle. */
+    /**
+     * No element and no progress in log time for the idle timeout: the devices have stopped, or every partition is
+     * idle. Never before every input has reported how far it has read since the (re)start: upstream tasks that are
+     * still loading their models after a restore are slow, not quiet.
+     */
     private boolean inputsQuiet(long now) {
-        return now - Math.max(lastElementMillis, readUpToMovedMillis) >= rules.idleMillis();
+        return readUpToMillis != Long.MIN_VALUE && now - Math.max(lastElementMillis, readUpToMovedMillis) >= rules.idleMillis();
     }
 
     @Override
