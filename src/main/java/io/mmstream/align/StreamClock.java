@@ -9,16 +9,19 @@ import java.util.List;
  * clocks, network delays or stalls, so a device that lags or runs ahead must move only its own windows.
  *
  * <p>Each modality has its own clock: the latest capture time seen for it, less that modality's out-of-orderness
- * bound. The stream's event time is the slowest clock among the modalities still active. A modality is active
- * until it has been silent for the idle timeout, and silence is measured in <em>log time</em>, the time at which
- * records were written to Kafka: the modality is idle once the job has read every input up to idle past the log
- * time of its last record (or of the stream's first record, for a modality never seen). Measured so, a path that
- * is slow to start, a backlog replayed after a restore, or an encoder that falls behind cannot pass for silence:
- * log time only moves when every input has been read that far. When the inputs themselves go quiet (no record
- * and no progress for the idle timeout, by processing time), every modality counts as idle. When every modality
- * is idle the stream has stopped and all its windows close. A sliding window [start, start + size) closes when
- * the stream's event time reaches its end plus the lateness; windows close in order, each once, and only windows
- * holding at least one event close.
+ * bound. A modality is active until it has been silent for the idle timeout, and silence is measured in <em>log
+ * time</em>, the time at which records were written to Kafka: the modality is idle once the job has read every
+ * input up to idle past the log time of its last record (or of the stream's first record, or of its waking after a
+ * silence, if later). Measured so, a path that is slow to start, a backlog replayed after a restore, or an encoder
+ * that falls behind cannot pass for silence: log time only moves when every input has been read that far. An idle
+ * modality's clock is how far the inputs have been read, less its delivery delay, the idle timeout and its bound:
+ * what it sends next may belong just after that, so a stalled device's windows close as the log moves past them,
+ * and what it flushes into them later is late. A modality never seen in the stream is, after the idle timeout,
+ * taken to come with the stream's other records (a stream without a microphone pays almost nothing for it, while a
+ * camera that comes on later still finds its windows open). The stream's event time is the slowest clock.
+ * When the inputs themselves go quiet (no record and no progress for the idle timeout, by processing time), every
+ * window closes. A sliding window [start, start + size) closes when the stream's event time reaches its end plus
+ * the lateness; windows close in order, each once, and only windows holding at least one event close.
  *
  * <p>The whole state is a few longs ({@link #state()}), so that the Flink adapter checkpoints it as one value.
  */
@@ -26,7 +29,7 @@ public final class StreamClock {
 
     /** The rules every stream follows, from the job's options. Event-time durations in microseconds, idleness and retention in milliseconds. */
     public record Rules(long windowMicros, long slideMicros, long latenessMicros, long[] outOfOrdernessMicros, long idleMillis,
-                        long retentionMillis) implements java.io.Serializable {
+                        long retentionMillis, long startupGraceMillis) implements java.io.Serializable {
 
         public Rules {
             if (windowMicros <= 0 || slideMicros <= 0 || windowMicros % slideMicros != 0) {
@@ -56,8 +59,9 @@ public final class StreamClock {
     // layout of the state: per modality the latest capture and the log time of its last record, then the stream's own values
     private static final int LATEST = 0;
     private static final int LOGGED = MODALITIES;
-    private static final int FIRST_LOGGED = 2 * MODALITIES;
-    private static final int CLOSED_UP_TO = FIRST_LOGGED + 1;
+    private static final int OFFSET = 2 * MODALITIES;
+    private static final int WOKE_LOGGED = 3 * MODALITIES;
+    private static final int CLOSED_UP_TO = WOKE_LOGGED + 1;
     private static final int EARLIEST_HELD = CLOSED_UP_TO + 1;
     private static final int LAST_ARRIVAL = EARLIEST_HELD + 1;
     private static final int SIZE = LAST_ARRIVAL + 1;
@@ -108,18 +112,23 @@ public final class StreamClock {
     }
 
     /**
-     * A record of this modality arrived; a late one counts as activity, not as time.
+     * A record of this modality arrived; a late one counts as activity, not as time. The first record of a stream, or
+     * the first of a modality that had gone idle, wakes the stream: its other modalities hold it back for the idle
+     * timeout again, so that a device flushing what it held after a stall does not see its frames made late by its
+     * readings, which happened to come first.
      *
      * @param loggedMillis when it was written to Kafka (its record timestamp)
+     * @param readUpToMillis per modality, the log time up to which every input has been read (see {@link #eventTime})
      * @param nowMillis processing time, for the retention
      */
-    public void observe(Modality modality, long captureMicros, long loggedMillis, long nowMillis) {
+    public void observe(Modality modality, long captureMicros, long loggedMillis, long[] readUpToMillis, long nowMillis) {
         int m = modality.ordinal();
+        if (state[WOKE_LOGGED] == NONE || !isActive(m, readUpToMillis[m])) {
+            state[WOKE_LOGGED] = Math.max(state[WOKE_LOGGED], loggedMillis);
+        }
         state[LATEST + m] = Math.max(state[LATEST + m], captureMicros);
         state[LOGGED + m] = Math.max(state[LOGGED + m], loggedMillis);
-        if (state[FIRST_LOGGED] == NONE) {
-            state[FIRST_LOGGED] = loggedMillis;
-        }
+        state[OFFSET + m] = Math.max(state[OFFSET + m], loggedMillis * 1000 - captureMicros);
         state[LAST_ARRIVAL] = nowMillis;
     }
 
@@ -133,9 +142,9 @@ public final class StreamClock {
         return state[EARLIEST_HELD] != Long.MAX_VALUE;
     }
 
-    /** The log time this modality was last heard of: its last record, or the stream's first for a modality never seen. */
+    /** The log time this modality was last heard of: its last record, or when the stream started or last woke, if later. */
     private long lastHeard(int m) {
-        return Math.max(state[LOGGED + m], state[FIRST_LOGGED]);
+        return Math.max(state[LOGGED + m], state[WOKE_LOGGED]);
     }
 
     private boolean isActive(int m, long readUpToMillis) {
@@ -143,35 +152,57 @@ public final class StreamClock {
     }
 
     /**
-     * The stream's event time in microseconds: the slowest active modality's latest capture less its bound;
-     * Long.MIN_VALUE while an active modality has no record yet, Long.MAX_VALUE once every modality is idle.
+     * The stream's event time in microseconds: the slowest modality's clock, an idle one's being how far the inputs
+     * have been read less its delivery delay and bound; Long.MIN_VALUE while an active modality has no record yet,
+     * Long.MAX_VALUE once the inputs are quiet or at the end of the input.
      *
-     * @param readUpToMillis the log time up to which every input has been read (the operator's watermark)
+     * @param readUpToMillis per modality, the log time up to which every input has been read (the operator's watermark);
+     *     Long.MIN_VALUE for a modality whose own path has delivered nothing since the (re)start, which cannot be judged idle
      * @param inputsQuiet whether the inputs have been quiet for the idle timeout: every modality is idle then
      */
-    public long eventTime(long readUpToMillis, boolean inputsQuiet) {
+    public long eventTime(long[] readUpToMillis, boolean inputsQuiet) {
         if (inputsQuiet) {
             return Long.MAX_VALUE;
         }
         long time = Long.MAX_VALUE;
+        long streamDelay = Long.MIN_VALUE;
         for (int m = 0; m < MODALITIES; m++) {
-            if (isActive(m, readUpToMillis)) {
-                long latest = state[LATEST + m];
+            streamDelay = Math.max(streamDelay, state[OFFSET + m]);
+        }
+        for (int m = 0; m < MODALITIES; m++) {
+            long latest = state[LATEST + m];
+            if (isActive(m, readUpToMillis[m])) {
                 time = Math.min(time, latest == NONE ? Long.MIN_VALUE : latest - rules.outOfOrdernessMicros()[m]);
+            } else if (readUpToMillis[m] != Long.MAX_VALUE && streamDelay != NONE) {
+                // silent only as far as the inputs have been read: what it sends next may belong just after that. A modality
+                // seen before keeps its own delay, which may have grown by up to the idle timeout while it was silent; one
+                // never seen is taken to come with the stream's other records
+                long delay = latest != NONE ? state[OFFSET + m] + rules.idleMillis() * 1000 : streamDelay;
+                time = Math.min(time, readUpToMillis[m] * 1000 - delay - rules.outOfOrdernessMicros()[m]);
             }
         }
         return time;
     }
 
     /** The log time at which the next active modality goes idle, if nothing of it comes; Long.MAX_VALUE when none is active. */
-    public long nextIdleMillis(long readUpToMillis) {
+    public long nextIdleMillis(long[] readUpToMillis) {
         long next = Long.MAX_VALUE;
         for (int m = 0; m < MODALITIES; m++) {
-            if (isActive(m, readUpToMillis)) {
+            if (isActive(m, readUpToMillis[m])) {
                 next = Math.min(next, lastHeard(m) + rules.idleMillis());
             }
         }
         return next;
+    }
+
+    /** Whether an idle modality, seen before, holds the stream where the log has been read: then time moves with the log. */
+    public boolean followsTheLog(long[] readUpToMillis) {
+        for (int m = 0; m < MODALITIES; m++) {
+            if (state[LATEST + m] != NONE && !isActive(m, readUpToMillis[m])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** When the stream last had a record, by processing time, never earlier than startedMillis (the operator's (re)start). */

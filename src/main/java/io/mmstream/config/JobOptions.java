@@ -51,6 +51,9 @@ public final class JobOptions {
             "A stream's modality silent this long (in log time; by processing time once the inputs are quiet) stops holding "
             + "the stream's windows back; when all are, the stream's last windows close. A partition silent this long stops "
             + "holding log time back.");
+    public static final Option<Duration> STARTUP_GRACE = Option.duration("watermark.startup-grace", "60s", false,
+            "After a (re)start, how long a modality whose path has delivered nothing yet (models still loading) is waited for "
+            + "before it can count as idle, and before inputs that delivered nothing count as quiet.");
     public static final Option<Duration> STREAM_RETENTION = Option.duration("watermark.stream-retention", "10min", false,
             "How long a silent stream's clock is kept after its last windows closed, so records it flushes later count as late "
             + "instead of opening its closed windows again.");
@@ -129,7 +132,7 @@ public final class JobOptions {
             TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER,
             STARTING_OFFSETS, BOUNDED,
             WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,
-            OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, STREAM_RETENTION,
+            OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, STARTUP_GRACE, STREAM_RETENTION,
             FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_AUDIO_CHUNK,
             JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,

@@ -134,7 +134,7 @@ public final class Pipeline {
         outOfOrderness[Modality.AUDIO.ordinal()] = micros(config.get(OUT_OF_ORDER_AUDIO));
         outOfOrderness[Modality.SENSOR.ordinal()] = micros(config.get(OUT_OF_ORDER_SENSOR));
         return new StreamClock.Rules(micros(config.get(WINDOW_SIZE)), micros(config.get(WINDOW_SLIDE)), micros(config.get(LATENESS)),
-                outOfOrderness, config.get(IDLENESS).toMillis(), config.get(STREAM_RETENTION).toMillis());
+                outOfOrderness, config.get(IDLENESS).toMillis(), config.get(STREAM_RETENTION).toMillis(), config.get(STARTUP_GRACE).toMillis());
     }
 
     public static ModelSettings modelSettings(JobConfig config) {

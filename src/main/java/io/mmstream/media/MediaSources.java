@@ -250,7 +250,10 @@ public final class MediaSources {
             configure.accept(grabber);
         }
         try {
-            grabber.start();
+            // FFmpeg's and JavaCV's start-up (library loading, codec registration) is not safe from several threads at once
+            synchronized (MediaSources.class) {
+                grabber.start();
+            }
         } catch (FrameGrabber.Exception e) {
             close(grabber);
             throw new MediaException(file + ": FFmpeg cannot read it: " + e.getMessage());
@@ -260,7 +263,9 @@ public final class MediaSources {
 
     private static void close(FFmpegFrameGrabber grabber) {
         try {
-            grabber.close();
+            synchronized (MediaSources.class) {
+                grabber.close();
+            }
         } catch (FrameGrabber.Exception e) {
             // closing after a failed start: nothing more to free
         }

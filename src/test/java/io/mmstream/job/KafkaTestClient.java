@@ -42,6 +42,11 @@ final class KafkaTestClient implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, null, key, value));
     }
 
+    /** @param timestampMillis the record's Kafka timestamp: when a device delivered it, in a replay of a simulated delivery */
+    void sendAsync(String topic, byte[] key, byte[] value, long timestampMillis) {
+        producer.send(new ProducerRecord<>(topic, null, timestampMillis, key, value));
+    }
+
     void flush() {
         producer.flush();
     }

@@ -4,6 +4,7 @@ import io.mmstream.align.AlignedWindow;
 import io.mmstream.align.EmbeddedWindow;
 import io.mmstream.align.LateArrival;
 import io.mmstream.align.ModalEvent;
+import io.mmstream.align.Modality;
 import io.mmstream.align.StreamClock;
 import io.mmstream.align.WindowAligner;
 import io.mmstream.align.WindowTensors;
@@ -61,6 +62,9 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
     private transient long startedMillis;
     /** When this subtask last had an element, and when its log time last moved: together, whether the inputs are quiet. */
     private transient long lastElementMillis;
+    /** Whether an element of each modality has come since the (re)start: until then its path may be loading models. */
+    private transient boolean[] pathRunning;
+    private transient boolean anyElement;
     private transient long readUpToMillis;
     private transient long readUpToMovedMillis;
     private transient Counter windowsFired;
@@ -80,6 +84,7 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         timers = getRuntimeContext().getState(new ValueStateDescriptor<>("timers", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         startedMillis = Long.MIN_VALUE;
         readUpToMillis = Long.MIN_VALUE;
+        pathRunning = new boolean[Modality.values().length];
         windowsFired = getRuntimeContext().getMetricGroup().counter("windowsFired");
         streamsIdle = getRuntimeContext().getMetricGroup().counter("streamsIdle");
     }
@@ -100,32 +105,49 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         return now;
     }
 
+    /** Past the startup grace: a path that has delivered nothing by then has nothing to deliver. */
+    private boolean graceOver(long now) {
+        return now - startedMillis >= rules.startupGraceMillis();
+    }
+
     /**
      * No element and no progress in log time for the idle timeout: the devices have stopped, or every partition is
-     * idle. Never before every input has reported how far it has read since the (re)start: upstream tasks that are
-     * still loading their models after a restore are slow, not quiet.
+     * idle. Never before an element has come since the (re)start or the startup grace is over: upstream tasks that
+     * are still loading their models after a restore are slow, not quiet.
      */
     private boolean inputsQuiet(long now) {
-        return readUpToMillis != Long.MIN_VALUE && now - Math.max(lastElementMillis, readUpToMovedMillis) >= rules.idleMillis();
+        return (anyElement || graceOver(now)) && now - Math.max(lastElementMillis, readUpToMovedMillis) >= rules.idleMillis();
+    }
+
+    /** How far every input has been read, per modality: nothing for a modality whose path has not delivered yet (within the grace). */
+    private long[] readUpTo(long now) {
+        long[] readUpTo = new long[pathRunning.length];
+        for (int m = 0; m < readUpTo.length; m++) {
+            readUpTo[m] = pathRunning[m] || graceOver(now) ? readUpToMillis : Long.MIN_VALUE;
+        }
+        return readUpTo;
     }
 
     @Override
     public void processElement(ModalEvent event, Context context, Collector<EmbeddedWindow> out) throws Exception {
         long now = now(context.timerService());
         lastElementMillis = now;
+        anyElement = true;
+        pathRunning[event.modality().ordinal()] = true;
         long[] state = clockState.value();
         StreamClock clock = state == null ? StreamClock.fresh(rules) : StreamClock.of(rules, state);
         Long logged = context.timestamp();
-        clock.observe(event.modality(), event.captureMicros(), logged == null ? now : logged, now);
+        long[] readUpTo = readUpTo(now);
+        clock.observe(event.modality(), event.captureMicros(), logged == null ? now : logged, readUpTo, now);
         if (clock.isLate(event.captureMicros())) {
             context.output(SideOutputs.LATE, new LateArrival(event, clock.lateByMicros(event.captureMicros())));
         } else {
             events.add(event);
             clock.hold(event.captureMicros());
         }
-        closeWindows(clock, clock.eventTime(readUpToMillis, false), context.getCurrentKey(), out);
+        closeWindows(clock, clock.eventTime(readUpTo, false), context.getCurrentKey(), out);
         clockState.update(clock.state());
-        schedule(clock, now, context.timerService());
+        schedule(clock, now, readUpTo, context.timerService());
     }
 
     @Override
@@ -140,7 +162,9 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         timers.update(pending);
         StreamClock clock = StreamClock.of(rules, state);
         boolean quiet = context.timeDomain() == TimeDomain.PROCESSING_TIME && inputsQuiet(now);
-        long eventTime = clock.eventTime(readUpToMillis, quiet);
+        long[] readUpTo = readUpTo(now);
+        // the end of a bounded input (or a stop with drain) closes everything
+        long eventTime = readUpToMillis == Long.MAX_VALUE ? Long.MAX_VALUE : clock.eventTime(readUpTo, quiet);
         if (eventTime == Long.MAX_VALUE && clock.holdsEvents()) {
             streamsIdle.inc();
         }
@@ -151,19 +175,23 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
             return;
         }
         clockState.update(clock.state());
-        schedule(clock, now, context.timerService());
+        schedule(clock, now, readUpTo, context.timerService());
     }
 
     /**
-     * At most one timer of each kind per stream: in log time, when its next active modality would go idle; in
+     * At most one timer of each kind per stream: in log time, when its next active modality would go idle (or a slide
+     * on, while an idle modality holds the stream where the log has been read); in
      * processing time, while it holds events, when the inputs could next count as quiet, else when its retention ends.
      */
-    private void schedule(StreamClock clock, long now, TimerService timerService) throws Exception {
+    private void schedule(StreamClock clock, long now, long[] readUpTo, TimerService timerService) throws Exception {
         long[] pending = timers.value();
         if (pending == null) {
             pending = new long[] {Long.MIN_VALUE, Long.MIN_VALUE};
         }
-        long idleAt = clock.nextIdleMillis(readUpToMillis);
+        long idleAt = clock.nextIdleMillis(readUpTo);
+        if (clock.holdsEvents() && readUpToMillis != Long.MIN_VALUE && clock.followsTheLog(readUpTo)) {
+            idleAt = Math.min(idleAt, readUpToMillis + rules.slideMicros() / 1000); // look again once the log has moved a slide
+        }
         if (idleAt != Long.MAX_VALUE && (pending[0] == Long.MIN_VALUE || pending[0] > idleAt)) {
             if (pending[0] != Long.MIN_VALUE) {
                 timerService.deleteEventTimeTimer(pending[0]);
