@@ -39,6 +39,13 @@ final class LatencyBench implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "30", description = "Seconds of each run (default ${DEFAULT-VALUE}).")
     int seconds;
 
+    @Option(names = "--lagging-devices", defaultValue = "0",
+            description = "This many more streams reach Kafka --lag later than the others; the figures are the others' (default ${DEFAULT-VALUE}).")
+    int laggingDevices;
+
+    @Option(names = "--lag", defaultValue = "10s", description = "How far the lagging devices lag (default ${DEFAULT-VALUE}).")
+    String lag;
+
     @Option(names = "--naive", description = "Also run the naive baseline at the same load.")
     boolean naive;
 
@@ -70,10 +77,10 @@ final class LatencyBench implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             System.out.println(Latency.header());
             for (String guarantee : List.of("at-least-once", "exactly-once")) {
-                System.out.println(measure(kafka, "pipeline", Pipeline::build, guarantee, streams, seconds).row());
+                System.out.println(measure(kafka, "pipeline", Pipeline::build, guarantee, streams, seconds, laggingDevices, lagMicros()).row());
             }
             if (naive) {
-                System.out.println(measure(kafka, "naive", NaiveBaseline::build, "at-least-once", streams, seconds).row());
+                System.out.println(measure(kafka, "naive", NaiveBaseline::build, "at-least-once", streams, seconds, laggingDevices, lagMicros()).row());
             }
         }
         return 0;
@@ -88,12 +95,31 @@ final class LatencyBench implements Callable<Integer> {
                 "delivery.transactional-id-prefix", prefix));
     }
 
+    private long lagMicros() {
+        return io.mmstream.config.Option.parseDuration(lag).toNanos() / 1000;
+    }
+
     static Latency measure(EmbeddedKafka kafka, String job, BiConsumer<StreamExecutionEnvironment, JobConfig> graph, String guarantee,
                            int streams, int seconds) throws Exception {
-        String prefix = "latency-" + job + "-" + guarantee;
+        return measure(kafka, job, graph, guarantee, streams, seconds, 0, 0);
+    }
+
+    /**
+     * @param lagging streams beyond the measured ones whose records reach Kafka lagMicros later (devices on a slow uplink,
+     *     sharing the partitions): the figures are the measured streams', which a lagging partition-mate must not slow
+     */
+    static Latency measure(EmbeddedKafka kafka, String job, BiConsumer<StreamExecutionEnvironment, JobConfig> graph, String guarantee,
+                           int streams, int seconds, int lagging, long lagMicros) throws Exception {
+        String prefix = "latency-" + job + "-" + guarantee + (lagging > 0 ? "-lagging" : "");
         JobConfig config = config(kafka, prefix, guarantee);
         kafka.createTopics(config, Runtime.getRuntime().availableProcessors());
-        List<SimRecord> records = BenchJobs.simulate(streams, seconds);
+        List<SimRecord> records = new ArrayList<>();
+        for (SimRecord record : BenchJobs.simulate(streams + lagging, seconds)) {
+            boolean lags = Integer.parseInt(record.streamId().substring(record.streamId().lastIndexOf('-') + 1)) >= streams;
+            records.add(lags ? new SimRecord(record.modality(), record.streamId(), record.captureMicros(), record.deliveryMicros() + lagMicros,
+                    record.value()) : record);
+        }
+        records.sort(java.util.Comparator.comparingLong(SimRecord::deliveryMicros));
         try (BenchJobs.RunningJob running = BenchJobs.RunningJob.start(config, graph);
              KafkaConsumer<byte[], byte[]> reader = BenchJobs.predictionReader(kafka, config)) {
             running.awaitRunning(Duration.ofSeconds(120));
