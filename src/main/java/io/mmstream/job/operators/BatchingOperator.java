@@ -48,10 +48,6 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
         output.collect(from.hasTimestamp() ? new StreamRecord<>(value, from.getTimestamp()) : new StreamRecord<>(value));
     }
 
-    protected final void emit(OUT value, long timestampMillis) {
-        output.collect(new StreamRecord<>(value, timestampMillis));
-    }
-
     @Override
     public void processElement(StreamRecord<IN> element) throws Exception {
         // the record object may be reused by the runtime once this call returns

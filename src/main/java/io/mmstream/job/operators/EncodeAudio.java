@@ -45,8 +45,8 @@ public final class EncodeAudio extends BatchingOperator<ModalEvent, ModalEvent> 
             ModalEvent patch = batch.get(i).getValue();
             MediaEncoders.Encoded outcome = outcomes.get(i);
             if (outcome.ok()) {
-                // a patch's event time is its instant, not the later moment its patch was cut
-                emit(patch.encoded(outcome.embedding()), patch.eventTimeMillis());
+                // the record keeps the log time of the chunk that completed the patch: the windows measure silence by it
+                emit(patch.encoded(outcome.embedding()), batch.get(i));
                 encoded.inc();
             } else {
                 // the windows will show the audio absent at this instant; the dead letter keeps the chunk that completed the patch
