@@ -130,12 +130,21 @@ final class LatencyBench implements Callable<Integer> {
             // windows that end before the data does and start after the first quarter of the run
             Set<String> expected = new HashSet<>(BenchJobs.windows(streams, start + seconds / 4 * 1_000_000L, start + (seconds - 3) * 1_000_000L));
             Set<String> seen = new HashSet<>();
+            // the lagging devices' windows of the same stretch: whether they are kept at all
+            Set<String> laggingExpected = new HashSet<>();
+            BenchJobs.windows(streams + lagging, start + seconds / 4 * 1_000_000L, start + (seconds - 3) * 1_000_000L).stream()
+                    .filter(window -> !expected.contains(window)).forEach(laggingExpected::add);
+            Set<String> laggingSeen = new HashSet<>();
             List<Long> capture = new ArrayList<>();
             List<Long> close = new ArrayList<>();
             List<Long> closeToEmit = new ArrayList<>();
-            long giveUpMillis = start / 1000 + seconds * 1000L + 30_000;
-            while (!seen.containsAll(expected) && System.currentTimeMillis() < giveUpMillis && failure.get() == null) {
+            long giveUpMillis = start / 1000 + seconds * 1000L + lagMicros / 1000 + 30_000;
+            while (!(seen.containsAll(expected) && laggingSeen.containsAll(laggingExpected)) && System.currentTimeMillis() < giveUpMillis
+                    && failure.get() == null) {
                 for (BenchJobs.Arrival arrival : BenchJobs.poll(reader, Duration.ofMillis(10))) {
+                    if (laggingExpected.contains(arrival.window())) {
+                        laggingSeen.add(arrival.window());
+                    }
                     if (expected.contains(arrival.window()) && seen.add(arrival.window())) {
                         Prediction prediction = arrival.prediction();
                         long lastCapture = prediction.getCoverage().stream().map(ModalityCoverage::getLastCapture)
@@ -152,6 +161,10 @@ final class LatencyBench implements Callable<Integer> {
             capture.sort(null);
             close.sort(null);
             closeToEmit.sort(null);
+            if (lagging > 0) {
+                System.out.printf(Locale.ROOT, "  %s %s: %d lagging devices %d s behind: %d of their %d windows%n", job, guarantee, lagging,
+                        lagMicros / 1_000_000, laggingSeen.size(), laggingExpected.size());
+            }
             return new Latency(job, guarantee, streams, capture, close, closeToEmit, expected.size(), seen.size());
         }
     }

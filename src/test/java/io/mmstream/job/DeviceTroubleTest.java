@@ -129,7 +129,7 @@ class DeviceTroubleTest {
             // tiling only, which is why the fuller of the two is counted
             long frames = records.stream().filter(r -> r.streamId().equals(LONG_STALL) && r.modality() == Modality.VIDEO).count();
             long[] tilings = new long[2];
-            predictions(committed).stream().filter(p -> p.getStreamId().equals(LONG_STALL)).forEach(p ->
+            KafkaTestClient.predictions(committed).stream().filter(p -> p.getStreamId().equals(LONG_STALL)).forEach(p ->
                     tilings[(int) Math.floorMod(Times.micros(p.getWindowStart()) / SECOND, 2)] += video(p).getEvents());
             long lateFrames = late.stream().filter(e -> e.getModality().equals("video")).count();
             assertThat(Math.max(tilings[0], tilings[1]) + lateFrames).as("frames of the long stall in windows or late").isEqualTo(frames);
@@ -157,24 +157,12 @@ class DeviceTroubleTest {
 
     private static Map<String, Set<Long>> windows(List<ConsumerRecord<byte[], byte[]>> records) {
         Map<String, Set<Long>> windows = new HashMap<>();
-        predictions(records).forEach(p -> windows.computeIfAbsent(p.getStreamId(), k -> new TreeSet<>()).add(Times.micros(p.getWindowStart())));
+        KafkaTestClient.predictions(records).forEach(p -> windows.computeIfAbsent(p.getStreamId(), k -> new TreeSet<>()).add(Times.micros(p.getWindowStart())));
         return windows;
     }
 
     private static ModalityCoverage video(Prediction prediction) {
         return prediction.getCoverage().stream().filter(c -> c.getModality().equals("video")).findFirst().orElseThrow();
-    }
-
-    private static List<Prediction> predictions(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<Prediction> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                out.add(WireCodec.decode(Prediction.class, record.value()));
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
-        return out;
     }
 
     private static List<LateEvent> lateEvents(List<ConsumerRecord<byte[], byte[]>> records) throws IOException {

@@ -52,6 +52,19 @@ final class KafkaTestClient implements AutoCloseable {
     }
 
     /** Every committed record of the topic, up to its last stable offset now. */
+    /** The records' values as predictions; an undecodable one fails the test. */
+    static List<io.mmstream.schema.Prediction> predictions(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<io.mmstream.schema.Prediction> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                out.add(io.mmstream.codec.WireCodec.decode(io.mmstream.schema.Prediction.class, record.value()));
+            } catch (java.io.IOException e) {
+                throw new AssertionError("undecodable prediction at offset " + record.offset(), e);
+            }
+        }
+        return out;
+    }
+
     List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
         Properties properties = new Properties();
         properties.putAll(base);

@@ -149,7 +149,7 @@ class RealMediaTest {
             List<ConsumerRecord<byte[], byte[]>> records = client.awaitCommitted("media.predictions", Duration.ofMinutes(3),
                     "the last window of every clip", r -> {
                         Map<String, Long> lastEnd = new HashMap<>();
-                        decode(r).forEach(p -> lastEnd.merge(p.getStreamId(), Times.micros(p.getWindowEnd()), Math::max));
+                        KafkaTestClient.predictions(r).forEach(p -> lastEnd.merge(p.getStreamId(), Times.micros(p.getWindowEnd()), Math::max));
                         return lastCapture.entrySet().stream().allMatch(e -> lastEnd.getOrDefault(e.getKey(), 0L) > e.getValue());
                     });
             assertThat(job.getJobStatus().get(30, TimeUnit.SECONDS)).isEqualTo(JobStatus.RUNNING);
@@ -162,7 +162,7 @@ class RealMediaTest {
             assertThat(late).as("late records").isEmpty();
             assertThat(client.readCommitted("media.deadletter")).as("dead letters").isEmpty();
             Map<String, List<Prediction>> byStream = new HashMap<>();
-            decode(records).forEach(p -> byStream.computeIfAbsent(p.getStreamId(), k -> new ArrayList<>()).add(p));
+            KafkaTestClient.predictions(records).forEach(p -> byStream.computeIfAbsent(p.getStreamId(), k -> new ArrayList<>()).add(p));
             for (Clip clip : clips) {
                 List<Prediction> windows = byStream.get(clip.stream());
                 assertThat(windows).as("windows of %s", clip.stream()).isNotEmpty();
@@ -220,18 +220,6 @@ class RealMediaTest {
         }
         byStream.values().forEach(list -> list.sort(Long::compare));
         return byStream;
-    }
-
-    private static List<Prediction> decode(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<Prediction> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                out.add(WireCodec.decode(Prediction.class, record.value()));
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
-        return out;
     }
 
     @SafeVarargs
