@@ -114,7 +114,9 @@ final class PacedPublisher {
                 }
             }
         } finally {
-            queue.offer(END); // a failed read ends its sender too; the failure reaches the caller through this thread's future
+            // the end marker waits for room like any record (a full queue at the end of a fast-decoding file lost it once, and
+            // its sender waited forever); a failed read ends its sender too, the failure reaching the caller through the future
+            queue.put(END);
         }
         return null;
     }

@@ -250,7 +250,7 @@ public final class MediaSources {
             configure.accept(grabber);
         }
         try {
-            // FFmpeg's and JavaCV's start-up (library loading, codec registration) is not safe from several threads at once
+            // one start at a time: several publishers in one JVM (the tests) then never race in FFmpeg's global start-up state
             synchronized (MediaSources.class) {
                 grabber.start();
             }
