@@ -32,7 +32,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.apache.flink.api.common.JobStatus;
@@ -110,6 +112,13 @@ final class BenchJobs {
         return records.stream().filter(r -> r.modality() == Modality.VIDEO).count();
     }
 
+    /** {@link #config} for a job over preloaded input: bounded, it stops at the end of the input and closes every window. */
+    static JobConfig preloadedConfig(EmbeddedKafka kafka, String prefix, int parallelism, Map<String, String> overrides) {
+        Map<String, String> bounded = new HashMap<>(overrides);
+        bounded.put("source.bounded", "true");
+        return config(kafka, prefix, parallelism, bounded);
+    }
+
     /** The job's configuration on topics named {@code prefix.*}: at-least-once, 300 ms out-of-orderness and lateness. */
     static JobConfig config(EmbeddedKafka kafka, String prefix, int parallelism, Map<String, String> overrides) {
         Map<String, String> values = new HashMap<>(Map.ofEntries(Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
@@ -141,18 +150,14 @@ final class BenchJobs {
         return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** The records, then one far-future record per stream and modality so that every window of the data fires. */
-    static void preload(EmbeddedKafka kafka, JobConfig config, List<SimRecord> records, int streams) {
+    /**
+     * The records, before a job reads them; the jobs over preloaded input run bounded (see {@link #preloadedConfig}),
+     * so the end of the input closes every window of the data.
+     */
+    static void preload(EmbeddedKafka kafka, JobConfig config, List<SimRecord> records) {
         try (KafkaProducer<byte[], byte[]> producer = producer(kafka, 20)) {
             for (SimRecord record : records) {
                 send(producer, config, record);
-            }
-            long future = EPOCH + 1000 * 1_000_000L;
-            for (Modality modality : Modality.values()) {
-                SimRecord first = records.stream().filter(r -> r.modality() == modality).findFirst().orElseThrow();
-                for (int s = 0; s < streams; s++) {
-                    send(producer, config, moved(first, SceneSimulator.streamId(s), future - first.captureMicros()));
-                }
             }
         }
     }
@@ -200,7 +205,8 @@ final class BenchJobs {
                     JsonNode job = get("/jobs/" + client.getJobID());
                     boolean all = job != null && job.path("vertices").size() > 0;
                     for (JsonNode vertex : job == null ? List.<JsonNode>of() : job.path("vertices")) {
-                        all &= vertex.path("status").asText().equals("RUNNING");
+                        // a bounded job's source may be through its input before the last task has loaded its models
+                        all &= Set.of("RUNNING", "FINISHED").contains(vertex.path("status").asText());
                     }
                     if (all) {
                         return;
@@ -238,7 +244,17 @@ final class BenchJobs {
 
         @Override
         public void close() throws Exception {
-            client.cancel().get(60, TimeUnit.SECONDS);
+            // a bounded job may have finished, and its MiniCluster with it, which then answers no status request
+            var result = client.getJobExecutionResult();
+            try {
+                if (!result.isDone()) {
+                    client.cancel().get(60, TimeUnit.SECONDS);
+                }
+            } catch (ExecutionException e) {
+                if (!result.isDone()) {
+                    throw e;
+                }
+            }
         }
     }
 

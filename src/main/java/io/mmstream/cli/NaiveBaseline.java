@@ -22,10 +22,14 @@ import io.mmstream.media.AudioPatches;
 import io.mmstream.media.Pcm;
 import io.mmstream.media.SensorResampler;
 import io.mmstream.schema.AudioChunk;
+import io.mmstream.config.Option;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
@@ -44,12 +48,19 @@ final class NaiveBaseline {
     static void build(StreamExecutionEnvironment env, JobConfig config) {
         ModelSettings models = Pipeline.modelSettings(config);
         AssembleWindow.Layout layout = Pipeline.layout(config, models);
-        Pipeline.checked(env, config, Modality.VIDEO)
-                .union(Pipeline.checked(env, config, Modality.AUDIO), Pipeline.checked(env, config, Modality.SENSOR))
+        captureTime(env, config, Modality.VIDEO, OUT_OF_ORDER_VIDEO)
+                .union(captureTime(env, config, Modality.AUDIO, OUT_OF_ORDER_AUDIO), captureTime(env, config, Modality.SENSOR, OUT_OF_ORDER_SENSOR))
                 .keyBy(ModalEvent::streamId)
                 .window(SlidingEventTimeWindows.of(config.get(WINDOW_SIZE), config.get(WINDOW_SLIDE)))
                 .process(new EverythingAtTheEnd(models, layout))
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "naive-predictions", config));
+    }
+
+    /** Watermarks in capture time with a bounded out-of-orderness, per source subtask: what a hand-written job does. */
+    private static DataStream<ModalEvent> captureTime(StreamExecutionEnvironment env, JobConfig config, Modality modality, Option<Duration> outOfOrderness) {
+        return Pipeline.checked(env, config, modality).assignTimestampsAndWatermarks(WatermarkStrategy
+                .<ModalEvent>forBoundedOutOfOrderness(config.get(outOfOrderness))
+                .withTimestampAssigner((event, logTime) -> event.eventTimeMillis()));
     }
 
     private static final class EverythingAtTheEnd extends ProcessWindowFunction<ModalEvent, KeyedBytes, String, TimeWindow> {

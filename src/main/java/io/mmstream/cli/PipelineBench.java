@@ -129,13 +129,13 @@ final class PipelineBench implements Callable<Integer> {
         ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
         Limit before = limit(models, records);
         warmUp(kafka, settings);
-        JobConfig pipelineConfig = BenchJobs.config(kafka, "bench", cores, settings);
+        JobConfig pipelineConfig = BenchJobs.preloadedConfig(kafka, "bench", cores, settings);
         kafka.createTopics(pipelineConfig, cores);
-        BenchJobs.preload(kafka, pipelineConfig, records, streams);
+        BenchJobs.preload(kafka, pipelineConfig, records);
         Run pipeline = run(kafka, pipelineConfig, Pipeline::build, streams, seconds, frames, false);
         Map<String, String> naiveSettings = new java.util.HashMap<>(settings);
         naiveSettings.put("topics.predictions", "bench.naive");
-        JobConfig naiveConfig = BenchJobs.config(kafka, "bench", cores, naiveSettings);
+        JobConfig naiveConfig = BenchJobs.preloadedConfig(kafka, "bench", cores, naiveSettings);
         kafka.createTopics(naiveConfig, cores);
         Run naive = run(kafka, naiveConfig, NaiveBaseline::build, streams, seconds, frames, false);
         // the machine's speed drifts (other tenants, clocks): the limit is taken before and after the jobs
@@ -152,9 +152,9 @@ final class PipelineBench implements Callable<Integer> {
         List<SimRecord> records = BenchJobs.simulate(4, 8);
         for (Map.Entry<String, BiConsumer<StreamExecutionEnvironment, JobConfig>> job
                 : Map.<String, BiConsumer<StreamExecutionEnvironment, JobConfig>>of("pipeline", Pipeline::build, "naive", NaiveBaseline::build).entrySet()) {
-            JobConfig config = BenchJobs.config(kafka, "warmup-" + job.getKey(), cores, settings);
+            JobConfig config = BenchJobs.preloadedConfig(kafka, "warmup-" + job.getKey(), cores, settings);
             kafka.createTopics(config, cores);
-            BenchJobs.preload(kafka, config, records, 4);
+            BenchJobs.preload(kafka, config, records);
             run(kafka, config, job.getValue(), 4, 8, BenchJobs.frames(records), false);
         }
     }

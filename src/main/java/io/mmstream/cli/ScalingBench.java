@@ -79,10 +79,10 @@ final class ScalingBench implements Callable<Integer> {
     /** The job on {@code streams} preloaded streams, read from the earliest offset until every window is predicted. */
     static Scale scale(EmbeddedKafka kafka, int streams, int seconds) throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
-        JobConfig config = BenchJobs.config(kafka, "scale-" + streams, cores, Map.of("checkpoint.interval", "1s"));
+        JobConfig config = BenchJobs.preloadedConfig(kafka, "scale-" + streams, cores, Map.of("checkpoint.interval", "1s"));
         kafka.createTopics(config, cores);
         List<SimRecord> records = BenchJobs.simulate(streams, seconds);
-        BenchJobs.preload(kafka, config, records, streams);
+        BenchJobs.preload(kafka, config, records);
         PipelineBench.Run run = PipelineBench.run(kafka, config, Pipeline::build, streams, seconds, BenchJobs.frames(records), true);
         return new Scale(streams, seconds, run.framesPerSecond(), run.heapBytes(), run.stateBytes());
     }
