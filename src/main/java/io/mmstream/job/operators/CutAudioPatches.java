@@ -34,8 +34,10 @@ import org.apache.flink.util.Collector;
  * log-mel, for the audio encoder: nothing waits here. Time is the stream's own audio time, the end of its newest
  * chunk less the audio out-of-orderness bound: a chunk leaves state when that passes the last patch it can serve
  * plus the windows' allowed lateness, and a chunk arriving after that is late, by the same rule as the windows'.
- * A stream whose audio stays silent for the idle timeout (processing time) drops its chunks, and after the
- * stream retention leaves no state behind.
+ * A stream whose audio stays silent for the stream retention (processing time) leaves no state behind. Silence
+ * shorter than that drops nothing: a task held up by backpressure sees no chunk for a while although the next one
+ * waits in its input, so the chunks held (at most the out-of-orderness, lateness and a patch's reach of audio) stay
+ * until the stream's own audio time passes them.
  */
 public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEvent, ModalEvent> {
 
@@ -44,14 +46,13 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
     private final int deadLetterValueBytes;
     private final long latenessMicros;
     private final long outOfOrdernessMicros;
-    private final long idleMillis;
     private final long retentionMillis;
     private final long maxChunkMicros;
     private transient AudioPatches patches;
     private transient MapState<Long, float[]> chunks;
     /** The end of the newest chunk, by capture time. */
     private transient ValueState<Long> newestEnd;
-    /** When the last chunk arrived, by processing time; the idle check's timer is due idleMillis later. */
+    /** When the last chunk arrived, by processing time; the retention check's timer is due retentionMillis later. */
     private transient ValueState<Long> lastArrival;
     private transient long startedMillis;
     private transient Counter patchesCut;
@@ -64,7 +65,6 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
         this.maxChunkMicros = maxChunk.toNanos() / 1000;
         this.latenessMicros = rules.latenessMicros();
         this.outOfOrdernessMicros = rules.outOfOrdernessMicros()[Modality.AUDIO.ordinal()];
-        this.idleMillis = rules.idleMillis();
         this.retentionMillis = rules.retentionMillis();
         this.patchFrames = patchFrames;
         this.deadLetterValueBytes = deadLetterValueBytes;
@@ -115,7 +115,7 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
         Long previousArrival = lastArrival.value();
         lastArrival.update(now);
         if (previousArrival == null) {
-            context.timerService().registerProcessingTimeTimer(now + idleMillis);
+            context.timerService().registerProcessingTimeTimer(now + retentionMillis);
         }
         long keepsFrom = keepsFrom(newestEnd.value());
         if (end <= keepsFrom) {
@@ -168,11 +168,7 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
         rejected.inc();
     }
 
-    /**
-     * The idle check (never counted from before a restart): a stream whose audio has been silent for the idle
-     * timeout drops its chunks, and after the retention its audio time too; until then a chunk it flushes late is
-     * still recognised as late.
-     */
+    /** The retention check (never counted from before a restart): a stream silent that long leaves nothing behind. */
     @Override
     public void onTimer(long timestamp, OnTimerContext context, Collector<ModalEvent> out) throws Exception {
         long now = now(context);
@@ -187,9 +183,6 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
             lastArrival.clear();
             return;
         }
-        if (now - lastActive >= idleMillis) {
-            chunks.clear();
-        }
-        context.timerService().registerProcessingTimeTimer(lastActive + (now - lastActive >= idleMillis ? retentionMillis : idleMillis));
+        context.timerService().registerProcessingTimeTimer(lastActive + retentionMillis);
     }
 }
