@@ -260,7 +260,8 @@ def export(model, name, inputs, input_specs, output_specs, out_dir, card_extra):
               "outputs": {s["name"]: {"shape": list(y.shape), "data": y.flatten().tolist()} for s, y in zip(output_specs, outputs)}}
     with open(os.path.join(out_dir, "golden", name + ".json"), "w") as f:
         json.dump(golden, f)
-    card = {"name": name, "version": "1.0.0", "file": name + ".onnx",
+    stage = {"frame_encoder": "frame", "audio_encoder": "audio_step"}.get(name, "window")
+    card = {"name": name, "version": "1.0.0", "stage": stage, "file": name + ".onnx",
             "sha256": hashlib.sha256(open(path, "rb").read()).hexdigest(),
             "inputs": input_specs, "outputs": output_specs}
     card.update(card_extra)

@@ -45,6 +45,7 @@ onnx.save(model, "masked_sum.onnx")
 card = {
     "name": "masked_sum",
     "version": "1.0.0",
+    "stage": "window",
     "task": "test",
     "file": "masked_sum.onnx",
     "sha256": hashlib.sha256(open("masked_sum.onnx", "rb").read()).hexdigest(),

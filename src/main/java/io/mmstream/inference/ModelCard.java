@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JSON contract beside each .onnx file: what the model is, what its inputs bind to, its outputs and labels,
@@ -15,19 +17,36 @@ import java.util.List;
  * @param file the card's own path, for error messages
  * @param model the .onnx file, resolved next to the card
  */
-public record ModelCard(Path file, String name, String version, String task, Path model, String sha256,
-                        List<Tensor> inputs, List<Tensor> outputs, List<String> labels, JsonNode preprocessing, JsonNode metrics) {
+public record ModelCard(Path file, String name, String version, String task, Stage stage, int batch, Path model, String sha256,
+                        List<Tensor> inputs, List<Tensor> outputs, List<String> labels, ModelResult result, JsonNode preprocessing,
+                        JsonNode metrics) {
+
+    /** When the model runs: once per element of a modality, or once per window. */
+    public enum Stage {
+        FRAME("frame"), AUDIO_STEP("audio_step"), SENSOR_STEP("sensor_step"), TEXT("text"), WINDOW("window");
+
+        public final String wire;
+
+        Stage(String wire) {
+            this.wire = wire;
+        }
+    }
 
     /**
-     * @param shape each dimension a number or a symbol (B for batch, T for time, ...)
-     * @param binds what the job feeds it, e.g. video.embedding[T,128]; empty for outputs
+     * @param shape each dimension a number or a symbol (B for batch, T for time, ...); empty for a scalar
+     * @param binding what the job feeds it; null for outputs
      */
-    public record Tensor(String name, String dtype, List<String> shape, String binds) {
+    public record Tensor(String name, String dtype, List<String> shape, Binding binding) {
 
         /** True where the dimension is symbolic (any size). */
         public boolean isSymbolic(int dimension) {
             return !shape.get(dimension).chars().allMatch(Character::isDigit);
         }
+    }
+
+    /** True for the models trained here, whose inputs the job's own code feeds; false for models run from their card alone. */
+    public boolean builtIn() {
+        return inputs.stream().anyMatch(t -> t.binding() instanceof Binding.BuiltIn);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -71,10 +90,23 @@ public record ModelCard(Path file, String name, String version, String task, Pat
             throw new ModelCardException(file + ": cannot be read as JSON: " + e.getMessage(), e);
         }
         String modelFile = text(file, root, "file");
-        return new ModelCard(file, text(file, root, "name"), text(file, root, "version"), text(file, root, "task"),
-                file.resolveSibling(modelFile), text(file, root, "sha256"),
-                tensors(file, root, "inputs", true), tensors(file, root, "outputs", false), labels(file, root),
+        List<Tensor> inputs = tensors(file, root, "inputs", true);
+        List<Tensor> outputs = tensors(file, root, "outputs", false);
+        List<String> labels = labels(file, root);
+        CardFields fields = new CardFields(file, "", root);
+        String stageName = fields.oneOf("stage", java.util.Arrays.stream(Stage.values()).map(s -> s.wire).toArray(String[]::new));
+        Stage stage = java.util.Arrays.stream(Stage.values()).filter(s -> s.wire.equals(stageName)).findFirst().orElseThrow();
+        int batch = root.has("batch") ? fields.positiveInt("batch") : 0;
+        Map<String, List<String>> outputShapes = new LinkedHashMap<>();
+        outputs.forEach(t -> outputShapes.put(t.name(), t.shape()));
+        ModelCard card = new ModelCard(file, text(file, root, "name"), text(file, root, "version"), text(file, root, "task"), stage, batch,
+                file.resolveSibling(modelFile), text(file, root, "sha256"), inputs, outputs, labels,
+                root.has("result") ? ModelResult.parse(file, root.get("result"), outputShapes, labels) : null,
                 root.path("preprocessing"), root.path("metrics"));
+        if (!card.builtIn()) {
+            ElementModel.check(card);
+        }
+        return card;
     }
 
     private static String text(Path file, JsonNode node, String field) {
@@ -95,13 +127,13 @@ public record ModelCard(Path file, String name, String version, String task, Pat
             JsonNode tensor = list.get(i);
             String where = field + "[" + i + "]";
             JsonNode shape = tensor.get("shape");
-            if (shape == null || !shape.isArray() || shape.isEmpty()) {
-                throw new ModelCardException(file + ": " + where + ".shape = " + shape + ": must be a non-empty list of sizes or symbols");
+            if (shape == null || !shape.isArray()) {
+                throw new ModelCardException(file + ": " + where + ".shape = " + shape + ": must be a list of sizes or symbols ([] for a scalar)");
             }
             List<String> dims = new ArrayList<>();
             shape.forEach(dim -> dims.add(dim.asText()));
             tensors.add(new Tensor(text(file, tensor, "name"), text(file, tensor, "dtype"), dims,
-                    withBinding ? text(file, tensor, "binds") : tensor.path("binds").asText("")));
+                    withBinding ? Binding.parse(file, where + ".binds", tensor.get("binds")) : null));
         }
         return tensors;
     }

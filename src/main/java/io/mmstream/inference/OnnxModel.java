@@ -55,6 +55,8 @@ public final class OnnxModel implements AutoCloseable {
         OrtSession session;
         try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
             sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+            // warnings about a third-party model's unused initializers are not the user's to act on
+            sessionOptions.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (provider == ExecutionProvider.CUDA) {
                 try {
@@ -105,7 +107,8 @@ public final class OnnxModel implements AutoCloseable {
             long[] shape = info.getShape();
             boolean matches = shape.length == tensor.shape().size();
             for (int d = 0; matches && d < shape.length; d++) {
-                matches = tensor.isSymbolic(d) ? shape[d] < 0 : shape[d] == Long.parseLong(tensor.shape().get(d));
+                // a card may fix a size the model leaves dynamic (a model exported for any length, run at one)
+                matches = tensor.isSymbolic(d) ? shape[d] < 0 : shape[d] < 0 || shape[d] == Long.parseLong(tensor.shape().get(d));
             }
             if (!matches) {
                 throw new ModelCardException(where + ".shape = " + tensor.shape() + ": the model has " + java.util.Arrays.toString(shape)
@@ -119,6 +122,8 @@ public final class OnnxModel implements AutoCloseable {
             case FLOAT -> "float32";
             case INT64 -> "int64";
             case BOOL -> "bool";
+            case DOUBLE -> "float64";
+            case INT32 -> "int32";
             default -> type.name().toLowerCase(java.util.Locale.ROOT);
         };
     }
@@ -169,9 +174,7 @@ public final class OnnxModel implements AutoCloseable {
                 Map<String, Output> outputs = new LinkedHashMap<>();
                 for (Map.Entry<String, OnnxValue> entry : result) {
                     OnnxTensor tensor = (OnnxTensor) entry.getValue();
-                    FloatBuffer buffer = tensor.getFloatBuffer();
-                    float[] data = new float[buffer.remaining()];
-                    buffer.get(data);
+                    float[] data = floats(tensor);
                     for (float value : data) {
                         if (!Float.isFinite(value)) {
                             throw new InferenceException(card.name() + ": output " + entry.getKey() + " holds " + value);
@@ -227,6 +230,42 @@ public final class OnnxModel implements AutoCloseable {
         }
         bytes.flip();
         return OnnxTensor.createTensor(env, bytes, input.shape(), OnnxJavaType.BOOL);
+    }
+
+    /** Any numeric output as floats: models may answer in int64 (class ids, counts), bool or double. */
+    private float[] floats(OnnxTensor tensor) throws InferenceException {
+        OnnxJavaType type = tensor.getInfo().type;
+        int count = (int) tensor.getInfo().getNumElements();
+        float[] data = new float[count];
+        switch (type) {
+            case FLOAT -> tensor.getFloatBuffer().get(data);
+            case DOUBLE -> {
+                var buffer = tensor.getDoubleBuffer();
+                for (int i = 0; i < count; i++) {
+                    data[i] = (float) buffer.get(i);
+                }
+            }
+            case INT64 -> {
+                LongBuffer buffer = tensor.getLongBuffer();
+                for (int i = 0; i < count; i++) {
+                    data[i] = buffer.get(i);
+                }
+            }
+            case INT32 -> {
+                var buffer = tensor.getIntBuffer();
+                for (int i = 0; i < count; i++) {
+                    data[i] = buffer.get(i);
+                }
+            }
+            case BOOL, INT8, UINT8 -> {
+                ByteBuffer buffer = tensor.getByteBuffer();
+                for (int i = 0; i < count; i++) {
+                    data[i] = type == OnnxJavaType.UINT8 ? buffer.get(i) & 0xFF : buffer.get(i);
+                }
+            }
+            default -> throw new InferenceException(card.name() + ": an output of type " + type + " cannot be read as numbers");
+        }
+        return data;
     }
 
     /** An output tensor as floats, row-major, with its shape. */

@@ -1,0 +1,96 @@
+package io.mmstream.inference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the job feeds one input of a model, as its card's {@code binds} declares it. A card names exactly one kind
+ * of binding per input (frame pixels, a waveform, a constant, recurrent state); the eight models trained here
+ * still bind by their built-in text ({@link BuiltIn}), read by the code written for them.
+ */
+public sealed interface Binding {
+
+    /** The built-in bindings of the models trained here, e.g. {@code video.embedding[T,64]}. */
+    record BuiltIn(String text) implements Binding {}
+
+    /**
+     * A decoded frame resized to width x height, each channel scaled from [0, 255] to [low, high], then
+     * (value - mean) / std.
+     *
+     * @param channelsLast NHWC where true, NCHW where false
+     * @param bgr channel order BGR where true, RGB where false
+     */
+    record FramePixels(int width, int height, boolean channelsLast, boolean bgr, float low, float high, float[] mean, float[] std)
+            implements Binding {}
+
+    /**
+     * Mono samples at {@code rate}: each call takes {@code length} samples, the newest {@code hop} of them new (the
+     * rest are the end of the previous call's, carried per stream), scaled to [-1, 1].
+     */
+    record Waveform(int rate, int length, int hop) implements Binding {}
+
+    /** The same value at every call, e.g. a sample-rate scalar. */
+    record Constant(double value) implements Binding {}
+
+    /**
+     * Recurrent state carried per stream: zeros at a stream's first call, then the named output of its previous
+     * call; batched along {@code batchAxis}.
+     */
+    record State(String output, int batchAxis) implements Binding {}
+
+    /** The binding kinds a card may name, one per input. */
+    List<String> KINDS = List.of("frame", "audio", "constant", "state");
+
+    /** @param where the field's path in the card, for messages: inputs[0].binds */
+    static Binding parse(Path file, String where, JsonNode binds) {
+        if (binds != null && binds.isTextual() && !binds.asText().isBlank()) {
+            return new BuiltIn(binds.asText());
+        }
+        if (binds == null || !binds.isObject()) {
+            throw new ModelCardException(file + ": " + where + " = " + binds + ": must be an object naming one of " + KINDS);
+        }
+        List<String> kinds = KINDS.stream().filter(binds::has).toList();
+        if (kinds.size() != 1) {
+            throw new ModelCardException(file + ": " + where + " = " + binds + ": must name exactly one of " + KINDS);
+        }
+        String kind = kinds.get(0);
+        CardFields fields = new CardFields(file, where, binds);
+        return switch (kind) {
+            case "frame" -> {
+                fields.only(Set.of("frame", "size", "layout", "channels", "range", "mean", "std"));
+                fields.oneOf("frame", "pixels");
+                int[] size = fields.ints("size", 2);
+                float[] range = fields.has("range") ? fields.floats("range", 2) : new float[] {0, 1};
+                float[] mean = fields.has("mean") ? fields.floats("mean", 3) : new float[] {0, 0, 0};
+                float[] std = fields.has("std") ? fields.floats("std", 3) : new float[] {1, 1, 1};
+                for (int c = 0; c < 3; c++) {
+                    if (!(std[c] > 0)) {
+                        throw fields.refuse("std", "must be positive");
+                    }
+                }
+                yield new FramePixels(size[0], size[1], fields.oneOf("layout", "NCHW", "NHWC").equals("NHWC"),
+                        fields.oneOf("channels", "RGB", "BGR").equals("BGR"), range[0], range[1], mean, std);
+            }
+            case "audio" -> {
+                fields.only(Set.of("audio", "rate", "length", "hop"));
+                fields.oneOf("audio", "waveform");
+                int length = fields.positiveInt("length");
+                int hop = fields.positiveInt("hop");
+                if (hop > length) {
+                    throw fields.refuse("hop", "must not exceed length " + length);
+                }
+                yield new Waveform(fields.positiveInt("rate"), length, hop);
+            }
+            case "constant" -> {
+                fields.only(Set.of("constant"));
+                yield new Constant(fields.number("constant"));
+            }
+            default -> {
+                fields.only(Set.of("state", "batch_axis"));
+                yield new State(fields.text("state"), fields.wholeNumber("batch_axis"));
+            }
+        };
+    }
+}

@@ -1,0 +1,251 @@
+package io.mmstream.inference;
+
+import io.mmstream.media.ImageCodec;
+import io.mmstream.media.PixelLayout;
+import io.mmstream.schema.ImageEncoding;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A per-element model run from its card alone (no Java written for it): one media input (frame pixels or a
+ * waveform), constants, and recurrent state carried per stream by the caller; each call's outputs decoded into the
+ * card's result values. Items are batched as the card allows (any number, or exactly its fixed batch), and an item
+ * the model fails on fails alone.
+ */
+public final class ElementModel {
+
+    /** One item: its media input as the card's binding lays it out, and its stream's state (empty at the stream's first call). */
+    public record Call(float[] media, Map<String, float[]> state) {}
+
+    /** One item's result values and its stream's next state, or why there is none. */
+    public record Outcome(float[] values, Map<String, float[]> state, String error) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    private final OnnxModel model;
+    private final ModelCard card;
+    private final ModelCard.Tensor media;
+    private final ImageCodec images = ImageCodec.standard();
+
+    public ElementModel(OnnxModel model) {
+        this.model = model;
+        this.card = model.card();
+        check(card);
+        this.media = card.inputs().stream()
+                .filter(t -> t.binding() instanceof Binding.FramePixels || t.binding() instanceof Binding.Waveform).findFirst().orElseThrow();
+    }
+
+    public ModelCard card() {
+        return card;
+    }
+
+    /** The card's media binding: {@link Binding.FramePixels} or {@link Binding.Waveform}. */
+    public Binding mediaBinding() {
+        return media.binding();
+    }
+
+    /**
+     * Refuses, naming the card and the field, a card this class cannot run: a stage other than frame or audio_step,
+     * not exactly one media input of the stage's kind, a binding whose tensor has the wrong dtype or shape, state
+     * bound to an output that does not exist, or no result.
+     */
+    static void check(ModelCard card) {
+        String file = card.file().toString();
+        if (card.stage() != ModelCard.Stage.FRAME && card.stage() != ModelCard.Stage.AUDIO_STEP) {
+            throw new ModelCardException(file + ": stage = '" + card.stage().wire + "': models run from their card alone run per frame or per "
+                    + "audio_step; this stage is fed only by the bindings of the models trained here");
+        }
+        Class<? extends Binding> mediaKind = card.stage() == ModelCard.Stage.FRAME ? Binding.FramePixels.class : Binding.Waveform.class;
+        int mediaInputs = 0;
+        for (int i = 0; i < card.inputs().size(); i++) {
+            ModelCard.Tensor input = card.inputs().get(i);
+            String where = file + ": inputs[" + i + "] (" + input.name() + ")";
+            Binding binding = input.binding();
+            if (binding instanceof Binding.FramePixels frame) {
+                mediaInputs++;
+                List<String> expected = List.of("3", Integer.toString(frame.height()), Integer.toString(frame.width()));
+                List<String> actual = input.shape().size() != 4 ? List.of() : frame.channelsLast()
+                        ? List.of(input.shape().get(3), input.shape().get(1), input.shape().get(2)) : input.shape().subList(1, 4);
+                if (!actual.equals(expected) || !input.dtype().equals("float32")) {
+                    throw new ModelCardException(where + ".shape = " + input.shape() + " (" + input.dtype() + "): frame pixels of "
+                            + frame.width() + "x" + frame.height() + " need float32 " + (frame.channelsLast()
+                            ? "[B," + frame.height() + "," + frame.width() + ",3] (NHWC)" : "[B,3," + frame.height() + "," + frame.width() + "] (NCHW)"));
+                }
+            } else if (binding instanceof Binding.Waveform wave) {
+                mediaInputs++;
+                if (input.shape().size() != 2 || !input.shape().get(1).equals(Integer.toString(wave.length())) || !input.dtype().equals("float32")) {
+                    throw new ModelCardException(where + ".shape = " + input.shape() + " (" + input.dtype() + "): a waveform of "
+                            + wave.length() + " samples needs float32 [B," + wave.length() + "]");
+                }
+            } else if (binding instanceof Binding.Constant) {
+                if (!input.dtype().equals("float32") && !input.dtype().equals("int64")) {
+                    throw new ModelCardException(where + ".dtype = '" + input.dtype() + "': a constant is float32 or int64");
+                }
+                for (int d = 0; d < input.shape().size(); d++) {
+                    if (input.isSymbolic(d)) {
+                        throw new ModelCardException(where + ".shape = " + input.shape() + ": a constant has fixed sizes");
+                    }
+                }
+            } else if (binding instanceof Binding.State state) {
+                ModelCard.Tensor output = card.outputs().stream().filter(o -> o.name().equals(state.output())).findFirst()
+                        .orElseThrow(() -> new ModelCardException(where + ".binds.state = '" + state.output() + "': not an output of the card "
+                                + card.outputs().stream().map(ModelCard.Tensor::name).toList()));
+                if (state.batchAxis() >= input.shape().size() || !input.isSymbolic(state.batchAxis()) || !output.shape().equals(input.shape())
+                        || !input.dtype().equals("float32")) {
+                    throw new ModelCardException(where + ".binds.batch_axis = " + state.batchAxis() + ": state " + input.shape()
+                            + " must be float32, symbolic at its batch axis and shaped as its output " + output.name() + " " + output.shape());
+                }
+            } else {
+                throw new ModelCardException(where + ".binds = '" + ((Binding.BuiltIn) binding).text()
+                        + "': a model run from its card binds objects (" + Binding.KINDS + "); text bindings are the trained models' own");
+            }
+        }
+        if (mediaInputs != 1 || card.inputs().stream().noneMatch(t -> mediaKind.isInstance(t.binding()))) {
+            throw new ModelCardException(file + ": inputs: stage " + card.stage().wire + " needs exactly one "
+                    + (card.stage() == ModelCard.Stage.FRAME ? "frame" : "audio") + " binding, the card has " + mediaInputs + " media bindings");
+        }
+        if (card.result() == null) {
+            throw new ModelCardException(file + ": result = null: a model run from its card needs a result (name, decode, aggregate)");
+        }
+    }
+
+    /**
+     * An encoded frame as this model's pixels: decoded, resized to the binding's size, laid out and scaled.
+     *
+     * @throws IllegalArgumentException when the frame cannot be decoded
+     */
+    public float[] pixels(byte[] encoded, ImageEncoding encoding, int width, int height) {
+        Binding.FramePixels frame = (Binding.FramePixels) media.binding();
+        byte[] rgb = images.decodeResized(encoded, encoding, width, height, frame.width(), frame.height());
+        float[] out = new float[3 * frame.width() * frame.height()];
+        new PixelLayout(frame.channelsLast(), frame.bgr(), frame.low(), frame.high(), frame.mean(), frame.std())
+                .write(rgb, frame.width(), frame.height(), out, 0);
+        return out;
+    }
+
+    /** @return one outcome per call, in order */
+    public List<Outcome> run(List<Call> calls) {
+        int batch = card.batch() > 0 ? card.batch() : Math.max(1, calls.size());
+        List<Outcome> outcomes = new ArrayList<>(calls.size());
+        for (int from = 0; from < calls.size(); from += batch) {
+            outcomes.addAll(runBatch(calls.subList(from, Math.min(calls.size(), from + batch))));
+        }
+        return outcomes;
+    }
+
+    /** One model call; on failure each item again alone, so that one bad item costs only its own result. */
+    private List<Outcome> runBatch(List<Call> calls) {
+        // a fixed batch larger than what is left is padded with copies of the first item, whose results are dropped
+        int size = card.batch() > 0 ? card.batch() : calls.size();
+        try {
+            Map<String, OnnxModel.Output> outputs = model.run(inputs(calls, size));
+            List<Outcome> outcomes = new ArrayList<>(calls.size());
+            for (int item = 0; item < calls.size(); item++) {
+                int index = item;
+                float[] values = card.result().decoding().decode(name -> slice(outputs.get(name), 0, index, size));
+                Map<String, float[]> state = new HashMap<>();
+                for (ModelCard.Tensor input : card.inputs()) {
+                    if (input.binding() instanceof Binding.State bound) {
+                        state.put(input.name(), slice(outputs.get(bound.output()), bound.batchAxis(), index, size));
+                    }
+                }
+                outcomes.add(new Outcome(values, state, null));
+            }
+            return outcomes;
+        } catch (InferenceException | RuntimeException e) {
+            if (calls.size() == 1) {
+                return List.of(new Outcome(null, calls.get(0).state(), card.name() + " failed: " + e.getMessage()));
+            }
+            List<Outcome> alone = new ArrayList<>();
+            calls.forEach(call -> alone.addAll(runBatch(List.of(call))));
+            return alone;
+        }
+    }
+
+    private Map<String, Input> inputs(List<Call> calls, int size) {
+        Map<String, Input> inputs = new LinkedHashMap<>();
+        for (ModelCard.Tensor input : card.inputs()) {
+            long[] shape = shape(input, size);
+            Binding binding = input.binding();
+            if (binding instanceof Binding.Constant constant) {
+                inputs.put(input.name(), input.dtype().equals("int64")
+                        ? Input.of(filled(shape, (long) constant.value()), shape) : Input.of(filledFloat(shape, (float) constant.value()), shape));
+            } else if (binding instanceof Binding.State state) {
+                inputs.put(input.name(), Input.of(stack(calls, size, input.name(), shape, state.batchAxis()), shape));
+            } else {
+                inputs.put(input.name(), Input.of(stack(calls, size, null, shape, 0), shape));
+            }
+        }
+        return inputs;
+    }
+
+    /** The tensor's shape with its symbolic batch dimension (B, or the state's batch axis) set to {@code size}. */
+    private static long[] shape(ModelCard.Tensor input, int size) {
+        long[] shape = new long[input.shape().size()];
+        for (int d = 0; d < shape.length; d++) {
+            shape[d] = input.isSymbolic(d) ? size : Long.parseLong(input.shape().get(d));
+        }
+        return shape;
+    }
+
+    /** Each call's media (state == null) or named state (zeros where a stream has none yet), stacked along {@code axis}. */
+    private static float[] stack(List<Call> calls, int size, String state, long[] shape, int axis) {
+        long total = 1;
+        for (long dim : shape) {
+            total *= dim;
+        }
+        float[] out = new float[(int) total];
+        int outer = 1;
+        for (int d = 0; d < axis; d++) {
+            outer *= (int) shape[d];
+        }
+        int inner = (int) (total / outer / size);
+        for (int item = 0; item < size; item++) {
+            Call call = calls.get(item < calls.size() ? item : 0);
+            float[] values = state == null ? call.media() : call.state().get(state);
+            if (values == null) {
+                continue;
+            }
+            if (values.length != outer * inner) {
+                throw new IllegalArgumentException((state == null ? "media" : "state " + state) + " holds " + values.length
+                        + " values, the card's shape " + Arrays.toString(shape) + " needs " + outer * inner + " per item");
+            }
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(values, o * inner, out, (o * size + item) * inner, inner);
+            }
+        }
+        return out;
+    }
+
+    /** One item's part of an output batched along {@code axis}. */
+    private static float[] slice(OnnxModel.Output output, int axis, int item, int size) {
+        int outer = 1;
+        for (int d = 0; d < axis; d++) {
+            outer *= (int) output.shape()[d];
+        }
+        int inner = output.data().length / outer / size;
+        float[] out = new float[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            System.arraycopy(output.data(), (o * size + item) * inner, out, o * inner, inner);
+        }
+        return out;
+    }
+
+    private static long[] filled(long[] shape, long value) {
+        long[] out = new long[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+        Arrays.fill(out, value);
+        return out;
+    }
+
+    private static float[] filledFloat(long[] shape, float value) {
+        float[] out = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+        Arrays.fill(out, value);
+        return out;
+    }
+}

@@ -1,0 +1,94 @@
+package io.mmstream.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The card vocabulary of models run from their card alone: the shipped third-party cards parse into what they
+ * declare, and each kind of mistake refuses the card with a message naming the file, the field and its value.
+ */
+class CardVocabularyTest {
+
+    private static final Path VAD = Path.of("onnx-models/silero_vad.json");
+    private static final Path FACES = Path.of("onnx-models/blazeface_front.json");
+
+    @Test
+    void theShippedCardsDeclareStageBindingsBatchAndResult() {
+        ModelCard vad = ModelCard.load(VAD);
+        assertThat(vad.stage()).isEqualTo(ModelCard.Stage.AUDIO_STEP);
+        assertThat(vad.batch()).isZero();
+        assertThat(vad.inputs()).extracting(ModelCard.Tensor::binding).containsExactly(
+                new Binding.Waveform(16_000, 576, 512), new Binding.State("stateN", 1), new Binding.Constant(16_000));
+        assertThat(vad.result().name()).isEqualTo("speech");
+        assertThat(vad.result().decoding()).isEqualTo(new Decoding.Score("output"));
+        assertThat(vad.result().aggregation()).isInstanceOf(ModelResult.Aggregation.Mean.class);
+
+        ModelCard faces = ModelCard.load(FACES);
+        assertThat(faces.stage()).isEqualTo(ModelCard.Stage.FRAME);
+        assertThat(faces.batch()).isEqualTo(1);
+        Binding.FramePixels pixels = (Binding.FramePixels) faces.inputs().get(0).binding();
+        assertThat(pixels.channelsLast()).isTrue();
+        assertThat(pixels.low()).isEqualTo(-1);
+        Decoding.Detect detect = (Decoding.Detect) faces.result().decoding();
+        assertThat(detect.anchorCentres()).hasSize(2 * 896);
+        assertThat(faces.builtIn()).isFalse();
+        assertThat(ModelCard.load(Path.of("onnx-models/fusion_early.json")).builtIn()).isTrue();
+    }
+
+    /** Each row: the card, a piece of it, what replaces it, and the refusal after the card's path. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+        "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"per_frame\" "
+                + "| stage = \"per_frame\": must be one of [frame, audio_step, sensor_step, text, window]",
+        "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"window\" "
+                + "| stage = 'window': models run from their card alone run per frame or per audio_step; this stage is fed only by the bindings of the models trained here",
+        "silero_vad.json | {\"audio\": \"waveform\" | {\"video\": \"waveform\" "
+                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, constant, state]",
+        "silero_vad.json | \"length\": 576 | \"length\": 512 "
+                + "| inputs[0] (input).shape = [B, 576] (float32): a waveform of 512 samples needs float32 [B,512]",
+        "silero_vad.json | \"hop\": 512 | \"hop\": 600 | inputs[0].binds.hop = 600: must not exceed length 576",
+        "silero_vad.json | \"rate\": 16000, | \"rate\": 16000, \"channels\": 2, "
+                + "| inputs[0].binds.channels = 2: unknown field; known: [audio, hop, length, rate]",
+        "silero_vad.json | {\"state\": \"stateN\" | {\"state\": \"hidden\" "
+                + "| inputs[1] (state).binds.state = 'hidden': not an output of the card [output, stateN]",
+        "silero_vad.json | \"batch_axis\": 1 | \"batch_axis\": 2 "
+                + "| inputs[1] (state).binds.batch_axis = 2: state [2, B, 128] must be float32, symbolic at its batch axis and shaped as its output stateN [2, B, 128]",
+        "silero_vad.json | {\"constant\": 16000} | {\"constant\": \"16k\"} | inputs[2].binds.constant = \"16k\": must be a number",
+        "silero_vad.json | \"from\": \"output\" | \"from\": \"probability\" | result.from = \"probability\": not an output of the card [output, stateN]",
+        "silero_vad.json | \"aggregate\": \"mean\" | \"aggregate\": \"median\" "
+                + "| result.aggregate = \"median\": must be \"mean\", \"max\" or {\"share_above\": threshold}",
+        "silero_vad.json | {\"kind\": \"score\"} | {\"kind\": \"softmax\"} | labels = []: a softmax result needs the card's labels",
+        "blazeface_front.json | \"layout\": \"NHWC\" | \"layout\": \"NWHC\" | inputs[0].binds.layout = \"NWHC\": must be one of [NCHW, NHWC]",
+        "blazeface_front.json | \"layout\": \"NHWC\" | \"layout\": \"NCHW\" "
+                + "| inputs[0] (input:0).shape = [1, 128, 128, 3] (float32): frame pixels of 128x128 need float32 [B,3,128,128] (NCHW)",
+        "blazeface_front.json | \"size\": [128, 128] | \"size\": [128] | inputs[0].binds.size = [128]: must be a list of 2 numbers",
+        "blazeface_front.json | {\"grid\": 8, \"per_cell\": 6} | {\"grid\": 8, \"per_cell\": 8} "
+                + "| result.decode.anchors = [{\"grid\":16,\"per_cell\":2},{\"grid\":8,\"per_cell\":8}]: 1024 anchors, but the score outputs [Identity:0, Identity_1:0] hold 896 per item",
+        "blazeface_front.json | \"Identity_3:0\"] | \"Identity_4:0\"] "
+                + "| result.decode.boxes = [\"Identity_2:0\",\"Identity_4:0\"]: 'Identity_4:0' is not an output of the card [Identity:0, Identity_1:0, Identity_2:0, Identity_3:0]",
+        "blazeface_front.json | \"batch\": 1 | \"batch\": 0 | batch = 0: must be positive",
+    })
+    void aMistakeRefusesTheCardNamingFileFieldAndValue(String cardName, String piece, String replacement, String refusal, @org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        String original = Files.readString(Path.of("onnx-models", cardName));
+        assertThat(original).contains(piece);
+        Path card = dir.resolve(cardName);
+        Files.writeString(card, original.replace(piece, replacement), StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> ModelCard.load(card)).isInstanceOf(ModelCardException.class).hasMessage(card + ": " + refusal);
+    }
+
+    @Test
+    void aCardWithoutAResultIsRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String original = Files.readString(VAD);
+        Path card = dir.resolve("silero_vad.json");
+        Files.writeString(card, original.replaceAll("\"result\": \\{.*},\n", ""));
+        assertThatThrownBy(() -> ModelCard.load(card)).hasMessage(card + ": result = null: a model run from its card needs a result (name, decode, aggregate)");
+    }
+}
