@@ -135,6 +135,10 @@ function draw(entry) {
   card.querySelector('.confidence').textContent = fusion && fusion.label ? Math.round(100 * score(fusion)) + '%' : (fusion ? fusion.reason : '');
   card.querySelector('.action').textContent = 'video: ' + (action && action.label ? action.label + ' ' + Math.round(100 * score(action)) + '%'
     : 'no action' + (action && action.reason ? ' (' + action.reason + ')' : ''));
+  // any other model's result, shown by its kind: a label with its confidence, or its values
+  card.querySelector('.results').textContent = Object.entries(latest)
+    .filter(([task, result]) => task !== 'fusion' && task !== 'action' && result && typeof result === 'object' && result.model)
+    .map(([task, result]) => task + ': ' + describe(result)).join('   ');
   const outOfBand = latest.offsetMs !== undefined && (latest.offsetMs < BAND.early || latest.offsetMs > BAND.late);
   card.querySelector('.sync').textContent = latest.offsetMs === undefined ? 'sync: -' : 'audio ' + signed(latest.offsetMs) + ' ms';
   card.classList.toggle('alarm', outOfBand);
@@ -163,6 +167,12 @@ function draw(entry) {
     dot.setAttribute('cy', offsetY(latest.offsetMs));
     dot.setAttribute('class', outOfBand ? 'off' : 'ok');
   }
+}
+
+function describe(result) {
+  if (result.label) return result.label + ' ' + Math.round(100 * score(result)) + '%';
+  if (result.values && result.values.length) return result.values.map((v) => Number(v.toFixed(2))).join(' / ');
+  return result.reason || '-';
 }
 
 function score(head) {

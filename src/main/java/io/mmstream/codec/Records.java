@@ -45,7 +45,12 @@ public final class Records {
             for (int i = 0; i < outcome.labels().size(); i++) {
                 scores.add(new LabelScore(outcome.labels().get(i), outcome.scores()[i]));
             }
-            tasks.add(TaskResult.newBuilder().setTask(outcome.task()).setLabel(outcome.label()).setScores(scores)
+            // a result without labels carries its numbers as values
+            List<Float> values = new ArrayList<>();
+            for (int i = 0; outcome.labels().isEmpty() && i < outcome.scores().length; i++) {
+                values.add(outcome.scores()[i]);
+            }
+            tasks.add(TaskResult.newBuilder().setTask(outcome.task()).setLabel(outcome.label()).setScores(scores).setValues(values)
                     .setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(outcome.reason()).build());
         }
         long lastCaptureMillis = Math.floorDiv(window.lastCaptureMicros(), 1000);

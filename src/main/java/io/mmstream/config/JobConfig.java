@@ -175,8 +175,18 @@ public final class JobConfig {
             Object value = entry.getValue();
             if (value instanceof Map<?, ?> nested) {
                 flatten(source, key + ".", nested, out);
-            } else if (value == null || value instanceof Iterable<?>) {
-                throw new ConfigException(source + ": " + key + " = '" + value + "': must be a single value");
+            } else if (value instanceof Iterable<?> list) {
+                // a YAML list of single values is the same as the comma-separated text (models.run: [a, b])
+                List<String> items = new ArrayList<>();
+                for (Object item : list) {
+                    if (item == null || item instanceof Map<?, ?> || item instanceof Iterable<?>) {
+                        throw new ConfigException(source + ": " + key + " = '" + value + "': must be a single value or a list of single values");
+                    }
+                    items.add(item.toString());
+                }
+                out.put(key, String.join(",", items));
+            } else if (value == null) {
+                throw new ConfigException(source + ": " + key + " = 'null': must be a single value");
             } else {
                 out.put(key, value.toString());
             }

@@ -49,6 +49,17 @@ public record Option<T>(String key, String defaultText, String description, Func
         });
     }
 
+    /** A comma-separated list (or YAML list) of distinct names of letters, digits, '_', '-' and '.'; empty allowed. */
+    public static Option<List<String>> names(String key, String description) {
+        return new Option<>(key, "", description, text -> {
+            List<String> names = java.util.Arrays.stream(text.split(",")).map(String::trim).filter(name -> !name.isEmpty()).toList();
+            if (!names.stream().allMatch(name -> name.matches("[A-Za-z0-9_.-]+")) || names.size() != new java.util.HashSet<>(names).size()) {
+                throw new IllegalArgumentException("must be a comma-separated list of distinct model names (letters, digits, _ - .)");
+            }
+            return names;
+        });
+    }
+
     /** A comma-separated list of distinct names, each one of the allowed. */
     public static Option<List<String>> listOf(String key, String defaultText, List<String> allowed, String description) {
         return new Option<>(key, defaultText, description, text -> {

@@ -205,6 +205,8 @@ public final class DashboardState {
                 labels.add(score.getLabel());
                 scores.add(Math.round(score.getScore() * 1000) / 1000.0);
             }
+            ArrayNode values = task.putArray("values");
+            result.getValues().forEach(value -> values.add(Math.round(value * 1000) / 1000.0));
         }
         if (prediction.getAvOffsetMicros() != null) {
             window.put("offsetMs", prediction.getAvOffsetMicros() / 1000);

@@ -46,6 +46,26 @@ public record ModelResult(String name, Decoding decoding, Aggregation aggregatio
         }
     }
 
+    /** How many values one step of this result has. */
+    public int width(ModelCard card) {
+        if (decoding instanceof Decoding.Detect) {
+            return 2;
+        }
+        if (decoding instanceof Decoding.Softmax) {
+            return labels.size();
+        }
+        if (decoding instanceof Decoding.Embedding embedding) {
+            List<String> shape = card.outputs().stream().filter(o -> o.name().equals(embedding.from())).findFirst().orElseThrow().shape();
+            long elements = Decoding.elementsPerItem(shape);
+            if (elements < 1) {
+                throw new ModelCardException(card.file() + ": outputs (" + embedding.from() + ").shape = " + shape
+                        + ": an embedding result needs fixed sizes after the batch axis");
+            }
+            return (int) elements;
+        }
+        return 1;
+    }
+
     /** The label of the largest value, where the result has labels. */
     public String label(float[] values) {
         if (labels.isEmpty() || values.length != labels.size()) {

@@ -11,8 +11,10 @@ import java.util.List;
  * @param location a directory or classpath:DIR (see {@link ModelStore})
  * @param fusions the fusion variants to run, each a model name
  * @param minCoverage share of a window a head's modality must cover
+ * @param run models run from their card alone, per frame (models.run), in this order
  */
-public record ModelSettings(String location, List<String> fusions, InferenceOptions options, double minCoverage) implements Serializable {
+public record ModelSettings(String location, List<String> fusions, InferenceOptions options, double minCoverage, List<String> run)
+        implements Serializable {
 
     public static final String FRAME_ENCODER = "frame_encoder";
     public static final String AUDIO_ENCODER = "audio_encoder";
@@ -21,6 +23,11 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
 
     public ModelSettings {
         fusions = List.copyOf(fusions);
+        run = List.copyOf(run);
+    }
+
+    public ModelSettings(String location, List<String> fusions, InferenceOptions options, double minCoverage) {
+        this(location, fusions, options, minCoverage, List.of());
     }
 
     /** Something built on leased models; closing it lets the leases go. */
@@ -45,6 +52,7 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         List<String> names = new ArrayList<>(List.of(FRAME_ENCODER, AUDIO_ENCODER, ACTION));
         names.addAll(fusions);
         names.add(SYNC);
+        names.addAll(run);
         return names;
     }
 
@@ -54,6 +62,45 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
      */
     public void verify() {
         names().forEach(name -> OnnxModel.verifyFile(card(name)));
+        stepModelCards(ModelCard.Stage.FRAME);
+    }
+
+    /**
+     * The cards of the models run from their card at this stage, in models.run order; refuses one the job cannot run
+     * yet (only frame models run in the job so far), naming the card and the stage.
+     */
+    public List<ModelCard> stepModelCards(ModelCard.Stage stage) {
+        List<ModelCard> cards = new ArrayList<>();
+        for (String name : run) {
+            ModelCard card = card(name);
+            if (card.builtIn()) {
+                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' is one of the models trained here, "
+                        + "which the job runs by itself");
+            }
+            if (card.stage() != ModelCard.Stage.FRAME) {
+                throw new ModelCardException(card.file() + ": stage = '" + card.stage().wire + "': models.run names '" + name
+                        + "', but the job runs models from their card only per frame so far (`models check` and the inference package run the others)");
+            }
+            if (card.stage() == stage) {
+                cards.add(card);
+            }
+        }
+        return cards;
+    }
+
+    /** The models run from their card at this stage, each on a shared session. */
+    public Leased<StepModels> stepModels(ModelCard.Stage stage) {
+        List<ModelRegistry.Lease> leases = new ArrayList<>();
+        try {
+            List<ElementModel> models = new ArrayList<>();
+            for (ModelCard card : stepModelCards(stage)) {
+                models.add(new ElementModel(lease(card.name(), leases)));
+            }
+            return new Leased<>(new StepModels(models), leases);
+        } catch (RuntimeException e) {
+            leases.forEach(ModelRegistry.Lease::close);
+            throw e;
+        }
     }
 
     public Leased<MediaEncoders> encoders() {

@@ -20,6 +20,7 @@ import io.mmstream.job.operators.EncodeAudio;
 import io.mmstream.job.operators.EncodeFrames;
 import io.mmstream.job.operators.EncodeLateEvent;
 import io.mmstream.job.operators.RouteRejections;
+import io.mmstream.job.operators.RunFrameModels;
 import io.mmstream.job.operators.RunHeads;
 import io.mmstream.job.operators.SideOutputs;
 import io.mmstream.job.sink.KafkaSinks;
@@ -44,6 +45,7 @@ public final class Pipeline {
     /** Stable operator ids: savepoints map state by these, so never change them. */
     public static final String UID_ROUTE = "route-rejections";
     public static final String UID_ENCODE_FRAMES = "encode-frames";
+    public static final String UID_FRAME_MODELS = "frame-models";
     public static final String UID_AUDIO_PATCHES = "cut-audio-patches";
     public static final String UID_ENCODE_AUDIO = "encode-audio";
     public static final String UID_WINDOWS = "stream-windows";
@@ -105,7 +107,11 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> videoEvents = checked(env, config, Modality.VIDEO);
         SingleOutputStreamOperator<ModalEvent> audioEvents = checked(env, config, Modality.AUDIO);
         SingleOutputStreamOperator<ModalEvent> sensors = checked(env, config, Modality.SENSOR);
-        SingleOutputStreamOperator<ModalEvent> frames = videoEvents
+        // the models run from their card per frame see the frames first, while each still carries its image
+        DataStream<ModalEvent> videoToEncode = models.run().isEmpty() ? videoEvents : videoEvents
+                .transform("Run frame models", TypeInformation.of(ModalEvent.class), new RunFrameModels(models, encoderBatches))
+                .uid(UID_FRAME_MODELS);
+        SingleOutputStreamOperator<ModalEvent> frames = videoToEncode
                 .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
                 .uid(UID_ENCODE_FRAMES);
         SingleOutputStreamOperator<ModalEvent> patches = audioEvents
@@ -140,7 +146,7 @@ public final class Pipeline {
     public static ModelSettings modelSettings(JobConfig config) {
         return new ModelSettings(config.get(MODELS_DIR), config.get(MODELS_FUSION),
                 new InferenceOptions(config.get(INFERENCE_PROVIDER), config.get(INFERENCE_THREADS), config.get(INFERENCE_CPU_FALLBACK)),
-                config.get(MIN_COVERAGE));
+                config.get(MIN_COVERAGE), config.get(MODELS_RUN));
     }
 
     /**

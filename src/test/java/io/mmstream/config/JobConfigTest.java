@@ -22,6 +22,16 @@ class JobConfigTest {
     }
 
     @Test
+    void aYamlListIsTheCommaSeparatedListAndAListOfListsIsRefused() {
+        assertThat(parse("models:\n  run: [blazeface_front, my_model]\n").get(JobOptions.MODELS_RUN)).containsExactly("blazeface_front", "my_model");
+        assertThat(parse("models:\n  run: []\n").get(JobOptions.MODELS_RUN)).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("models:\n  run: [[a]]\n"))
+                .hasMessage("flink-jobs/test.yaml: models.run = '[[a]]': must be a single value or a list of single values");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("models:\n  run: [a, 'b c']\n"))
+                .hasMessageContaining("models.run").hasMessageContaining("must be a comma-separated list of distinct model names");
+    }
+
+    @Test
     void nestedYamlKeysSetTheOptions() {
         JobConfig config = parse("""
                 window:

@@ -108,6 +108,8 @@ class DashboardBrowserTest {
                 assertThat(card("cam-2").getAttribute("class")).contains("alarm");
                 assertThat(card("cam-1").getAttribute("class")).doesNotContain("alarm");
                 assertThat(card("cam-1").findElement(By.cssSelector(".label")).getText()).isEqualTo("walk");
+                assertThat(card("cam-1").findElement(By.cssSelector(".results")).getText()).as("any other model's result, by its kind")
+                        .isEqualTo("faces: 1 / 0.91");
 
                 // and keep updating
                 window("cam-1", "jump", 0);
@@ -219,7 +221,10 @@ class DashboardBrowserTest {
                 TaskResult.newBuilder().setTask("fusion").setModelName("fusion_early").setModelVersion("1.0.0").setLabel(label)
                         .setScores(scores).build(),
                 TaskResult.newBuilder().setTask("av_sync").setModelName("av_sync").setModelVersion("1.0.0")
-                        .setLabel(Math.abs(offsetMicros) > 66_667 ? "out_of_sync" : "in_sync").setScores(List.of()).build());
+                        .setLabel(Math.abs(offsetMicros) > 66_667 ? "out_of_sync" : "in_sync").setScores(List.of()).build(),
+                // a model run from its card: values, no labels
+                TaskResult.newBuilder().setTask("faces").setModelName("blazeface_front").setModelVersion("1.2.0").setLabel(null)
+                        .setScores(List.of()).setValues(List.of(1f, 0.914f)).build());
         List<ModalityCoverage> coverage = new ArrayList<>();
         for (String modality : List.of("video", "audio", "sensor")) {
             coverage.add(ModalityCoverage.newBuilder().setModality(modality).setEvents(30).setPresentSteps(30).setGridSteps(30)

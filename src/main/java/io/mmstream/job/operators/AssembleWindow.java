@@ -246,8 +246,10 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
             while (last < captures.length && captures[last] < end) {
                 last++;
             }
-            AlignedWindow aligned = aligner.align(streamId, start, end, held.subList(first, last));
-            out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps())));
+            List<ModalEvent> inWindow = held.subList(first, last);
+            AlignedWindow aligned = aligner.align(streamId, start, end, inWindow);
+            out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps()),
+                    inWindow));
             windowsFired.inc();
         }
         List<ModalEvent> kept = held.stream().filter(event -> !clock.isLate(event.captureMicros())).toList();

@@ -4,13 +4,17 @@ import io.mmstream.align.EmbeddedWindow;
 import io.mmstream.codec.Records;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.inference.BatchPolicy;
+import io.mmstream.align.Modality;
+import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.StepModels;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.schema.DeadLetter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
@@ -26,6 +30,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
 
     private final ModelSettings models;
     private transient ModelSettings.Leased<WindowHeads> heads;
+    private transient List<ModelCard> frameModels;
     private transient Counter predictions;
     private transient Counter failures;
     private transient Histogram captureToEmit;
@@ -39,6 +44,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
     public void open() throws Exception {
         super.open();
         heads = models.heads();
+        frameModels = models.stepModelCards(ModelCard.Stage.FRAME);
         predictions = getMetricGroup().counter("predictions");
         failures = getMetricGroup().counter("inferenceFailures");
         captureToEmit = getMetricGroup().histogram("captureToEmitMillis", new DescriptiveStatisticsHistogram(1000));
@@ -50,7 +56,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         long now = System.currentTimeMillis();
         for (int i = 0; i < batch.size(); i++) {
             EmbeddedWindow window = batch.get(i).getValue();
-            WindowHeads.WindowResults result = results.get(i);
+            WindowHeads.WindowResults result = withStepResults(results.get(i), window);
             byte[] key = window.streamId().getBytes(StandardCharsets.UTF_8);
             var prediction = Records.prediction(window, result, now);
             emit(new KeyedBytes(key, WireCodec.encode(prediction)), batch.get(i));
@@ -65,6 +71,16 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
                 output.collect(SideOutputs.DEAD_LETTERS, new StreamRecord<>(new KeyedBytes(key, WireCodec.encode(letter))));
             }
         }
+    }
+
+    /** The heads' results, then one per model run from its card per frame, aggregated over the window's frames. */
+    private WindowHeads.WindowResults withStepResults(WindowHeads.WindowResults heads, EmbeddedWindow window) {
+        if (frameModels.isEmpty()) {
+            return heads;
+        }
+        List<WindowHeads.TaskOutcome> tasks = new ArrayList<>(heads.tasks());
+        tasks.addAll(StepModels.aggregate(frameModels, window.stepResults().getOrDefault(Modality.VIDEO, List.of())));
+        return new WindowHeads.WindowResults(tasks, heads.avOffsetMicros(), heads.inSyncProbability(), heads.failures());
     }
 
     @Override
