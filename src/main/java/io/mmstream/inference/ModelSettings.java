@@ -11,7 +11,7 @@ import java.util.List;
  * @param location a directory or classpath:DIR (see {@link ModelStore})
  * @param fusions the fusion variants to run, each a model name
  * @param minCoverage share of a window a head's modality must cover
- * @param run models run from their card alone, per frame (models.run), in this order
+ * @param run models run from their card alone, per frame or per audio step (models.run), in this order
  */
 public record ModelSettings(String location, List<String> fusions, InferenceOptions options, double minCoverage, List<String> run)
         implements Serializable {
@@ -65,9 +65,14 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         stepModelCards(ModelCard.Stage.FRAME);
     }
 
+    /** True when models.run names a model of this stage. */
+    public boolean runs(ModelCard.Stage stage) {
+        return !stepModelCards(stage).isEmpty();
+    }
+
     /**
-     * The cards of the models run from their card at this stage, in models.run order; refuses one the job cannot run
-     * yet (only frame models run in the job so far), naming the card and the stage.
+     * The cards of the models run from their card at this stage, in models.run order; refuses a model trained here,
+     * naming the card and the field (a card of a stage no model runs at from its card alone is refused as it loads).
      */
     public List<ModelCard> stepModelCards(ModelCard.Stage stage) {
         List<ModelCard> cards = new ArrayList<>();
@@ -76,10 +81,6 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
             if (card.builtIn()) {
                 throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' is one of the models trained here, "
                         + "which the job runs by itself");
-            }
-            if (card.stage() != ModelCard.Stage.FRAME) {
-                throw new ModelCardException(card.file() + ": stage = '" + card.stage().wire + "': models.run names '" + name
-                        + "', but the job runs models from their card only per frame so far (`models check` and the inference package run the others)");
             }
             if (card.stage() == stage) {
                 cards.add(card);

@@ -23,6 +23,10 @@ public final class StepModels {
         this.widths = widths(models.stream().map(ElementModel::card).toList());
     }
 
+    public List<ElementModel> models() {
+        return models;
+    }
+
     private static int[] widths(List<ModelCard> cards) {
         return cards.stream().mapToInt(card -> card.result().width(card)).toArray();
     }

@@ -20,6 +20,7 @@ import io.mmstream.job.operators.EncodeAudio;
 import io.mmstream.job.operators.EncodeFrames;
 import io.mmstream.job.operators.EncodeLateEvent;
 import io.mmstream.job.operators.RouteRejections;
+import io.mmstream.job.operators.RunAudioStepModels;
 import io.mmstream.job.operators.RunFrameModels;
 import io.mmstream.job.operators.RunHeads;
 import io.mmstream.job.operators.SideOutputs;
@@ -46,6 +47,7 @@ public final class Pipeline {
     public static final String UID_ROUTE = "route-rejections";
     public static final String UID_ENCODE_FRAMES = "encode-frames";
     public static final String UID_FRAME_MODELS = "frame-models";
+    public static final String UID_AUDIO_STEP_MODELS = "audio-step-models";
     public static final String UID_AUDIO_PATCHES = "cut-audio-patches";
     public static final String UID_ENCODE_AUDIO = "encode-audio";
     public static final String UID_WINDOWS = "stream-windows";
@@ -82,14 +84,17 @@ public final class Pipeline {
      * Everything before the windows: the checked sources and the encoders.
      *
      * @param patches the audio cutter; its side output holds audio too late to cut
+     * @param audioSteps the step results of the models run per audio step; null when models.run names none
      */
     public record Encoded(SingleOutputStreamOperator<ModalEvent> videoEvents, SingleOutputStreamOperator<ModalEvent> audioEvents,
                           SingleOutputStreamOperator<ModalEvent> sensors, SingleOutputStreamOperator<ModalEvent> frames,
-                          SingleOutputStreamOperator<ModalEvent> patches, SingleOutputStreamOperator<ModalEvent> audio) {
+                          SingleOutputStreamOperator<ModalEvent> patches, SingleOutputStreamOperator<ModalEvent> audio,
+                          DataStream<ModalEvent> audioSteps) {
 
-        /** Frame and audio-patch embeddings and sensor readings: what the windows hold. */
+        /** Frame and audio-patch embeddings, sensor readings and audio step results: what the windows hold. */
         public DataStream<ModalEvent> forWindows() {
-            return frames.union(audio, sensors);
+            DataStream<ModalEvent> media = frames.union(audio, sensors);
+            return audioSteps == null ? media : media.union(audioSteps);
         }
 
         public DataStream<KeyedBytes> deadLetters() {
@@ -108,7 +113,7 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> audioEvents = checked(env, config, Modality.AUDIO);
         SingleOutputStreamOperator<ModalEvent> sensors = checked(env, config, Modality.SENSOR);
         // the models run from their card per frame see the frames first, while each still carries its image
-        DataStream<ModalEvent> videoToEncode = models.run().isEmpty() ? videoEvents : videoEvents
+        DataStream<ModalEvent> videoToEncode = !models.runs(ModelCard.Stage.FRAME) ? videoEvents : videoEvents
                 .transform("Run frame models", TypeInformation.of(ModalEvent.class), new RunFrameModels(models, encoderBatches))
                 .uid(UID_FRAME_MODELS);
         SingleOutputStreamOperator<ModalEvent> frames = videoToEncode
@@ -123,7 +128,12 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> audio = patches
                 .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches, deadLetterBytes))
                 .uid(UID_ENCODE_AUDIO);
-        return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio);
+        // the models run from their card per audio step see each stream's chunks in order, beside the cutter
+        DataStream<ModalEvent> audioSteps = !models.runs(ModelCard.Stage.AUDIO_STEP) ? null : audioEvents
+                .keyBy(ModalEvent::streamId)
+                .process(new RunAudioStepModels(models, config.get(STREAM_RETENTION).toMillis()))
+                .uid(UID_AUDIO_STEP_MODELS).name("Run audio-step models");
+        return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio, audioSteps);
     }
 
     /** keyBy(streamId), sliding windows on each stream's own event time, late events on {@link SideOutputs#LATE}. */

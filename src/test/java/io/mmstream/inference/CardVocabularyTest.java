@@ -93,17 +93,15 @@ class CardVocabularyTest {
     }
 
     @Test
-    void modelsRunRefusesWhatTheJobCannotRunFromItsCard() {
-        ModelSettings vad = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5, java.util.List.of("silero_vad"));
-        assertThatThrownBy(vad::verify).hasMessage("onnx-models/silero_vad.json: stage = 'audio_step': models.run names 'silero_vad', but the job "
-                + "runs models from their card only per frame so far (`models check` and the inference package run the others)");
+    void modelsRunTakesFrameAndAudioStepModelsAndRefusesTheTrainedOnes() {
         ModelSettings trained = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5,
                 java.util.List.of("frame_encoder"));
         assertThatThrownBy(trained::verify).hasMessage("onnx-models/frame_encoder.json: models.run = [frame_encoder]: 'frame_encoder' is one of "
                 + "the models trained here, which the job runs by itself");
-        ModelSettings faces = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5,
-                java.util.List.of("blazeface_front"));
-        faces.verify();
-        assertThat(faces.stepModelCards(ModelCard.Stage.FRAME)).extracting(ModelCard::name).containsExactly("blazeface_front");
+        ModelSettings both = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5,
+                java.util.List.of("blazeface_front", "silero_vad"));
+        both.verify();
+        assertThat(both.stepModelCards(ModelCard.Stage.FRAME)).extracting(ModelCard::name).containsExactly("blazeface_front");
+        assertThat(both.stepModelCards(ModelCard.Stage.AUDIO_STEP)).extracting(ModelCard::name).containsExactly("silero_vad");
     }
 }

@@ -69,6 +69,7 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
     private transient long readUpToMovedMillis;
     private transient Counter windowsFired;
     private transient Counter streamsIdle;
+    private transient Counter stepResultsDropped;
 
     public AssembleWindow(Layout layout, StreamClock.Rules rules) {
         this.layout = layout;
@@ -86,6 +87,7 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         readUpToMillis = Long.MIN_VALUE;
         pathRunning = new boolean[Modality.values().length];
         windowsFired = getRuntimeContext().getMetricGroup().counter("windowsFired");
+        stepResultsDropped = getRuntimeContext().getMetricGroup().counter("stepResultsDropped");
         streamsIdle = getRuntimeContext().getMetricGroup().counter("streamsIdle");
     }
 
@@ -130,6 +132,10 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
 
     @Override
     public void processElement(ModalEvent event, Context context, Collector<EmbeddedWindow> out) throws Exception {
+        if (event.features().length == 0) {
+            holdStepResults(event);
+            return;
+        }
         long now = now(context.timerService());
         lastElementMillis = now;
         anyElement = true;
@@ -148,6 +154,33 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         closeWindows(clock, clock.eventTime(readUpTo, false), context.getCurrentKey(), out);
         clockState.update(clock.state());
         schedule(clock, now, readUpTo, context.timerService());
+    }
+
+    /** The events captured in [start, end), of a list sorted by capture time. */
+    private static List<ModalEvent> within(List<ModalEvent> sorted, long start, long end) {
+        int first = 0;
+        while (first < sorted.size() && sorted.get(first).captureMicros() < start) {
+            first++;
+        }
+        int last = first;
+        while (last < sorted.size() && sorted.get(last).captureMicros() < end) {
+            last++;
+        }
+        return sorted.subList(first, last);
+    }
+
+    /**
+     * A step result of a model run per audio step comes by its own path, ahead of the stream's audio patches: it
+     * neither moves the stream's clock nor counts as its modality's arrival, and waits for its window; one behind
+     * the windows already closed is dropped and counted (the media it was computed from is not late).
+     */
+    private void holdStepResults(ModalEvent event) throws Exception {
+        long[] state = clockState.value();
+        if (state != null && StreamClock.of(rules, state).isLate(event.captureMicros())) {
+            stepResultsDropped.inc();
+        } else {
+            events.add(event);
+        }
     }
 
     @Override
@@ -235,21 +268,18 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         List<ModalEvent> held = new ArrayList<>();
         events.get().forEach(held::add);
         held.sort(Comparator.comparingLong(ModalEvent::captureMicros));
-        long[] captures = held.stream().mapToLong(ModalEvent::captureMicros).toArray();
-        int first = 0;
+        // the media decide which windows close and what they align; step results only ride along
+        List<ModalEvent> media = held.stream().filter(event -> event.features().length > 0).toList();
+        List<ModalEvent> stepResults = held.stream().filter(event -> event.features().length == 0).toList();
+        long[] captures = media.stream().mapToLong(ModalEvent::captureMicros).toArray();
         for (long start : clock.closeWindows(eventTime, captures)) {
             long end = start + rules.windowMicros();
-            while (first < captures.length && captures[first] < start) {
-                first++;
-            }
-            int last = first;
-            while (last < captures.length && captures[last] < end) {
-                last++;
-            }
-            List<ModalEvent> inWindow = held.subList(first, last);
+            List<ModalEvent> inWindow = within(media, start, end);
             AlignedWindow aligned = aligner.align(streamId, start, end, inWindow);
+            List<ModalEvent> carried = new ArrayList<>(inWindow);
+            carried.addAll(within(stepResults, start, end));
             out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps()),
-                    inWindow));
+                    carried));
             windowsFired.inc();
         }
         List<ModalEvent> kept = held.stream().filter(event -> !clock.isLate(event.captureMicros())).toList();

@@ -31,6 +31,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
     private final ModelSettings models;
     private transient ModelSettings.Leased<WindowHeads> heads;
     private transient List<ModelCard> frameModels;
+    private transient List<ModelCard> audioStepModels;
     private transient Counter predictions;
     private transient Counter failures;
     private transient Histogram captureToEmit;
@@ -45,6 +46,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         super.open();
         heads = models.heads();
         frameModels = models.stepModelCards(ModelCard.Stage.FRAME);
+        audioStepModels = models.stepModelCards(ModelCard.Stage.AUDIO_STEP);
         predictions = getMetricGroup().counter("predictions");
         failures = getMetricGroup().counter("inferenceFailures");
         captureToEmit = getMetricGroup().histogram("captureToEmitMillis", new DescriptiveStatisticsHistogram(1000));
@@ -73,13 +75,14 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         }
     }
 
-    /** The heads' results, then one per model run from its card per frame, aggregated over the window's frames. */
+    /** The heads' results, then one per model run from its card, aggregated over the window's frames or audio steps. */
     private WindowHeads.WindowResults withStepResults(WindowHeads.WindowResults heads, EmbeddedWindow window) {
-        if (frameModels.isEmpty()) {
+        if (frameModels.isEmpty() && audioStepModels.isEmpty()) {
             return heads;
         }
         List<WindowHeads.TaskOutcome> tasks = new ArrayList<>(heads.tasks());
         tasks.addAll(StepModels.aggregate(frameModels, window.stepResults().getOrDefault(Modality.VIDEO, List.of())));
+        tasks.addAll(StepModels.aggregate(audioStepModels, window.stepResults().getOrDefault(Modality.AUDIO, List.of())));
         return new WindowHeads.WindowResults(tasks, heads.avOffsetMicros(), heads.inSyncProbability(), heads.failures());
     }
 

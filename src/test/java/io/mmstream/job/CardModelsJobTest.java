@@ -1,0 +1,165 @@
+package io.mmstream.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.cli.EmbeddedKafka;
+import io.mmstream.cli.Main;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.config.JobConfig;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sound.sampled.AudioFileFormat;
+import javax.sound.sampled.AudioSystem;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Third-party models named in the pipeline file run in the job from their cards alone, on media no one here made,
+ * published by `produce`: BlazeFace on two real photos made into clips by ffmpeg (python3-skimage's astronaut
+ * portrait and its cup of coffee), Silero VAD on a sentence spoken by espeak-ng followed by silence, and on pink
+ * noise. Every window of the portrait says one face and of the coffee none; the mean speech probability is above
+ * 0.8 in every window full of speech and below 0.2 in every window of silence or noise. CI installs the tools
+ * (.ci/run) and sets MMSTREAM_REQUIRE_MEDIA_TOOLS, so there the test cannot skip.
+ */
+class CardModelsJobTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = MiniClusters.twoSlots();
+
+    private static final Path FFMPEG = Path.of("/usr/bin/ffmpeg");
+    private static final Path ESPEAK = Path.of("/usr/bin/espeak-ng");
+    private static final Path PHOTOS = Path.of("/usr/lib/python3/dist-packages/skimage/data");
+    private static final long SECOND = 1_000_000;
+
+    @Test
+    void facesAndSpeechOfEveryWindowComeFromTheModelsCards(@TempDir Path dir) throws Exception {
+        boolean available = Files.isExecutable(FFMPEG) && Files.isExecutable(ESPEAK) && Files.isDirectory(PHOTOS);
+        if (!available && System.getenv("MMSTREAM_REQUIRE_MEDIA_TOOLS") != null) {
+            throw new AssertionError("the card-models test must run here, but ffmpeg, espeak-ng or python3-skimage is missing");
+        }
+        Assumptions.assumeTrue(available, "apt-get install ffmpeg espeak-ng python3-skimage (.ci/run does)");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(); KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            JobConfig config = JobConfig.defaults(Map.ofEntries(
+                    Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()), Map.entry("kafka.group-id", "cards"),
+                    Map.entry("topics.video", "cards.video"), Map.entry("topics.audio", "cards.audio"), Map.entry("topics.sensor", "cards.sensor"),
+                    Map.entry("topics.predictions", "cards.predictions"), Map.entry("topics.late", "cards.late"),
+                    Map.entry("topics.deadletter", "cards.deadletter"), Map.entry("source.starting-offsets", "earliest"),
+                    Map.entry("source.bounded", "true"), Map.entry("delivery.guarantee", "at-least-once"),
+                    Map.entry("models.run", "blazeface_front,silero_vad"), Map.entry("parallelism", "2")));
+            kafka.createTopics(config, 2);
+            for (Map.Entry<String, String> photo : Map.of("astronaut", "astronaut.png", "coffee", "coffee.png").entrySet()) {
+                Path clip = dir.resolve(photo.getKey() + ".mp4");
+                run(FFMPEG.toString(), "-y", "-loglevel", "error", "-loop", "1", "-framerate", "15", "-i", PHOTOS.resolve(photo.getValue()).toString(),
+                        "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-vf", "scale=320:-2", clip.toString());
+                assertThat(produce(kafka, photo.getKey(), "--video", clip)).isEmpty();
+            }
+            Path sentence = dir.resolve("sentence.wav");
+            run(ESPEAK.toString(), "-w", sentence.toString(), "-s", "140",
+                    "The quick brown fox jumps over the lazy dog and the band plays on in the warm evening light near the old harbour");
+            AudioFileFormat spoken = AudioSystem.getAudioFileFormat(sentence.toFile());
+            long speechMicros = (long) (spoken.getFrameLength() / spoken.getFormat().getFrameRate() * SECOND);
+            Path speech = dir.resolve("speech.wav");
+            run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", sentence.toString(), "-f", "lavfi", "-t", "4", "-i", "anullsrc=r=22050:cl=mono",
+                    "-filter_complex", "[0][1]concat=n=2:v=0:a=1", speech.toString());
+            assertThat(produce(kafka, "speech", "--audio", speech)).isEmpty();
+            Path noise = dir.resolve("noise.wav");
+            run(FFMPEG.toString(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=5:seed=7", noise.toString());
+            assertThat(produce(kafka, "noise", "--audio", noise)).isEmpty();
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            env.configure(MiniClusters.NO_RESTARTS);
+            MmstreamJob.configure(env, config);
+            Pipeline.build(env, config);
+            env.execute("mmstream-card-models");
+
+            Map<String, List<Prediction>> byStream = new HashMap<>();
+            KafkaTestClient.predictions(client.readCommitted("cards.predictions"))
+                    .forEach(p -> byStream.computeIfAbsent(p.getStreamId(), k -> new ArrayList<>()).add(p));
+            assertThat(byStream.keySet()).containsExactlyInAnyOrder("astronaut", "coffee", "speech", "noise");
+            assertThat(client.readCommitted("cards.deadletter")).isEmpty();
+
+            // 4 s of frames lie in 5 sliding windows of 2 s every 1 s, or 6 where they do not start on a whole second
+            assertThat(byStream.get("astronaut")).hasSizeBetween(5, 6).allSatisfy(p -> {
+                TaskResult faces = result(p, "faces");
+                assertThat(faces.getModelName()).isEqualTo("blazeface_front");
+                assertThat(faces.getValues()).as("[faces, best score] of a window of the portrait").hasSize(2).first().isEqualTo(1f);
+                assertThat(faces.getValues().get(1)).isGreaterThan(0.75f);
+            });
+            assertThat(byStream.get("coffee")).hasSizeBetween(5, 6).allSatisfy(p ->
+                    assertThat(result(p, "faces").getValues()).as("[faces, best score] of a window of the coffee cup").containsExactly(0f, 0f));
+
+            long speechStart = firstCapture(client.readCommitted("cards.audio"), "speech");
+            List<Prediction> fullOfSpeech = within(byStream.get("speech"), speechStart + SECOND / 2, speechStart + speechMicros - SECOND / 2);
+            List<Prediction> silent = within(byStream.get("speech"), speechStart + speechMicros + SECOND / 2, speechStart + speechMicros + 4 * SECOND);
+            long noiseStart = firstCapture(client.readCommitted("cards.audio"), "noise");
+            List<Prediction> noisy = within(byStream.get("noise"), noiseStart, noiseStart + 5 * SECOND);
+            assertThat(fullOfSpeech).as("windows full of speech").isNotEmpty().allSatisfy(p ->
+                    assertThat(result(p, "speech").getValues().get(0)).as("mean speech probability at %s", p.getWindowStart()).isGreaterThan(0.8f));
+            assertThat(silent).as("windows of silence").isNotEmpty().allSatisfy(p ->
+                    assertThat(result(p, "speech").getValues().get(0)).as("mean speech probability at %s", p.getWindowStart()).isLessThan(0.2f));
+            assertThat(noisy).as("windows of pink noise").hasSizeGreaterThanOrEqualTo(3).allSatisfy(p ->
+                    assertThat(result(p, "speech").getValues().get(0)).as("mean speech probability at %s", p.getWindowStart()).isLessThan(0.2f));
+            System.out.printf("card models: mean speech probability per window: speech %s, silence %s, pink noise %s%n",
+                    speechMeans(fullOfSpeech), speechMeans(silent), speechMeans(noisy));
+            // a stream without audio has no speech result, and says why
+            assertThat(result(byStream.get("coffee").get(0), "speech").getReason()).isEqualTo("no audio_step in the window");
+        }
+    }
+
+    private static List<String> speechMeans(List<Prediction> windows) {
+        return windows.stream().map(p -> String.format(java.util.Locale.ROOT, "%.3f", result(p, "speech").getValues().get(0))).toList();
+    }
+
+    private static TaskResult result(Prediction prediction, String name) {
+        return prediction.getResults().stream().filter(r -> r.getTask().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** The windows lying wholly within [from, to). */
+    private static List<Prediction> within(List<Prediction> windows, long from, long to) {
+        return windows.stream().filter(p -> Times.micros(p.getWindowStart()) >= from && Times.micros(p.getWindowEnd()) <= to).toList();
+    }
+
+    private static long firstCapture(List<ConsumerRecord<byte[], byte[]>> chunks, String stream) throws Exception {
+        long first = Long.MAX_VALUE;
+        for (ConsumerRecord<byte[], byte[]> record : chunks) {
+            if (new String(record.key(), StandardCharsets.UTF_8).equals(stream)) {
+                first = Math.min(first, Times.micros(WireCodec.decode(AudioChunk.class, record.value()).getCaptureTime()));
+            }
+        }
+        return first;
+    }
+
+    private static void run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
+    }
+
+    /** Runs produce as fast as it can; returns what it printed on stderr (nothing, when all went well). */
+    private static String produce(EmbeddedKafka kafka, String stream, String option, Path file) {
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setErr(new PrintWriter(err, true));
+        int exitCode = commandLine.execute("produce", "--bootstrap", kafka.bootstrapServers(), "--stream-id", stream, "--topic-prefix", "cards.",
+                option, file.toString(), "--fast");
+        return exitCode == 0 ? err.toString().lines().filter(line -> !line.contains("has no audio stream")).reduce("", String::concat)
+                : "exit " + exitCode + ": " + err;
+    }
+}
