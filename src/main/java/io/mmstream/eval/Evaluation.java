@@ -2,6 +2,7 @@ package io.mmstream.eval;
 
 import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceException;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimulationSettings;
@@ -86,6 +87,7 @@ public final class Evaluation {
         double absoluteError = 0;
         int errorCount = 0;
         int index = 0;
+        List<String> offsetLabels = models.card("av_sync").labels();
         for (List<WindowTensors> batch : batches(data.windows())) {
             var outputs = models.sync(batch);
             float[] logits = outputs.get("offset_logits").data();
@@ -97,13 +99,8 @@ public final class Evaluation {
                     continue;
                 }
                 long truth = data.offsetsMicros()[index];
-                int best = 0;
-                for (int k = 1; k < shifts; k++) {
-                    if (logits[i * shifts + k] > logits[i * shifts + best]) {
-                        best = k;
-                    }
-                }
-                long predicted = (best - shifts / 2) * framePeriodMicros;
+                long predicted = WindowHeads.offsetMicros(offsetLabels, java.util.Arrays.copyOfRange(logits, i * shifts, (i + 1) * shifts),
+                        framePeriodMicros);
                 if (Math.abs(truth) <= (shifts / 2) * framePeriodMicros) {
                     absoluteError += Math.abs(predicted - truth);
                     errorCount++;

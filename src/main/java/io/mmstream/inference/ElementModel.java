@@ -50,6 +50,11 @@ public final class ElementModel {
         return media.binding();
     }
 
+    /** How many values one item's media input holds: 3 x width x height pixels, or the waveform's length. */
+    public int mediaValues() {
+        return media.binding() instanceof Binding.FramePixels frame ? 3 * frame.width() * frame.height() : ((Binding.Waveform) media.binding()).length();
+    }
+
     /**
      * Refuses, naming the card and the field, a card this class cannot run: a stage other than frame or audio_step,
      * not exactly one media input of the stage's kind, a binding whose tensor has the wrong dtype or shape, state

@@ -30,7 +30,7 @@ public final class ModelCheck {
                 int items = card.batch() > 0 ? card.batch() : 2;
                 List<ElementModel.Call> calls = new ArrayList<>();
                 for (int i = 0; i < items; i++) {
-                    calls.add(new ElementModel.Call(new float[mediaValues(element.mediaBinding())], Map.of()));
+                    calls.add(new ElementModel.Call(new float[element.mediaValues()], Map.of()));
                 }
                 ElementModel.Outcome outcome = element.run(calls).get(0);
                 if (!outcome.ok()) {
@@ -41,10 +41,6 @@ public final class ModelCheck {
             return String.format(java.util.Locale.ROOT, "%s %s (stage %s): ok, dry batch in %.1f ms, %s", card.name(), card.version(),
                     card.stage().wire, (System.nanoTime() - started) / 1e6, answer);
         }
-    }
-
-    private static int mediaValues(Binding binding) {
-        return binding instanceof Binding.FramePixels frame ? 3 * frame.width() * frame.height() : ((Binding.Waveform) binding).length();
     }
 
     /** Zeros for every input, each symbolic size 2 (or the card's fixed batch). */

@@ -95,7 +95,7 @@ public final class WindowHeads {
             }
             float[] probabilities = softmax(sync.rows().get(i).get("offset_logits"), 0, offsetLabels.size());
             float probability = sync.rows().get(i).get("in_sync")[0];
-            offsets[i] = Long.parseLong(offsetLabels.get(argmax(probabilities))) * frameStepMicros;
+            offsets[i] = offsetMicros(offsetLabels, probabilities, frameStepMicros);
             inSync[i] = probability;
             tasks.get(i).add(new TaskOutcome(TASK_SYNC, this.sync.card().name(), this.sync.card().version(),
                     probability >= 0.5f ? IN_SYNC : OUT_OF_SYNC, offsetLabels, probabilities, null));
@@ -242,6 +242,14 @@ public final class WindowHeads {
             out[i] /= (float) sum;
         }
         return out;
+    }
+
+    /**
+     * The sync head's offset estimate: its card's offset labels are read as numbers of frame steps (audio minus
+     * video), the most probable one times the step. The job and `eval` decode it here, the same way.
+     */
+    public static long offsetMicros(List<String> offsetLabels, float[] scores, long frameStepMicros) {
+        return Long.parseLong(offsetLabels.get(argmax(scores))) * frameStepMicros;
     }
 
     static int argmax(float[] values) {
