@@ -1,6 +1,7 @@
 package io.mmstream;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -30,5 +31,10 @@ class ArchitectureTest {
                         "io.mmstream.media..", "io.mmstream.dataset..", "io.mmstream.inference..", "io.mmstream.eval..", "io.mmstream.dashboard..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.mmstream.job..", "io.mmstream.cli..")
                 .check(PRODUCTION);
+    }
+
+    @Test
+    void packagesDoNotDependOnEachOtherInCycles() {
+        slices().matching("io.mmstream.(*)..").should().beFreeOfCycles().check(PRODUCTION);
     }
 }

@@ -8,11 +8,11 @@ import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.align.WindowAligner;
 import io.mmstream.align.WindowTensors;
-import io.mmstream.codec.Records;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.Predictions;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.Pipeline;
 import io.mmstream.job.operators.AssembleWindow;
@@ -123,7 +123,7 @@ final class NaiveBaseline {
             WindowTensors tensors = WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps());
             WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
             out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
-                    WireCodec.encode(Records.prediction(EmbeddedWindow.of(aligned, tensors), result, System.currentTimeMillis()))));
+                    WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, System.currentTimeMillis()))));
         }
 
         @Override

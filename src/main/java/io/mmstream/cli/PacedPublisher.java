@@ -1,8 +1,6 @@
 package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
-import io.mmstream.media.MediaSources;
-import io.mmstream.media.TimedRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;

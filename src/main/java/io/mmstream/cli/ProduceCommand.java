@@ -2,7 +2,6 @@ package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
 import io.mmstream.media.Anchor;
-import io.mmstream.media.MediaSources;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

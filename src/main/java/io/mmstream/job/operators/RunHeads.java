@@ -1,12 +1,12 @@
 package io.mmstream.job.operators;
 
 import io.mmstream.align.EmbeddedWindow;
-import io.mmstream.codec.Records;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.inference.BatchPolicy;
 import io.mmstream.align.Modality;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.Predictions;
 import io.mmstream.inference.StepModels;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.sink.KeyedBytes;
@@ -60,7 +60,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
             EmbeddedWindow window = batch.get(i).getValue();
             WindowHeads.WindowResults result = withStepResults(results.get(i), window);
             byte[] key = window.streamId().getBytes(StandardCharsets.UTF_8);
-            var prediction = Records.prediction(window, result, now);
+            var prediction = Predictions.of(window, result, now);
             emit(new KeyedBytes(key, WireCodec.encode(prediction)), batch.get(i));
             predictions.inc();
             captureToEmit.update(prediction.getCaptureToEmitMillis());

@@ -1,4 +1,4 @@
-package io.mmstream.media;
+package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
 

@@ -1,6 +1,9 @@
-package io.mmstream.media;
+package io.mmstream.cli;
 
 import io.mmstream.align.Modality;
+import io.mmstream.media.Anchor;
+import io.mmstream.media.JpegEncoder;
+import io.mmstream.media.MediaException;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.schema.AudioChunk;

@@ -1,0 +1,67 @@
+package io.mmstream.inference;
+
+import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.ModalityCoverage;
+import io.mmstream.codec.Times;
+import io.mmstream.schema.LabelScore;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.TaskResult;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds a window's Prediction record from what the heads and the models run from their card concluded. */
+public final class Predictions {
+
+    private Predictions() {}
+
+    /** A window's prediction: the heads' results, the coverage of every modality, and the latency fields. */
+    public static Prediction of(EmbeddedWindow window, WindowHeads.WindowResults results, long emitMillis) {
+        List<io.mmstream.schema.ModalityCoverage> coverage = new ArrayList<>();
+        List<String> present = new ArrayList<>();
+        for (ModalityCoverage c : window.coverage()) {
+            coverage.add(io.mmstream.schema.ModalityCoverage.newBuilder()
+                    .setModality(c.modality().wireName())
+                    .setEvents(c.events())
+                    .setPresentSteps(c.presentSteps())
+                    .setGridSteps(c.gridSteps())
+                    .setFirstCapture(c.present() ? Times.ofMicros(c.firstCaptureMicros()) : null)
+                    .setLastCapture(c.present() ? Times.ofMicros(c.lastCaptureMicros()) : null)
+                    .setLongestGapMicros(c.longestGapMicros())
+                    .setJitterMicros(c.jitterMicros())
+                    .build());
+            if (c.present()) {
+                present.add(c.modality().wireName());
+            }
+        }
+        List<TaskResult> tasks = new ArrayList<>();
+        for (WindowHeads.TaskOutcome outcome : results.tasks()) {
+            List<LabelScore> scores = new ArrayList<>(outcome.labels().size());
+            for (int i = 0; i < outcome.labels().size(); i++) {
+                scores.add(new LabelScore(outcome.labels().get(i), outcome.scores()[i]));
+            }
+            // a result without labels carries its numbers as values
+            List<Float> values = new ArrayList<>();
+            for (int i = 0; outcome.labels().isEmpty() && i < outcome.scores().length; i++) {
+                values.add(outcome.scores()[i]);
+            }
+            tasks.add(TaskResult.newBuilder().setTask(outcome.task()).setLabel(outcome.label()).setScores(scores).setValues(values)
+                    .setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(outcome.reason()).build());
+        }
+        long lastCaptureMillis = Math.floorDiv(window.lastCaptureMicros(), 1000);
+        return Prediction.newBuilder()
+                .setStreamId(window.streamId())
+                .setWindowStart(Times.ofMicros(window.startMicros()))
+                .setWindowEnd(Times.ofMicros(window.endMicros()))
+                .setGridStepMicros(window.stepMicros())
+                .setResults(tasks)
+                .setCoverage(coverage)
+                .setModalitiesPresent(present)
+                .setEmitTime(Instant.ofEpochMilli(emitMillis))
+                .setCaptureToEmitMillis(emitMillis - lastCaptureMillis)
+                .setWindowCloseToEmitMillis(emitMillis - Math.floorDiv(window.endMicros(), 1000))
+                .setAvOffsetMicros(results.avOffsetMicros())
+                .setInSyncProbability(results.inSyncProbability())
+                .build();
+    }
+}
