@@ -3,6 +3,7 @@ package io.mmstream.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.mmstream.MediaTools;
 import io.mmstream.media.JpegEncoder;
 import io.mmstream.media.SampleSteps;
 import io.mmstream.schema.ImageEncoding;
@@ -10,7 +11,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,10 +47,10 @@ class PretrainedModelsTest {
     @Test
     void sileroVadHearsSpeechAndNotSilenceOrPinkNoise(@TempDir Path dir) throws Exception {
         Path speech = dir.resolve("speech.wav");
-        run(ESPEAK.toString(), "-w", speech.toString(), "-s", "150",
+        MediaTools.run(ESPEAK.toString(), "-w", speech.toString(), "-s", "150",
                 "The quick brown fox jumps over the lazy dog while the band plays on in the evening light.");
         Path noise = dir.resolve("pink.wav");
-        run(FFMPEG.toString(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=4:seed=7",
+        MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=4:seed=7",
                 noise.toString());
         try (OnnxModel onnx = OnnxModel.open(ModelCard.load(MODELS.resolve("silero_vad.json")), InferenceOptions.cpu(1))) {
             ElementModel vad = new ElementModel(onnx);
@@ -137,7 +137,7 @@ class PretrainedModelsTest {
     /** The file as 16 kHz mono samples in [-1, 1], resampled by ffmpeg. */
     private static float[] pcm16k(Path dir, Path file) throws Exception {
         Path raw = dir.resolve(file.getFileName() + ".s16");
-        run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", file.toString(), "-ac", "1", "-ar", "16000", "-f", "s16le", raw.toString());
+        MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", file.toString(), "-ac", "1", "-ar", "16000", "-f", "s16le", raw.toString());
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(raw)).order(ByteOrder.LITTLE_ENDIAN);
         float[] samples = new float[bytes.remaining() / 2];
         for (int i = 0; i < samples.length; i++) {
@@ -146,9 +146,4 @@ class PretrainedModelsTest {
         return samples;
     }
 
-    private static void run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
-    }
 }

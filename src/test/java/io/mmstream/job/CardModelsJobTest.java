@@ -2,16 +2,14 @@ package io.mmstream.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmstream.MediaTools;
 import io.mmstream.cli.EmbeddedKafka;
-import io.mmstream.cli.Main;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.TaskResult;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Third-party models named in the pipeline file run in the job from their cards alone, on media no one here made,
@@ -66,21 +63,21 @@ class CardModelsJobTest {
             kafka.createTopics(config, 2);
             for (Map.Entry<String, String> photo : Map.of("astronaut", "astronaut.png", "coffee", "coffee.png").entrySet()) {
                 Path clip = dir.resolve(photo.getKey() + ".mp4");
-                run(FFMPEG.toString(), "-y", "-loglevel", "error", "-loop", "1", "-framerate", "15", "-i", PHOTOS.resolve(photo.getValue()).toString(),
+                MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-loop", "1", "-framerate", "15", "-i", PHOTOS.resolve(photo.getValue()).toString(),
                         "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-vf", "scale=320:-2", clip.toString());
                 assertThat(produce(kafka, photo.getKey(), "--video", clip)).isEmpty();
             }
             Path sentence = dir.resolve("sentence.wav");
-            run(ESPEAK.toString(), "-w", sentence.toString(), "-s", "140",
+            MediaTools.run(ESPEAK.toString(), "-w", sentence.toString(), "-s", "140",
                     "The quick brown fox jumps over the lazy dog and the band plays on in the warm evening light near the old harbour");
             AudioFileFormat spoken = AudioSystem.getAudioFileFormat(sentence.toFile());
             long speechMicros = (long) (spoken.getFrameLength() / spoken.getFormat().getFrameRate() * SECOND);
             Path speech = dir.resolve("speech.wav");
-            run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", sentence.toString(), "-f", "lavfi", "-t", "4", "-i", "anullsrc=r=22050:cl=mono",
+            MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", sentence.toString(), "-f", "lavfi", "-t", "4", "-i", "anullsrc=r=22050:cl=mono",
                     "-filter_complex", "[0][1]concat=n=2:v=0:a=1", speech.toString());
             assertThat(produce(kafka, "speech", "--audio", speech)).isEmpty();
             Path noise = dir.resolve("noise.wav");
-            run(FFMPEG.toString(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=5:seed=7", noise.toString());
+            MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=5:seed=7", noise.toString());
             assertThat(produce(kafka, "noise", "--audio", noise)).isEmpty();
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -146,20 +143,8 @@ class CardModelsJobTest {
         return first;
     }
 
-    private static void run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
-    }
-
-    /** Runs produce as fast as it can; returns what it printed on stderr (nothing, when all went well). */
     private static String produce(EmbeddedKafka kafka, String stream, String option, Path file) {
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
-        commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute("produce", "--bootstrap", kafka.bootstrapServers(), "--stream-id", stream, "--topic-prefix", "cards.",
-                option, file.toString(), "--fast");
-        return exitCode == 0 ? err.toString().lines().filter(line -> !line.contains("has no audio stream")).reduce("", String::concat)
-                : "exit " + exitCode + ": " + err;
+        return MediaTools.produce(List.of("--bootstrap", kafka.bootstrapServers(), "--stream-id", stream, "--topic-prefix", "cards.",
+                option, file.toString(), "--fast"));
     }
 }

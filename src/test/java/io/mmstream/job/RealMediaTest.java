@@ -2,8 +2,8 @@ package io.mmstream.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmstream.MediaTools;
 import io.mmstream.cli.EmbeddedKafka;
-import io.mmstream.cli.Main;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
@@ -12,8 +12,6 @@ import io.mmstream.schema.ModalityCoverage;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.VideoFrame;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +35,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Real encoded media, made here by the Debian `ffmpeg` command line (H.264/AAC mp4 with B-frames, VP9/Opus webm (320x180, to
@@ -113,9 +110,7 @@ class RealMediaTest {
             List<String> command = new ArrayList<>(List.of(FFMPEG.toString(), "-y", "-loglevel", "error"));
             command.addAll(clip.ffmpeg());
             command.add(dir.resolve(clip.file()).toString());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(process.waitFor()).as("%s: %s", command, output).isZero();
+            MediaTools.run(command);
         }
 
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
@@ -184,15 +179,10 @@ class RealMediaTest {
 
     /** Runs produce; returns what it printed on stderr (nothing, when all went well). */
     private static String produce(Clip clip, Path dir) {
-        List<String> args = new ArrayList<>(List.of("produce", "--bootstrap", kafka.bootstrapServers(), "--stream-id", clip.stream(),
+        List<String> args = new ArrayList<>(List.of("--bootstrap", kafka.bootstrapServers(), "--stream-id", clip.stream(),
                 "--topic-prefix", "media.", clip.video() ? "--video" : "--audio", dir.resolve(clip.file()).toString()));
         args.addAll(clip.produce());
-        StringWriter err = new StringWriter();
-        CommandLine commandLine = Main.commandLine();
-        commandLine.setErr(new PrintWriter(err, true));
-        int exitCode = commandLine.execute(args.toArray(String[]::new));
-        return exitCode == 0 ? err.toString().lines().filter(line -> !line.contains("has no audio stream")).reduce("", String::concat)
-                : "exit " + exitCode + ": " + err;
+        return MediaTools.produce(args);
     }
 
     /** A window lying wholly within the media has at least 95% of its grid steps present. */

@@ -1,0 +1,37 @@
+package io.mmstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mmstream.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import picocli.CommandLine;
+
+/** What the real-media tests do with tools no one here wrote (ffmpeg, espeak-ng) and with our own `produce`. */
+public final class MediaTools {
+
+    private MediaTools() {}
+
+    /** Runs a command line to its end; fails the test, with what it printed, unless it exits 0. */
+    public static void run(List<String> command) throws Exception {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
+    }
+
+    public static void run(String... command) throws Exception {
+        run(List.of(command));
+    }
+
+    /** Runs `produce` with these arguments; returns what it printed on stderr (nothing, when all went well). */
+    public static String produce(List<String> args) {
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setErr(new PrintWriter(err, true));
+        int exitCode = commandLine.execute(java.util.stream.Stream.concat(java.util.stream.Stream.of("produce"), args.stream()).toArray(String[]::new));
+        return exitCode == 0 ? err.toString().lines().filter(line -> !line.contains("has no audio stream")).reduce("", String::concat)
+                : "exit " + exitCode + ": " + err;
+    }
+}
