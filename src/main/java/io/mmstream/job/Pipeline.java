@@ -139,7 +139,7 @@ public final class Pipeline {
     /** keyBy(streamId), sliding windows on each stream's own event time, late events on {@link SideOutputs#LATE}. */
     public static SingleOutputStreamOperator<EmbeddedWindow> windows(DataStream<ModalEvent> events, JobConfig config, AssembleWindow.Layout layout) {
         return events.keyBy(ModalEvent::streamId)
-                .process(new AssembleWindow(layout, streamRules(config)))
+                .transform("Align windows", TypeInformation.of(EmbeddedWindow.class), new AssembleWindow.Operator(new AssembleWindow(layout, streamRules(config))))
                 .uid(UID_WINDOWS).name("Align windows");
     }
 

@@ -32,6 +32,7 @@ import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,6 +76,7 @@ class StreamStateTest {
 
             // the stream stops: its last windows close once the inputs are quiet, and its clock goes after the retention
             harness.processWatermark(T0_MICROS / 1000 + 4_000);
+            harness.processWatermarkStatus(WatermarkStatus.IDLE);
             harness.setProcessingTime(CONFIG.get(JobOptions.IDLENESS).toMillis());
             harness.setProcessingTime(2 * CONFIG.get(JobOptions.IDLENESS).toMillis());
             harness.setProcessingTime(CONFIG.get(JobOptions.STREAM_RETENTION).toMillis() + 1);

@@ -24,6 +24,8 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.util.Collector;
 
 /**
@@ -65,6 +67,8 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
     /** Whether an element of each modality has come since the (re)start: until then its path may be loading models. */
     private transient boolean[] pathRunning;
     private transient boolean anyElement;
+    /** Whether every input reports itself idle (Flink's watermark status): nothing is then in flight towards this task. */
+    private transient boolean inputsIdle;
     private transient long readUpToMillis;
     private transient long readUpToMovedMillis;
     private transient Counter windowsFired;
@@ -113,12 +117,13 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
     }
 
     /**
-     * No element and no progress in log time for the idle timeout: the devices have stopped, or every partition is
-     * idle. Never before an element has come since the (re)start or the startup grace is over: upstream tasks that
-     * are still loading their models after a restore are slow, not quiet.
+     * Every input idle, and no element and no progress in log time for the idle timeout: the devices have stopped.
+     * Silence alone is not enough: a path held up (loading its models after a restore, starved of CPU, behind a
+     * checkpoint) delivers nothing for a while with its records still on the way, and only the sources know there are
+     * none; their idle status travels behind their last records through every task, so it comes here after them.
      */
     private boolean inputsQuiet(long now) {
-        return (anyElement || graceOver(now)) && now - Math.max(lastElementMillis, readUpToMovedMillis) >= rules.idleMillis();
+        return inputsIdle && (anyElement || graceOver(now)) && now - Math.max(lastElementMillis, readUpToMovedMillis) >= rules.idleMillis();
     }
 
     /** How far every input has been read, per modality: nothing for a modality whose path has not delivered yet (within the grace). */
@@ -180,6 +185,20 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
             stepResultsDropped.inc();
         } else {
             events.add(event);
+        }
+    }
+
+    /** Hands the function its inputs' watermark status, which a process function does not see. */
+    public static final class Operator extends KeyedProcessOperator<String, ModalEvent, EmbeddedWindow> {
+
+        public Operator(AssembleWindow function) {
+            super(function);
+        }
+
+        @Override
+        public void processWatermarkStatus(WatermarkStatus status) throws Exception {
+            ((AssembleWindow) userFunction).inputsIdle = status.isIdle();
+            super.processWatermarkStatus(status);
         }
     }
 

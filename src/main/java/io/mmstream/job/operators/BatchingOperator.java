@@ -9,14 +9,15 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
  * Collects elements into batches by size or deadline, whichever comes first, and hands each batch to
  * {@link #process}. It also flushes before forwarding a watermark that reaches a waiting element's timestamp (so
  * no element falls behind the event time; a watermark ahead of every waiting element passes and the batch keeps
  * filling: flushing on every watermark cut batches to a few elements), before every checkpoint barrier (so a
- * batch never needs to live in state: exactly-once holds without snapshotting the buffer), and at the end of a
- * bounded input.
+ * batch never needs to live in state: exactly-once holds without snapshotting the buffer), before passing on
+ * that its inputs went idle, and at the end of a bounded input.
  */
 public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<OUT>
         implements OneInputStreamOperator<IN, OUT>, ProcessingTimeCallback {
@@ -83,6 +84,15 @@ public abstract class BatchingOperator<IN, OUT> extends AbstractStreamOperator<O
             flush();
         }
         super.processWatermark(mark);
+    }
+
+    /** Flushes before passing on that the inputs went idle: downstream, idle means nothing more is on the way. */
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) throws Exception {
+        if (status.isIdle()) {
+            flush();
+        }
+        super.processWatermarkStatus(status);
     }
 
     @Override
