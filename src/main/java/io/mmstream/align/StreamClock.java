@@ -35,8 +35,8 @@ public final class StreamClock {
             if (windowMicros <= 0 || slideMicros <= 0 || windowMicros % slideMicros != 0) {
                 throw new IllegalArgumentException("window " + windowMicros + " us must be a positive multiple of the slide " + slideMicros + " us");
             }
-            if (outOfOrdernessMicros.length != Modality.values().length) {
-                throw new IllegalArgumentException("one out-of-orderness bound per modality");
+            if (outOfOrdernessMicros.length != Modality.MEDIA.size()) {
+                throw new IllegalArgumentException("one out-of-orderness bound per timed medium");
             }
             if (idleMillis <= 0 || retentionMillis < idleMillis) {
                 throw new IllegalArgumentException("idle timeout " + idleMillis + " ms must be positive and at most the retention " + retentionMillis + " ms");
@@ -54,7 +54,7 @@ public final class StreamClock {
         }
     }
 
-    private static final int MODALITIES = Modality.values().length;
+    private static final int MODALITIES = Modality.MEDIA.size();
     private static final long NONE = Long.MIN_VALUE;
     // layout of the state: per modality the latest capture and the log time of its last record, then the stream's own values
     private static final int LATEST = 0;

@@ -98,10 +98,7 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            java.util.List<java.nio.file.Path> cards;
-            try (var files = java.nio.file.Files.list(folder)) {
-                cards = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-            }
+            java.util.List<java.nio.file.Path> cards = io.mmstream.inference.ModelCard.cardsIn(folder);
             System.out.printf(Locale.ROOT, "%-20s %12s %12s %12s   (ms per batch, median of 20; T=30 steps, S=200 IMU steps; "
                     + "a model with a fixed batch in calls of that size)%n",
                     "model", "batch 1", "batch 8", "batch 32");
@@ -145,11 +142,7 @@ final class BenchCommand implements Callable<Integer> {
             java.util.SplittableRandom random = new java.util.SplittableRandom(1);
             java.util.List<io.mmstream.inference.ElementModel.Call> calls = new java.util.ArrayList<>();
             for (int i = 0; i < batch; i++) {
-                float[] media = new float[element.mediaValues()];
-                for (int v = 0; v < media.length; v++) {
-                    media[v] = (float) (0.1 * random.nextGaussian());
-                }
-                calls.add(new io.mmstream.inference.ElementModel.Call(media, java.util.Map.of()));
+                calls.add(element.sampleCall(random));
             }
             return () -> element.run(calls);
         }

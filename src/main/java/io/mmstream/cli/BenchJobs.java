@@ -101,6 +101,7 @@ final class BenchJobs {
                     yield WireCodec.encode(SensorReading.newBuilder(reading).setStreamId(streamId)
                             .setCaptureTime(Times.ofMicros(Times.micros(reading.getCaptureTime()) + shiftMicros)).build());
                 }
+                case TEXT -> throw new IllegalArgumentException("the simulator writes no text");
             };
             return new SimRecord(record.modality(), streamId, record.captureMicros() + shiftMicros, record.deliveryMicros() + shiftMicros, value);
         } catch (IOException e) {
@@ -124,7 +125,7 @@ final class BenchJobs {
         Map<String, String> values = new HashMap<>(Map.ofEntries(Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
                 Map.entry("kafka.group-id", "bench-" + UUID.randomUUID()),
                 Map.entry("topics.video", prefix + ".video"), Map.entry("topics.audio", prefix + ".audio"),
-                Map.entry("topics.sensor", prefix + ".sensor"), Map.entry("topics.predictions", prefix + ".predictions"),
+                Map.entry("topics.sensor", prefix + ".sensor"), Map.entry("topics.text", prefix + ".text"), Map.entry("topics.predictions", prefix + ".predictions"),
                 Map.entry("topics.late", prefix + ".late"), Map.entry("topics.deadletter", prefix + ".deadletter"),
                 Map.entry("source.starting-offsets", "earliest"), Map.entry("delivery.guarantee", "at-least-once"),
                 Map.entry("checkpoint.interval", "10s"), Map.entry("parallelism", Integer.toString(parallelism)),
@@ -136,11 +137,7 @@ final class BenchJobs {
     }
 
     static void send(KafkaProducer<byte[], byte[]> producer, JobConfig config, SimRecord record) {
-        String topic = config.get(switch (record.modality()) {
-            case VIDEO -> JobOptions.TOPIC_VIDEO;
-            case AUDIO -> JobOptions.TOPIC_AUDIO;
-            case SENSOR -> JobOptions.TOPIC_SENSOR;
-        });
+        String topic = config.get(JobOptions.inputTopic(record.modality()));
         producer.send(new ProducerRecord<>(topic, record.streamId().getBytes(StandardCharsets.UTF_8), record.value()));
     }
 

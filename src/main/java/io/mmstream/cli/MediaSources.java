@@ -10,6 +10,8 @@ import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.schema.SampleFormat;
 import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.TextEvent;
+import io.mmstream.schema.TextSource;
 import io.mmstream.schema.VideoFrame;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -136,6 +138,68 @@ public final class MediaSources {
                         .setChannels(channels).setFormat(SampleFormat.PCM_S16LE).setData(pcm).build()));
             }
         };
+    }
+
+    private static final java.util.regex.Pattern CUE_TIMING = java.util.regex.Pattern.compile(
+            "\\s*((?:\\d+:)?\\d{1,2}:\\d{2}[,.]\\d{3})\\s*-->\\s*((?:\\d+:)?\\d{1,2}:\\d{2}[,.]\\d{3}).*");
+
+    /**
+     * Captions of a SubRip (.srt) or WebVTT (.vtt) file as text events, each at its cue's start: the cue's lines
+     * joined by line breaks, markup tags removed.
+     *
+     * @param language BCP 47 tag of the captions, or null when unknown
+     */
+    public static Source captions(Path file, long epochMicros, String streamId, String language) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new MediaException(file + ": cannot be read: " + e.getMessage());
+        }
+        List<TimedRecord> cues = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            java.util.regex.Matcher timing = CUE_TIMING.matcher(lines.get(i));
+            if (!timing.matches()) {
+                continue;
+            }
+            StringBuilder text = new StringBuilder();
+            for (i++; i < lines.size() && !lines.get(i).isBlank(); i++) {
+                text.append(text.length() == 0 ? "" : "\n").append(lines.get(i).replaceAll("<[^>]*>", "").strip());
+            }
+            if (text.toString().isBlank()) {
+                continue;
+            }
+            long capture = epochMicros + cueMicros(timing.group(1));
+            cues.add(new TimedRecord(Modality.TEXT, capture, WireCodec.encode(TextEvent.newBuilder().setStreamId(streamId)
+                    .setCaptureTime(Times.ofMicros(capture)).setSource(TextSource.CAPTION).setText(text.toString()).setLanguage(language).build())));
+        }
+        if (cues.isEmpty()) {
+            throw new MediaException(file + ": no caption cues (SubRip or WebVTT: a line 'start --> end', then the text)");
+        }
+        Iterator<TimedRecord> each = cues.iterator();
+        return new Source() {
+            @Override
+            public boolean hasNext() {
+                return each.hasNext();
+            }
+
+            @Override
+            public TimedRecord next() {
+                return each.next();
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** A cue time, [hours:]minutes:seconds,millis (SubRip) or .millis (WebVTT), in microseconds. */
+    private static long cueMicros(String time) {
+        String[] parts = time.replace(',', '.').split(":");
+        double seconds = Double.parseDouble(parts[parts.length - 1]);
+        long minutes = Long.parseLong(parts[parts.length - 2]);
+        long hours = parts.length == 3 ? Long.parseLong(parts[0]) : 0;
+        return (hours * 3600 + minutes * 60) * 1_000_000 + Math.round(seconds * 1e6);
     }
 
     /**

@@ -6,11 +6,9 @@ import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelCardException;
 import io.mmstream.inference.ModelCheck;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -27,10 +25,7 @@ final class ModelsCommand {
 
         @Override
         public Integer call() throws IOException {
-            List<Path> cards;
-            try (Stream<Path> files = Files.list(dir)) {
-                cards = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
-            }
+            List<Path> cards = ModelCard.cardsIn(dir);
             if (cards.isEmpty()) {
                 throw new IllegalArgumentException(dir + ": no model cards (*.json)");
             }

@@ -123,7 +123,7 @@ final class NaiveBaseline {
             WindowTensors tensors = WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps());
             WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
             out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
-                    WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, System.currentTimeMillis()))));
+                    WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, List.of(), false, System.currentTimeMillis()))));
         }
 
         @Override

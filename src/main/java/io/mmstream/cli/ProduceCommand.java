@@ -41,6 +41,13 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--sensor-kind", defaultValue = "imu6", description = "Kind of the sensor values (default ${DEFAULT-VALUE}).")
     String sensorKind;
 
+    @Option(names = "--captions", description = "Captions (SubRip .srt or WebVTT .vtt), published as text events at their cues' "
+            + "start times, on the same clock as the video and audio.")
+    Path captions;
+
+    @Option(names = "--language", description = "BCP 47 tag of the captions' language, e.g. en (default: unknown).")
+    String language;
+
     @Option(names = "--fast", description = "As fast as possible (capture times end now) instead of in real time.")
     boolean fast;
 
@@ -48,7 +55,7 @@ final class ProduceCommand implements Callable<Integer> {
             + "capture times where the last ended (default ${DEFAULT-VALUE}); not for live inputs.")
     int loop;
 
-    @Option(names = "--topic-prefix", defaultValue = "mm.", description = "Topics are PREFIX{video,audio,sensor} (default ${DEFAULT-VALUE}).")
+    @Option(names = "--topic-prefix", defaultValue = "mm.", description = "Topics are PREFIX{video,audio,sensor,text} (default ${DEFAULT-VALUE}).")
     String topicPrefix;
 
     @Option(names = "--sample-rate", defaultValue = "16000", description = "Audio is published at this rate (default ${DEFAULT-VALUE}; "
@@ -65,8 +72,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         picocli.CommandLine commandLine = new picocli.CommandLine(this);
-        if (video == null && audio == null && sensor == null) {
-            throw new picocli.CommandLine.ParameterException(commandLine, "give at least one of --video, --audio, --sensor");
+        if (video == null && audio == null && sensor == null && captions == null) {
+            throw new picocli.CommandLine.ParameterException(commandLine, "give at least one of --video, --audio, --sensor, --captions");
         }
         boolean live = (video != null && MediaSources.isLive(video, videoFormat)) || (audio != null && MediaSources.isLive(audio, null));
         if (loop < 1 || (live && loop != 1)) {
@@ -97,10 +104,13 @@ final class ProduceCommand implements Callable<Integer> {
         if (sensor != null) {
             tracks.add(track(Modality.SENSOR, pass -> MediaSources.sensorCsv(sensor, epoch + pass * period, streamId, "sensor0", sensorKind)));
         }
+        if (captions != null) {
+            tracks.add(track(Modality.TEXT, pass -> MediaSources.captions(captions, epoch + pass * period, streamId, language)));
+        }
         PacedPublisher.Summary summary = new PacedPublisher(kafkaClient.properties(), topicPrefix, streamId, !fast && !live).publish(tracks, loop);
-        System.out.printf(Locale.ROOT, "{\"streamId\": \"%s\", \"videoFrames\": %d, \"audioChunks\": %d, \"sensorRows\": %d, "
+        System.out.printf(Locale.ROOT, "{\"streamId\": \"%s\", \"videoFrames\": %d, \"audioChunks\": %d, \"sensorRows\": %d, \"texts\": %d, "
                         + "\"lagMillis\": {\"p50\": %d, \"p99\": %d, \"max\": %d}}%n",
-                streamId, summary.count(Modality.VIDEO), summary.count(Modality.AUDIO), summary.count(Modality.SENSOR),
+                streamId, summary.count(Modality.VIDEO), summary.count(Modality.AUDIO), summary.count(Modality.SENSOR), summary.count(Modality.TEXT),
                 summary.lagPercentile(0.5), summary.lagPercentile(0.99), summary.lagPercentile(1.0));
         return 0;
     }

@@ -5,6 +5,7 @@ import io.mmstream.align.Modality;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.SampleFormat;
 import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.VideoFrame;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Turns one raw input record into a validated {@link ModalEvent}, or a {@link Rejection} that says why not.
@@ -31,6 +33,7 @@ public final class InputDecoder implements Serializable {
     private static final int MAX_NAME_BYTES = 64;
     private static final float MAX_F32_SAMPLE = 1000f;
     private static final float[] NO_FEATURES = new float[0];
+    private static final Pattern LANGUAGE_TAG = Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,8}");
 
     private final Modality modality;
     private final ValidationLimits limits;
@@ -61,6 +64,7 @@ public final class InputDecoder implements Serializable {
                 case VIDEO -> WireCodec.decode(VideoFrame.class, value);
                 case AUDIO -> WireCodec.decode(AudioChunk.class, value);
                 case SENSOR -> WireCodec.decode(SensorReading.class, value);
+                case TEXT -> WireCodec.decode(TextEvent.class, value);
             };
         } catch (Exception | StackOverflowError | OutOfMemoryError e) {
             // every length is bounded by the record's size before Avro reads it, so an Error here comes from the record,
@@ -73,6 +77,7 @@ public final class InputDecoder implements Serializable {
                 case VIDEO -> validVideo((VideoFrame) record, value, topic, partition, offset);
                 case AUDIO -> validAudio((AudioChunk) record, value, topic, partition, offset);
                 case SENSOR -> validSensor((SensorReading) record, topic, partition, offset);
+                case TEXT -> validText((TextEvent) record, value, topic, partition, offset);
             };
             checkKey(key, event.streamId());
             return Decoded.accepted(event);
@@ -185,6 +190,35 @@ public final class InputDecoder implements Serializable {
             }
         }
         return ModalEvent.of(reading.getStreamId(), Modality.SENSOR, capture, -1, features, topic, partition, offset);
+    }
+
+    private ModalEvent validText(TextEvent event, byte[] value, String topic, int partition, long offset) throws InvalidRecordException {
+        long capture = checkCommon(event.getStreamId(), event.getCaptureTime());
+        String text = event.getText();
+        if (text.isBlank()) {
+            throw new InvalidRecordException("text is empty");
+        }
+        int chars = text.codePointCount(0, text.length());
+        if (chars > limits.maxTextChars()) {
+            throw new InvalidRecordException("text of " + chars + " characters exceeds the limit of " + limits.maxTextChars());
+        }
+        for (int i = 0; i < text.length(); ) {
+            int codePoint = text.codePointAt(i);
+            // line breaks and tabs are text; other controls and lone surrogates are not (escape codes, broken encodings)
+            boolean control = Character.getType(codePoint) == Character.CONTROL && codePoint != '\n' && codePoint != '\t' && codePoint != '\r';
+            if (control || Character.getType(codePoint) == Character.SURROGATE) {
+                throw new InvalidRecordException("text holds the character U+" + String.format("%04X", codePoint) + " at index " + i
+                        + ", neither printable nor a line break or tab");
+            }
+            i += Character.charCount(codePoint);
+        }
+        String language = event.getLanguage();
+        if (language != null && !LANGUAGE_TAG.matcher(language).matches()) {
+            throw new InvalidRecordException("language '" + PrintableText.escaped(language.length() > 40 ? language.substring(0, 40) + "..." : language)
+                    + "' is not a BCP 47 tag such as en or pt-BR");
+        }
+        // the text models decode the record again: the event keeps it
+        return new ModalEvent(event.getStreamId(), Modality.TEXT, capture, -1, NO_FEATURES, value, topic, partition, offset);
     }
 
     /** @return the capture time in microseconds since the epoch */

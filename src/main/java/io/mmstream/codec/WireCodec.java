@@ -6,6 +6,7 @@ import io.mmstream.schema.Label;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.VideoFrame;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,6 +74,7 @@ public final class WireCodec {
         types.put("VideoFrame", VideoFrame.class);
         types.put("AudioChunk", AudioChunk.class);
         types.put("SensorReading", SensorReading.class);
+        types.put("TextEvent", TextEvent.class);
         types.put("Label", Label.class);
         types.put("Prediction", Prediction.class);
         types.put("DeadLetter", DeadLetter.class);

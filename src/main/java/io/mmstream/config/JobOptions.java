@@ -1,5 +1,6 @@
 package io.mmstream.config;
 
+import io.mmstream.align.Modality;
 import java.time.Duration;
 import java.util.List;
 
@@ -23,6 +24,7 @@ public final class JobOptions {
     public static final Option<String> TOPIC_VIDEO = Option.string("topics.video", "mm.video", "Input topic of VideoFrame records.");
     public static final Option<String> TOPIC_AUDIO = Option.string("topics.audio", "mm.audio", "Input topic of AudioChunk records.");
     public static final Option<String> TOPIC_SENSOR = Option.string("topics.sensor", "mm.sensor", "Input topic of SensorReading records.");
+    public static final Option<String> TOPIC_TEXT = Option.string("topics.text", "mm.text", "Input topic of TextEvent records.");
     public static final Option<String> TOPIC_PREDICTIONS = Option.string("topics.predictions", "mm.predictions", "Output topic of Prediction records.");
     public static final Option<String> TOPIC_LATE = Option.string("topics.late", "mm.late", "Output topic of LateEvent records.");
     public static final Option<String> TOPIC_DEADLETTER = Option.string("topics.deadletter", "mm.deadletter", "Output topic of DeadLetter records.");
@@ -71,6 +73,8 @@ public final class JobOptions {
             "Most scans a JPEG frame may hold (a progressive JPEG decodes in one pass over the image per scan).");
     public static final Option<Duration> MAX_AUDIO_CHUNK = Option.duration("validation.max-audio-chunk", "10s", false,
             "Longest audio chunk accepted: the audio cutter keeps chunks until every patch they reach is cut.");
+    public static final Option<Integer> MAX_TEXT_CHARS = Option.intInRange("validation.max-text-chars", 4096, 1, 1 << 20,
+            "Longest text event accepted, in characters; a longer one is a dead letter, never cut.");
 
     public static final Option<DeliveryGuarantee> DELIVERY_GUARANTEE = Option.choice("delivery.guarantee", DeliveryGuarantee.EXACTLY_ONCE,
             DeliveryGuarantee.class, "exactly-once (transactional, visible to read_committed consumers at each checkpoint) or at-least-once.");
@@ -110,7 +114,7 @@ public final class JobOptions {
     public static final Option<List<String>> MODELS_FUSION = Option.listOf("models.fusion", "fusion_early", FUSION_VARIANTS,
             "Fusion variants run per window, comma-separated; each gives its own result.");
     public static final Option<List<String>> MODELS_RUN = Option.names("models.run",
-            "Models run from their card alone, per frame or per audio step, each a card name in models.dir; their results join each window's prediction.");
+            "Models run from their card alone, per frame, per audio step or per text, each a card name in models.dir; their results join each window's prediction.");
     public static final Option<Double> MIN_COVERAGE = Option.fraction("models.min-coverage", "0.5",
             "Share of a window's grid steps a head's modality must cover, or the head gives no label and says why.");
     public static final Option<io.mmstream.inference.ExecutionProvider> INFERENCE_PROVIDER = Option.choice("inference.provider",
@@ -129,16 +133,29 @@ public final class JobOptions {
     public static final Option<Duration> HEAD_BATCH_DELAY = Option.duration("inference.head-batch-delay", "20ms", true,
             "Longest a fired window waits for its batch to fill.");
 
+    /** The input topic of a modality. */
+    public static Option<String> inputTopic(Modality modality) {
+        return switch (modality) {
+            case VIDEO -> TOPIC_VIDEO;
+            case AUDIO -> TOPIC_AUDIO;
+            case SENSOR -> TOPIC_SENSOR;
+            case TEXT -> TOPIC_TEXT;
+        };
+    }
+
+    public static final Option<Boolean> EMBEDDINGS = Option.bool("predictions.embeddings", false,
+            "Whether a model result that is an embedding (e.g. a text model's) carries it in the prediction; off, it says so in its reason.");
+
     public static final List<Option<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, GROUP_ID,
-            TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER,
+            TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_TEXT, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER,
             STARTING_OFFSETS, BOUNDED,
             WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,
             OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, STARTUP_GRACE, STREAM_RETENTION,
-            FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_AUDIO_CHUNK,
+            FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_AUDIO_CHUNK, MAX_TEXT_CHARS,
             JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
-            MODELS_DIR, MODELS_FUSION, MODELS_RUN, MIN_COVERAGE, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
+            MODELS_DIR, MODELS_FUSION, MODELS_RUN, MIN_COVERAGE, EMBEDDINGS, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
             ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY);
 
     private JobOptions() {}

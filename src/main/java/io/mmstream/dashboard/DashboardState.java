@@ -207,7 +207,12 @@ public final class DashboardState {
             }
             ArrayNode values = task.putArray("values");
             result.getValues().forEach(value -> values.add(Math.round(value * 1000) / 1000.0));
+            if (!result.getEmbedding().isEmpty()) {
+                task.put("dims", result.getEmbedding().size());
+            }
         }
+        ArrayNode texts = window.putArray("texts");
+        prediction.getTexts().forEach(text -> texts.addObject().put("source", text.getSource()).put("text", text.getText()));
         if (prediction.getAvOffsetMicros() != null) {
             window.put("offsetMs", prediction.getAvOffsetMicros() / 1000);
             window.put("inSync", prediction.getInSyncProbability());

@@ -40,8 +40,18 @@ public sealed interface Binding {
      */
     record State(String output, int batchAxis) implements Binding {}
 
+    /**
+     * A text event as token ids, cut at {@code maxLength} tokens with the tokenizer's special tokens; or the
+     * attention mask or token type ids of the same tokens. The ids binding names the tokenizer (a Hugging Face
+     * tokenizer.json beside the card, pinned by its sha256); the others follow it.
+     *
+     * @param part ids, mask or type_ids
+     * @param tokenizer null but for ids
+     */
+    record Tokens(String part, Path tokenizer, String tokenizerSha256, int maxLength) implements Binding {}
+
     /** The binding kinds a card may name, one per input. */
-    List<String> KINDS = List.of("frame", "audio", "constant", "state");
+    List<String> KINDS = List.of("frame", "audio", "text", "constant", "state");
 
     /** @param where the field's path in the card, for messages: inputs[0].binds */
     static Binding parse(Path file, String where, JsonNode binds) {
@@ -82,6 +92,15 @@ public sealed interface Binding {
                     throw fields.refuse("hop", "must not exceed length " + length);
                 }
                 yield new Waveform(fields.positiveInt("rate"), length, hop);
+            }
+            case "text" -> {
+                if (fields.oneOf("text", "ids", "mask", "type_ids").equals("ids")) {
+                    fields.only(Set.of("text", "tokenizer", "tokenizer_sha256", "max_length"));
+                    yield new Tokens("ids", file.resolveSibling(fields.text("tokenizer")), fields.text("tokenizer_sha256"),
+                            fields.positiveInt("max_length"));
+                }
+                fields.only(Set.of("text"));
+                yield new Tokens(binds.get("text").asText(), null, null, 0);
             }
             case "constant" -> {
                 fields.only(Set.of("constant"));

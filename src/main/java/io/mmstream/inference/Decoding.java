@@ -14,7 +14,8 @@ import java.util.function.Function;
  * <li>{@code score}: the output's first value, as it is (a probability the model already computed);</li>
  * <li>{@code sigmoid}: the same through a sigmoid;</li>
  * <li>{@code softmax}: one probability per label of the card;</li>
- * <li>{@code embedding}: the output's values, L2-normalised where {@code normalise} says;</li>
+ * <li>{@code embedding}: the output's values, mean-pooled over the tokens where {@code pooling} says {@code mean},
+ * L2-normalised where {@code normalise} says;</li>
  * <li>{@code detections}: [count, best score] of the boxes left after the threshold and non-maximum suppression.</li>
  * </ul>
  */
@@ -70,9 +71,13 @@ public sealed interface Decoding {
         }
     }
 
-    record Embedding(String from, boolean normalise) implements Decoding {
+    /**
+     * @param meanPooled the output holds one vector per token: their mean over the tokens the attention mask keeps
+     *     (read under {@link #TOKEN_MASK}) is the embedding, as sentence-transformers pool
+     */
+    record Embedding(String from, boolean normalise, boolean meanPooled) implements Decoding {
         public float[] decode(Function<String, float[]> output) {
-            float[] values = output.apply(from).clone();
+            float[] values = meanPooled ? pooled(output.apply(from), output.apply(TOKEN_MASK)) : output.apply(from).clone();
             if (normalise) {
                 double norm = 0;
                 for (float v : values) {
@@ -89,7 +94,28 @@ public sealed interface Decoding {
         public List<String> reads() {
             return List.of(from);
         }
+
+        private static float[] pooled(float[] tokens, float[] mask) {
+            int width = tokens.length / mask.length;
+            float[] out = new float[width];
+            int kept = 0;
+            for (int t = 0; t < mask.length; t++) {
+                if (mask[t] > 0) {
+                    kept++;
+                    for (int i = 0; i < width; i++) {
+                        out[i] += tokens[t * width + i];
+                    }
+                }
+            }
+            for (int i = 0; kept > 0 && i < width; i++) {
+                out[i] /= kept;
+            }
+            return out;
+        }
     }
+
+    /** The name under which a text model's decoding reads an item's attention mask. */
+    String TOKEN_MASK = "(attention mask)";
 
     /**
      * @param scores outputs holding one score per anchor, concatenated in order
@@ -144,7 +170,7 @@ public sealed interface Decoding {
         CardFields fields = new CardFields(file, where, decode);
         String kind = fields.oneOf("kind", KINDS.toArray(String[]::new));
         if (!kind.equals("detections")) {
-            fields.only(kind.equals("embedding") ? Set.of("kind", "normalise") : Set.of("kind"));
+            fields.only(kind.equals("embedding") ? Set.of("kind", "normalise", "pooling") : Set.of("kind"));
             if (from == null) {
                 throw new ModelCardException(file + ": " + where.replace(".decode", "") + ".from = null: " + kind + " reads one output; name it");
             }
@@ -153,7 +179,8 @@ public sealed interface Decoding {
             case "score" -> new Score(from);
             case "sigmoid" -> new Sigmoid(from);
             case "softmax" -> new Softmax(from);
-            case "embedding" -> new Embedding(from, decode.path("normalise").asBoolean(false));
+            case "embedding" -> new Embedding(from, decode.path("normalise").asBoolean(false),
+                    fields.has("pooling") && fields.oneOf("pooling", "mean").equals("mean"));
             default -> {
                 fields.only(Set.of("kind", "scores", "boxes", "box_values", "anchors", "input_size", "activation", "threshold", "iou"));
                 List<String> scores = names(file, where + ".scores", decode.get("scores"), outputShapes);

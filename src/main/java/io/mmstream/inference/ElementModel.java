@@ -11,15 +11,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A per-element model run from its card alone (no Java written for it): one media input (frame pixels or a
- * waveform), constants, and recurrent state carried per stream by the caller; each call's outputs decoded into the
- * card's result values. Items are batched as the card allows (any number, or exactly its fixed batch), and an item
+ * A per-element model run from its card alone (no Java written for it): one media input (frame pixels, a waveform,
+ * or a text's token ids with its mask and type ids), constants, and recurrent state carried per stream by the
+ * caller; each call's outputs decoded into the card's result values. Items are batched as the card allows (any number, or exactly its fixed batch), and an item
  * the model fails on fails alone.
  */
 public final class ElementModel {
 
-    /** One item: its media input as the card's binding lays it out, and its stream's state (empty at the stream's first call). */
-    public record Call(float[] media, Map<String, float[]> state) {}
+    /**
+     * One item: its media input as the card's binding lays it out (or, for a text model, its tokens), and its
+     * stream's state (empty at the stream's first call).
+     */
+    public record Call(float[] media, Map<String, float[]> state, Tokenizer.Tokens tokens) {
+        public Call(float[] media, Map<String, float[]> state) {
+            this(media, state, null);
+        }
+
+        public static Call text(Tokenizer.Tokens tokens) {
+            return new Call(new float[0], Map.of(), tokens);
+        }
+    }
 
     /** One item's result values and its stream's next state, or why there is none. */
     public record Outcome(float[] values, Map<String, float[]> state, String error) {
@@ -32,13 +43,37 @@ public final class ElementModel {
     private final ModelCard card;
     private final ModelCard.Tensor media;
     private final ImageCodec images = ImageCodec.standard();
+    /** A text model's tokenizer; null for the others. */
+    private final Tokenizer tokenizer;
 
     public ElementModel(OnnxModel model) {
         this.model = model;
         this.card = model.card();
         check(card);
-        this.media = card.inputs().stream()
-                .filter(t -> t.binding() instanceof Binding.FramePixels || t.binding() instanceof Binding.Waveform).findFirst().orElseThrow();
+        this.media = card.inputs().stream().filter(t -> isMedia(t.binding())).findFirst().orElseThrow();
+        this.tokenizer = media.binding() instanceof Binding.Tokens ids ? Tokenizer.of(card, ids) : null;
+    }
+
+    private static boolean isMedia(Binding binding) {
+        return binding instanceof Binding.FramePixels || binding instanceof Binding.Waveform
+                || binding instanceof Binding.Tokens tokens && tokens.part().equals("ids");
+    }
+
+    /** A typical item for a dry run or a benchmark: a sentence for a text model, small random values for the others. */
+    public Call sampleCall(java.util.SplittableRandom random) {
+        if (tokenizer != null) {
+            return Call.text(tokens("A person walks into the room, looks around and waves at the camera."));
+        }
+        float[] media = new float[mediaValues()];
+        for (int v = 0; v < media.length; v++) {
+            media[v] = (float) (0.1 * random.nextGaussian());
+        }
+        return new Call(media, Map.of());
+    }
+
+    /** A text as this text model's tokens. */
+    public Tokenizer.Tokens tokens(String text) {
+        return tokenizer.encode(text);
     }
 
     public ModelCard card() {
@@ -50,8 +85,11 @@ public final class ElementModel {
         return media.binding();
     }
 
-    /** How many values one item's media input holds: 3 x width x height pixels, or the waveform's length. */
+    /** How many values one item's media input holds: 3 x width x height pixels, the waveform's length, or the most tokens. */
     public int mediaValues() {
+        if (media.binding() instanceof Binding.Tokens ids) {
+            return ids.maxLength();
+        }
         return media.binding() instanceof Binding.FramePixels frame ? 3 * frame.width() * frame.height() : ((Binding.Waveform) media.binding()).length();
     }
 
@@ -62,11 +100,16 @@ public final class ElementModel {
      */
     static void check(ModelCard card) {
         String file = card.file().toString();
-        if (card.stage() != ModelCard.Stage.FRAME && card.stage() != ModelCard.Stage.AUDIO_STEP) {
-            throw new ModelCardException(file + ": stage = '" + card.stage().wire + "': models run from their card alone run per frame or per "
-                    + "audio_step; this stage is fed only by the bindings of the models trained here");
+        if (card.stage() != ModelCard.Stage.FRAME && card.stage() != ModelCard.Stage.AUDIO_STEP && card.stage() != ModelCard.Stage.TEXT) {
+            throw new ModelCardException(file + ": stage = '" + card.stage().wire + "': models run from their card alone run per frame, per "
+                    + "audio_step or per text; this stage is fed only by the bindings of the models trained here");
         }
-        Class<? extends Binding> mediaKind = card.stage() == ModelCard.Stage.FRAME ? Binding.FramePixels.class : Binding.Waveform.class;
+        Class<? extends Binding> mediaKind = switch (card.stage()) {
+            case FRAME -> Binding.FramePixels.class;
+            case AUDIO_STEP -> Binding.Waveform.class;
+            default -> Binding.Tokens.class;
+        };
+        boolean tokenIds = card.inputs().stream().anyMatch(t -> t.binding() instanceof Binding.Tokens tokens && tokens.part().equals("ids"));
         int mediaInputs = 0;
         for (int i = 0; i < card.inputs().size(); i++) {
             ModelCard.Tensor input = card.inputs().get(i);
@@ -87,6 +130,15 @@ public final class ElementModel {
                 if (input.shape().size() != 2 || !input.shape().get(1).equals(Integer.toString(wave.length())) || !input.dtype().equals("float32")) {
                     throw new ModelCardException(where + ".shape = " + input.shape() + " (" + input.dtype() + "): a waveform of "
                             + wave.length() + " samples needs float32 [B," + wave.length() + "]");
+                }
+            } else if (binding instanceof Binding.Tokens tokens) {
+                mediaInputs += tokens.part().equals("ids") ? 1 : 0;
+                if (!tokenIds) {
+                    throw new ModelCardException(where + ".binds.text = '" + tokens.part() + "': follows the text ids binding, which names the "
+                            + "tokenizer; the card has none");
+                }
+                if (input.shape().size() != 2 || !input.isSymbolic(0) || !input.dtype().equals("int64")) {
+                    throw new ModelCardException(where + ".shape = " + input.shape() + " (" + input.dtype() + "): text tokens need int64 [B,T]");
                 }
             } else if (binding instanceof Binding.Constant) {
                 if (!input.dtype().equals("float32") && !input.dtype().equals("int64")) {
@@ -113,7 +165,11 @@ public final class ElementModel {
         }
         if (mediaInputs != 1 || card.inputs().stream().noneMatch(t -> mediaKind.isInstance(t.binding()))) {
             throw new ModelCardException(file + ": inputs: stage " + card.stage().wire + " needs exactly one "
-                    + (card.stage() == ModelCard.Stage.FRAME ? "frame" : "audio") + " binding, the card has " + mediaInputs + " media bindings");
+                    + switch (card.stage()) {
+                        case FRAME -> "frame";
+                        case AUDIO_STEP -> "audio";
+                        default -> "text ids";
+                    } + " binding, the card has " + mediaInputs + " media bindings");
         }
         if (card.result() == null) {
             throw new ModelCardException(file + ": result = null: a model run from its card needs a result (name, decode, aggregate)");
@@ -149,11 +205,13 @@ public final class ElementModel {
         // a fixed batch larger than what is left is padded with copies of the first item, whose results are dropped
         int size = card.batch() > 0 ? card.batch() : calls.size();
         try {
-            Map<String, OnnxModel.Output> outputs = model.run(inputs(calls, size));
+            int tokens = tokenLength(calls);
+            Map<String, OnnxModel.Output> outputs = model.run(inputs(calls, size, tokens));
             List<Outcome> outcomes = new ArrayList<>(calls.size());
             for (int item = 0; item < calls.size(); item++) {
                 int index = item;
-                float[] values = card.result().decoding().decode(name -> slice(outputs.get(name), 0, index, size));
+                float[] values = card.result().decoding().decode(name -> name.equals(Decoding.TOKEN_MASK)
+                        ? mask(calls.get(index), tokens) : slice(outputs.get(name), 0, index, size));
                 Map<String, float[]> state = new HashMap<>();
                 for (ModelCard.Tensor input : card.inputs()) {
                     if (input.binding() instanceof Binding.State bound) {
@@ -173,12 +231,34 @@ public final class ElementModel {
         }
     }
 
-    private Map<String, Input> inputs(List<Call> calls, int size) {
+    /** The sequence length of a text batch: the card's, where fixed, else the longest item's. */
+    private int tokenLength(List<Call> calls) {
+        if (!(media.binding() instanceof Binding.Tokens)) {
+            return 0;
+        }
+        if (!media.isSymbolic(1)) {
+            return Integer.parseInt(media.shape().get(1));
+        }
+        return calls.stream().mapToInt(call -> call.tokens().ids().length).max().orElse(1);
+    }
+
+    private static float[] mask(Call call, int length) {
+        float[] mask = new float[length];
+        for (int t = 0; t < Math.min(length, call.tokens().mask().length); t++) {
+            mask[t] = call.tokens().mask()[t];
+        }
+        return mask;
+    }
+
+    private Map<String, Input> inputs(List<Call> calls, int size, int tokens) {
         Map<String, Input> inputs = new LinkedHashMap<>();
         for (ModelCard.Tensor input : card.inputs()) {
             long[] shape = shape(input, size);
             Binding binding = input.binding();
-            if (binding instanceof Binding.Constant constant) {
+            if (binding instanceof Binding.Tokens part) {
+                shape[1] = tokens;
+                inputs.put(input.name(), Input.of(tokens(calls, size, tokens, part.part()), shape));
+            } else if (binding instanceof Binding.Constant constant) {
                 inputs.put(input.name(), input.dtype().equals("int64")
                         ? Input.of(filled(shape, (long) constant.value()), shape) : Input.of(filledFloat(shape, (float) constant.value()), shape));
             } else if (binding instanceof Binding.State state) {
@@ -188,6 +268,21 @@ public final class ElementModel {
             }
         }
         return inputs;
+    }
+
+    /** One part of each call's tokens, padded with zeros (masked out) to {@code length}; a padding item repeats the first. */
+    private static long[] tokens(List<Call> calls, int size, int length, String part) {
+        long[] out = new long[size * length];
+        for (int item = 0; item < size; item++) {
+            Tokenizer.Tokens tokens = calls.get(item < calls.size() ? item : 0).tokens();
+            long[] values = switch (part) {
+                case "ids" -> tokens.ids();
+                case "mask" -> tokens.mask();
+                default -> tokens.typeIds();
+            };
+            System.arraycopy(values, 0, out, item * length, Math.min(length, values.length));
+        }
+        return out;
     }
 
     /** The tensor's shape with its symbolic batch dimension (B, or the state's batch axis) set to {@code size}. */

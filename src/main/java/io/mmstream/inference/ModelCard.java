@@ -44,6 +44,31 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         }
     }
 
+    /** The model cards of a folder: its *.json files but those a card names beside its model (a tokenizer.json), sorted. */
+    public static List<Path> cardsIn(Path dir) throws java.io.IOException {
+        List<Path> json;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(dir)) {
+            json = files.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        java.util.Set<Path> named = new java.util.HashSet<>();
+        for (Path file : json) {
+            try {
+                load(file).files().forEach(f -> named.add(f.toAbsolutePath().normalize()));
+            } catch (ModelCardException notACard) {
+                // the caller reports it when it loads the card
+            }
+        }
+        return json.stream().filter(p -> !named.contains(p.toAbsolutePath().normalize())).toList();
+    }
+
+    /** The files beside the card that it names: the model, and any tokenizer its bindings read. */
+    public List<Path> files() {
+        List<Path> files = new java.util.ArrayList<>(List.of(model));
+        inputs.stream().map(Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
+                .forEach(ids -> files.add(((Binding.Tokens) ids).tokenizer()));
+        return files;
+    }
+
     /** True for the models trained here, whose inputs the job's own code feeds; false for models run from their card alone. */
     public boolean builtIn() {
         return inputs.stream().anyMatch(t -> t.binding() instanceof Binding.BuiltIn);

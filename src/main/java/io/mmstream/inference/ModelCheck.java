@@ -29,14 +29,17 @@ public final class ModelCheck {
                 ElementModel element = new ElementModel(model);
                 int items = card.batch() > 0 ? card.batch() : 2;
                 List<ElementModel.Call> calls = new ArrayList<>();
+                java.util.SplittableRandom random = new java.util.SplittableRandom(1);
                 for (int i = 0; i < items; i++) {
-                    calls.add(new ElementModel.Call(new float[element.mediaValues()], Map.of()));
+                    calls.add(element.sampleCall(random));
                 }
                 ElementModel.Outcome outcome = element.run(calls).get(0);
                 if (!outcome.ok()) {
                     throw new InferenceException(outcome.error());
                 }
-                answer = "result " + card.result().name() + " = " + java.util.Arrays.toString(outcome.values());
+                float[] values = outcome.values();
+                answer = "result " + card.result().name() + " = " + (values.length <= 8 ? java.util.Arrays.toString(values)
+                        : java.util.Arrays.toString(java.util.Arrays.copyOf(values, 4)).replace("]", ", ... (" + values.length + " values)]"));
             }
             return String.format(java.util.Locale.ROOT, "%s %s (stage %s): ok, dry batch in %.1f ms, %s", card.name(), card.version(),
                     card.stage().wire, (System.nanoTime() - started) / 1e6, answer);

@@ -56,10 +56,11 @@ public record ModelResult(String name, Decoding decoding, Aggregation aggregatio
         }
         if (decoding instanceof Decoding.Embedding embedding) {
             List<String> shape = card.outputs().stream().filter(o -> o.name().equals(embedding.from())).findFirst().orElseThrow().shape();
-            long elements = Decoding.elementsPerItem(shape);
+            long elements = embedding.meanPooled() ? Decoding.elementsPerItem(List.of("B", shape.get(shape.size() - 1)))
+                    : Decoding.elementsPerItem(shape);
             if (elements < 1) {
                 throw new ModelCardException(card.file() + ": outputs (" + embedding.from() + ").shape = " + shape
-                        + ": an embedding result needs fixed sizes after the batch axis");
+                        + ": an embedding result needs fixed sizes after the batch axis (a pooled one, a fixed last size)");
             }
             return (int) elements;
         }

@@ -62,7 +62,10 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
      */
     public void verify() {
         names().forEach(name -> OnnxModel.verifyFile(card(name)));
-        stepModelCards(ModelCard.Stage.FRAME);
+        for (ModelCard card : stepModelCards(ModelCard.Stage.TEXT)) {
+            card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
+                    .forEach(ids -> Tokenizer.of(card, (Binding.Tokens) ids));
+        }
     }
 
     /** True when models.run names a model of this stage. */

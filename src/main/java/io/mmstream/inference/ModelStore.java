@@ -22,7 +22,7 @@ public final class ModelStore {
 
     private ModelStore() {}
 
-    /** The card file of the named model under the location; a classpath model is extracted with its .onnx. */
+    /** The card file of the named model under the location; a classpath model is extracted with the files it names. */
     public static Path card(String location, String name) {
         if (!location.startsWith(CLASSPATH)) {
             Path card = Path.of(location).resolve(name + ".json");
@@ -43,8 +43,9 @@ public final class ModelStore {
             Path card = dir.resolve(name + ".json");
             if (!Files.exists(card) || !Arrays.equals(Files.readAllBytes(card), cardBytes)) {
                 Files.createDirectories(dir);
-                Path model = dir.resolve(ModelCard.parse(card, cardBytes).model().getFileName());
-                write(model, resource(resourceDir + "/" + model.getFileName(), location));
+                for (Path file : ModelCard.parse(card, cardBytes).files()) {
+                    write(dir.resolve(file.getFileName()), resource(resourceDir + "/" + file.getFileName(), location));
+                }
                 write(card, cardBytes); // last: a card present means its model is complete
             }
             return card;

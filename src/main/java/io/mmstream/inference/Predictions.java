@@ -6,6 +6,7 @@ import io.mmstream.codec.Times;
 import io.mmstream.schema.LabelScore;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.TaskResult;
+import io.mmstream.schema.WindowText;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +16,14 @@ public final class Predictions {
 
     private Predictions() {}
 
-    /** A window's prediction: the heads' results, the coverage of every modality, and the latency fields. */
-    public static Prediction of(EmbeddedWindow window, WindowHeads.WindowResults results, long emitMillis) {
+    /**
+     * A window's prediction: the heads' results, the coverage of every modality, and the latency fields.
+     *
+     * @param texts the window's text events, oldest first
+     * @param embeddings whether results that are embeddings carry them (predictions.embeddings)
+     */
+    public static Prediction of(EmbeddedWindow window, WindowHeads.WindowResults results, List<WindowText> texts, boolean embeddings,
+                                long emitMillis) {
         List<io.mmstream.schema.ModalityCoverage> coverage = new ArrayList<>();
         List<String> present = new ArrayList<>();
         for (ModalityCoverage c : window.coverage()) {
@@ -45,8 +52,13 @@ public final class Predictions {
             for (int i = 0; outcome.labels().isEmpty() && i < outcome.scores().length; i++) {
                 values.add(outcome.scores()[i]);
             }
+            List<Float> embedding = new ArrayList<>();
+            for (int i = 0; embeddings && i < outcome.embedding().length; i++) {
+                embedding.add(outcome.embedding()[i]);
+            }
+            String reason = outcome.embedding().length > 0 && !embeddings ? "an embedding, not emitted: predictions.embeddings is false" : outcome.reason();
             tasks.add(TaskResult.newBuilder().setTask(outcome.task()).setLabel(outcome.label()).setScores(scores).setValues(values)
-                    .setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(outcome.reason()).build());
+                    .setEmbedding(embedding).setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(reason).build());
         }
         long lastCaptureMillis = Math.floorDiv(window.lastCaptureMicros(), 1000);
         return Prediction.newBuilder()
@@ -62,6 +74,7 @@ public final class Predictions {
                 .setWindowCloseToEmitMillis(emitMillis - Math.floorDiv(window.endMicros(), 1000))
                 .setAvOffsetMicros(results.avOffsetMicros())
                 .setInSyncProbability(results.inSyncProbability())
+                .setTexts(texts)
                 .build();
     }
 }

@@ -38,9 +38,16 @@ public final class StepModels {
      *     cannot be decoded, or the model failed on it)
      */
     public List<float[]> frames(List<Frame> frames) {
+        // a frame that cannot be decoded has no result here; the frame encoder dead-letters it
+        return each(frames.size(), (model, i) -> new ElementModel.Call(
+                model.pixels(frames.get(i).data(), frames.get(i).encoding(), frames.get(i).width(), frames.get(i).height()), Map.of()));
+    }
+
+    /** Every model on {@code count} items, each item's call made by {@code call}; an item whose call cannot be made has NaN. */
+    private List<float[]> each(int count, java.util.function.BiFunction<ElementModel, Integer, ElementModel.Call> call) {
         int total = Arrays.stream(widths).sum();
-        List<float[]> values = new ArrayList<>(frames.size());
-        for (int i = 0; i < frames.size(); i++) {
+        List<float[]> values = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
             float[] nothing = new float[total];
             Arrays.fill(nothing, Float.NaN);
             values.add(nothing);
@@ -50,13 +57,12 @@ public final class StepModels {
             ElementModel model = models.get(m);
             List<ElementModel.Call> calls = new ArrayList<>();
             List<Integer> decoded = new ArrayList<>();
-            for (int i = 0; i < frames.size(); i++) {
-                Frame frame = frames.get(i);
+            for (int i = 0; i < count; i++) {
                 try {
-                    calls.add(new ElementModel.Call(model.pixels(frame.data(), frame.encoding(), frame.width(), frame.height()), Map.of()));
+                    calls.add(call.apply(model, i));
                     decoded.add(i);
                 } catch (RuntimeException e) {
-                    // a frame that cannot be decoded has no result here; the frame encoder dead-letters it
+                    // this item has no result from this model
                 }
             }
             List<ElementModel.Outcome> outcomes = model.run(calls);
@@ -68,6 +74,15 @@ public final class StepModels {
             offset += widths[m];
         }
         return values;
+    }
+
+    /**
+     * Every model on every text, each model's calls batched as its card allows.
+     *
+     * @return per text the models' values one after another; NaN where a model failed on it
+     */
+    public List<float[]> texts(List<String> texts) {
+        return each(texts.size(), (model, i) -> ElementModel.Call.text(model.tokens(texts.get(i))));
     }
 
     /**
@@ -95,6 +110,10 @@ public final class StepModels {
                 continue;
             }
             float[] aggregated = result.aggregation().apply(mine);
+            if (result.decoding() instanceof Decoding.Embedding) {
+                outcomes.add(new WindowHeads.TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, aggregated));
+                continue;
+            }
             outcomes.add(new WindowHeads.TaskOutcome(result.name(), card.name(), card.version(), result.label(aggregated), result.labels(),
                     aggregated, null));
         }

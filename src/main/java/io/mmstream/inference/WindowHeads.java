@@ -20,8 +20,13 @@ public final class WindowHeads {
     public static final String OUT_OF_SYNC = "out_of_sync";
 
     /** One head's result for one window; label null with a reason when it could not decide. */
+    /** @param embedding the window's embedding, where the model's result is one; empty otherwise */
     public record TaskOutcome(String task, String modelName, String modelVersion, String label, List<String> labels, float[] scores,
-                              String reason) {}
+                              String reason, float[] embedding) {
+        public TaskOutcome(String task, String modelName, String modelVersion, String label, List<String> labels, float[] scores, String reason) {
+            this(task, modelName, modelVersion, label, labels, scores, reason, new float[0]);
+        }
+    }
 
     /**
      * @param avOffsetMicros the sync head's offset estimate (audio minus video), null when it had no say

@@ -22,6 +22,7 @@ import io.mmstream.job.operators.EncodeLateEvent;
 import io.mmstream.job.operators.RouteRejections;
 import io.mmstream.job.operators.RunAudioStepModels;
 import io.mmstream.job.operators.RunFrameModels;
+import io.mmstream.job.operators.RunTextModels;
 import io.mmstream.job.operators.RunHeads;
 import io.mmstream.job.operators.SideOutputs;
 import io.mmstream.job.sink.KafkaSinks;
@@ -48,6 +49,7 @@ public final class Pipeline {
     public static final String UID_ENCODE_FRAMES = "encode-frames";
     public static final String UID_FRAME_MODELS = "frame-models";
     public static final String UID_AUDIO_STEP_MODELS = "audio-step-models";
+    public static final String UID_TEXT_MODELS = "text-models";
     public static final String UID_AUDIO_PATCHES = "cut-audio-patches";
     public static final String UID_ENCODE_AUDIO = "encode-audio";
     public static final String UID_WINDOWS = "stream-windows";
@@ -66,7 +68,7 @@ public final class Pipeline {
         SingleOutputStreamOperator<EmbeddedWindow> windows = windows(encoded.forWindows(), config, layout);
         SingleOutputStreamOperator<KeyedBytes> predictions = windows
                 .transform("Heads", TypeInformation.of(KeyedBytes.class),
-                        new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos())))
+                        new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos()), config.get(EMBEDDINGS)))
                 .uid(UID_HEADS);
 
         predictions.sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "predictions", config))
@@ -85,21 +87,23 @@ public final class Pipeline {
      *
      * @param patches the audio cutter; its side output holds audio too late to cut
      * @param audioSteps the step results of the models run per audio step; null when models.run names none
+     * @param texts text events, with the step results of the models run per text where models.run names some
      */
     public record Encoded(SingleOutputStreamOperator<ModalEvent> videoEvents, SingleOutputStreamOperator<ModalEvent> audioEvents,
                           SingleOutputStreamOperator<ModalEvent> sensors, SingleOutputStreamOperator<ModalEvent> frames,
                           SingleOutputStreamOperator<ModalEvent> patches, SingleOutputStreamOperator<ModalEvent> audio,
-                          DataStream<ModalEvent> audioSteps) {
+                          DataStream<ModalEvent> audioSteps, SingleOutputStreamOperator<ModalEvent> textEvents, DataStream<ModalEvent> texts) {
 
-        /** Frame and audio-patch embeddings, sensor readings and audio step results: what the windows hold. */
+        /** Frame and audio-patch embeddings, sensor readings, audio step results and texts: what the windows hold. */
         public DataStream<ModalEvent> forWindows() {
-            DataStream<ModalEvent> media = frames.union(audio, sensors);
+            DataStream<ModalEvent> media = frames.union(audio, sensors, texts);
             return audioSteps == null ? media : media.union(audioSteps);
         }
 
         public DataStream<KeyedBytes> deadLetters() {
             return videoEvents.getSideOutput(SideOutputs.DEAD_LETTERS).union(audioEvents.getSideOutput(SideOutputs.DEAD_LETTERS),
-                    sensors.getSideOutput(SideOutputs.DEAD_LETTERS), frames.getSideOutput(SideOutputs.DEAD_LETTERS),
+                    sensors.getSideOutput(SideOutputs.DEAD_LETTERS), textEvents.getSideOutput(SideOutputs.DEAD_LETTERS),
+                    frames.getSideOutput(SideOutputs.DEAD_LETTERS),
                     patches.getSideOutput(SideOutputs.DEAD_LETTERS), audio.getSideOutput(SideOutputs.DEAD_LETTERS));
         }
     }
@@ -133,7 +137,11 @@ public final class Pipeline {
                 .keyBy(ModalEvent::streamId)
                 .process(new RunAudioStepModels(models, config.get(STREAM_RETENTION).toMillis()))
                 .uid(UID_AUDIO_STEP_MODELS).name("Run audio-step models");
-        return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio, audioSteps);
+        SingleOutputStreamOperator<ModalEvent> textEvents = checked(env, config, Modality.TEXT);
+        DataStream<ModalEvent> texts = !models.runs(ModelCard.Stage.TEXT) ? textEvents : textEvents
+                .transform("Run text models", TypeInformation.of(ModalEvent.class), new RunTextModels(models, encoderBatches))
+                .uid(UID_TEXT_MODELS);
+        return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio, audioSteps, textEvents, texts);
     }
 
     /** keyBy(streamId), sliding windows on each stream's own event time, late events on {@link SideOutputs#LATE}. */
@@ -145,7 +153,7 @@ public final class Pipeline {
 
     /** How every stream's own event time moves and its windows close, from the options. */
     public static StreamClock.Rules streamRules(JobConfig config) {
-        long[] outOfOrderness = new long[Modality.values().length];
+        long[] outOfOrderness = new long[Modality.MEDIA.size()];
         outOfOrderness[Modality.VIDEO.ordinal()] = micros(config.get(OUT_OF_ORDER_VIDEO));
         outOfOrderness[Modality.AUDIO.ordinal()] = micros(config.get(OUT_OF_ORDER_AUDIO));
         outOfOrderness[Modality.SENSOR.ordinal()] = micros(config.get(OUT_OF_ORDER_SENSOR));
@@ -202,11 +210,7 @@ public final class Pipeline {
      * is what tells a silent modality from a slow path.
      */
     public static DataStream<Decoded> source(StreamExecutionEnvironment env, JobConfig config, Modality modality) {
-        String topic = config.get(switch (modality) {
-            case VIDEO -> TOPIC_VIDEO;
-            case AUDIO -> TOPIC_AUDIO;
-            case SENSOR -> TOPIC_SENSOR;
-        });
+        String topic = config.get(inputTopic(modality));
         var builder = KafkaSource.<Decoded>builder()
                 .setProperties(config.kafkaProperties())
                 .setBootstrapServers(config.get(BOOTSTRAP_SERVERS))
@@ -230,6 +234,6 @@ public final class Pipeline {
     /** What the input decoder accepts, from the configuration: the job's sources and any tool that checks inputs as the job does. */
     public static ValidationLimits validationLimits(JobConfig config) {
         return new ValidationLimits(config.get(MAX_RECORD_BYTES), micros(config.get(FUTURE_HORIZON)), config.get(DEADLETTER_VALUE_BYTES),
-                config.get(MAX_IMAGE_PIXELS), config.get(MAX_JPEG_SCANS), micros(config.get(MAX_AUDIO_CHUNK)));
+                config.get(MAX_IMAGE_PIXELS), config.get(MAX_JPEG_SCANS), micros(config.get(MAX_AUDIO_CHUNK)), config.get(MAX_TEXT_CHARS));
     }
 }

@@ -36,7 +36,7 @@ public final class StreamScene {
     private final FrameRenderer renderer;
     private final AudioSynth audio;
     private final ImuModel imu;
-    private final long[] clockOffsetMicros = new long[Modality.values().length];
+    private final long[] clockOffsetMicros = new long[Modality.MEDIA.size()];
     private final long streamAvOffsetMicros;
     private final DeviceTrouble trouble;
 
@@ -50,7 +50,7 @@ public final class StreamScene {
         this.renderer = new FrameRenderer(settings, Hash.of(seed, 2, 0, 0));
         this.audio = new AudioSynth(Hash.of(seed, 3, 0, 0), settings.sampleRate(), settings.audioNoise());
         this.imu = new ImuModel(Hash.of(seed, 4, 0, 0), settings.imuNoise());
-        for (Modality modality : Modality.values()) {
+        for (Modality modality : Modality.MEDIA) {
             clockOffsetMicros[modality.ordinal()] = Math.round(Hash.signed(seed, 5, modality.ordinal(), 0) * settings.delivery().clockSkewMaxMicros());
         }
         this.streamAvOffsetMicros = settings.avOffsetMicros() + Math.round(Hash.signed(seed, 6, 0, 0) * settings.avOffsetSpreadMicros());

@@ -82,6 +82,15 @@ public final class HostileRecords {
         int samples = Math.min(2_100_000, (maxBytes - 100) / 2);
         all.add(new Hostile("an audio chunk of " + samples / 16 + " ms", Modality.AUDIO, key, WireCodec.encode(chunk(streamId, captureMicros)
                 .setData(ByteBuffer.wrap(new byte[samples * 2])).build()), "ms of audio, over the limit of 10000 ms"));
+        all.add(new Hostile("text claims 2 GB", Modality.TEXT, key, new Body(Modality.TEXT).string(streamId).varLong(captureMicros)
+                .varLong(0).varLong(Integer.MAX_VALUE).bytes(), "TextEvent.text claims 2147483647 bytes"));
+        int chars = Math.min(200_000, maxBytes - 1000);
+        all.add(new Hostile("a text of " + chars + " characters", Modality.TEXT, key, WireCodec.encode(text(streamId, captureMicros)
+                .setText("a".repeat(chars)).build()), "text of " + chars + " characters exceeds the limit of"));
+        all.add(new Hostile("a text with a terminal escape", Modality.TEXT, key, WireCodec.encode(text(streamId, captureMicros)
+                .setText("hello \u001b[2J world").build()), "text holds the character U+001B at index 6"));
+        all.add(new Hostile("a language that is no tag", Modality.TEXT, key, WireCodec.encode(text(streamId, captureMicros)
+                .setLanguage("en; DROP TABLE").build()), "is not a BCP 47 tag"));
         return all;
     }
 
@@ -163,6 +172,7 @@ public final class HostileRecords {
                 case VIDEO -> frame("s", T0_MICROS).build();
                 case AUDIO -> chunk("s", T0_MICROS).build();
                 case SENSOR -> reading("s", T0_MICROS).build();
+                case TEXT -> text("s", T0_MICROS).build();
             });
             out.write(valid, 0, 10);
         }

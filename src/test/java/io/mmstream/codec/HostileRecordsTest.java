@@ -28,7 +28,7 @@ class HostileRecordsTest {
 
     private static final long NOW_MICROS = T0_MICROS + 60_000_000;
     /** The job's defaults. */
-    static final ValidationLimits LIMITS = new ValidationLimits(4 << 20, 10_000_000, 64 << 10, 4096 * 4096, 64, 10_000_000);
+    static final ValidationLimits LIMITS = new ValidationLimits(4 << 20, 10_000_000, 64 << 10, 4096 * 4096, 64, 10_000_000, 4096);
     private static final int KAFKA_RECORD_LIMIT = 1 << 20;
 
     private static Decoded decode(Modality modality, byte[] key, byte[] value) {

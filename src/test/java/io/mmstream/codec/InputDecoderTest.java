@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class InputDecoderTest {
 
     private static final long NOW_MICROS = T0_MICROS + 60_000_000;
-    private static final ValidationLimits LIMITS = new ValidationLimits(4096, 10_000_000, 64, 640 * 480, 16, 10_000_000);
+    private static final ValidationLimits LIMITS = new ValidationLimits(4096, 10_000_000, 64, 640 * 480, 16, 10_000_000, 1000);
 
     private static Decoded decode(Modality modality, byte[] value) {
         return new InputDecoder(modality, LIMITS, () -> NOW_MICROS).decode("mm." + modality.wireName(), 1, 42, "s1".getBytes(), value);
@@ -47,6 +47,16 @@ class InputDecoderTest {
 
         Decoded sensor = decode(Modality.SENSOR, reading("s1", T0_MICROS).build());
         assertThat(sensor.event().features()).containsExactly(0.1f, 0.2f, 9.8f, 0f, 0f, 0f);
+
+        // text: line breaks, tabs, emoji joined by a zero-width joiner, any script; no language is fine too
+        Decoded text = decode(Modality.TEXT, text("s1", T0_MICROS).setText("Olá, mundo!\n\tنص 👩\u200D💻").setLanguage(null).build());
+        assertThat(text.isAccepted()).isTrue();
+        assertThat(text.event().modality()).isEqualTo(Modality.TEXT);
+        assertThat(text.event().features()).isEmpty();
+        assertThat(decode(Modality.TEXT, text("s1", T0_MICROS).setLanguage("pt-BR").build()).isAccepted()).isTrue();
+        assertThat(decode(Modality.TEXT, text("s1", T0_MICROS).setText("   ").build()).rejection().error()).isEqualTo("text is empty");
+        assertThat(decode(Modality.TEXT, text("s1", T0_MICROS).setText("x".repeat(1001)).build()).rejection().error())
+                .isEqualTo("text of 1001 characters exceeds the limit of 1000");
     }
 
     @Test

@@ -5,6 +5,8 @@ import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.schema.SampleFormat;
 import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.TextEvent;
+import io.mmstream.schema.TextSource;
 import io.mmstream.schema.VideoFrame;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
@@ -46,5 +48,10 @@ public final class WireRecordsFixtures {
     public static SensorReading.Builder reading(String streamId, long captureMicros) {
         return SensorReading.newBuilder().setStreamId(streamId).setSensorId("imu0").setCaptureTime(Times.ofMicros(captureMicros))
                 .setKind("imu6").setValues(List.of(0.1f, 0.2f, 9.8f, 0f, 0f, 0f));
+    }
+
+    public static TextEvent.Builder text(String streamId, long captureMicros) {
+        return TextEvent.newBuilder().setStreamId(streamId).setCaptureTime(Times.ofMicros(captureMicros)).setSource(TextSource.ASR)
+                .setText("turn left at the next corner").setLanguage("en");
     }
 }

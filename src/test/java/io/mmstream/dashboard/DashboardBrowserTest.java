@@ -109,7 +109,10 @@ class DashboardBrowserTest {
                 assertThat(card("cam-1").getAttribute("class")).doesNotContain("alarm");
                 assertThat(card("cam-1").findElement(By.cssSelector(".label")).getText()).isEqualTo("walk");
                 assertThat(card("cam-1").findElement(By.cssSelector(".results")).getText()).as("any other model's result, by its kind")
-                        .isEqualTo("faces: 1 / 0.91");
+                        .isEqualTo("faces: 1 / 0.91 text_embedding: 384-d embedding");
+                // the window's texts as text, markup and all
+                assertThat(card("cam-1").findElement(By.cssSelector(".texts")).getText()).isEqualTo("asr: turn <b>left</b> here");
+                assertThat(browser.findElements(By.cssSelector(".texts b"))).isEmpty();
 
                 // and keep updating
                 window("cam-1", "jump", 0);
@@ -224,7 +227,9 @@ class DashboardBrowserTest {
                         .setLabel(Math.abs(offsetMicros) > 66_667 ? "out_of_sync" : "in_sync").setScores(List.of()).build(),
                 // a model run from its card: values, no labels
                 TaskResult.newBuilder().setTask("faces").setModelName("blazeface_front").setModelVersion("1.2.0").setLabel(null)
-                        .setScores(List.of()).setValues(List.of(1f, 0.914f)).build());
+                        .setScores(List.of()).setValues(List.of(1f, 0.914f)).build(),
+                TaskResult.newBuilder().setTask("text_embedding").setModelName("minilm_text").setModelVersion("1.19.0-beta29").setLabel(null)
+                        .setScores(List.of()).setEmbedding(java.util.Collections.nCopies(384, 0.05f)).build());
         List<ModalityCoverage> coverage = new ArrayList<>();
         for (String modality : List.of("video", "audio", "sensor")) {
             coverage.add(ModalityCoverage.newBuilder().setModality(modality).setEvents(30).setPresentSteps(30).setGridSteps(30)
@@ -235,7 +240,8 @@ class DashboardBrowserTest {
                 .setWindowEnd(Instant.ofEpochMilli(start + 2000)).setGridStepMicros(66_667).setResults(results).setCoverage(coverage)
                 .setModalitiesPresent(List.of("video", "audio", "sensor")).setEmitTime(Instant.ofEpochMilli(start + 2600))
                 .setCaptureToEmitMillis(610).setWindowCloseToEmitMillis(600L).setAvOffsetMicros(offsetMicros)
-                .setInSyncProbability(Math.abs(offsetMicros) > 66_667 ? 0.1f : 0.9f).build();
+                .setInSyncProbability(Math.abs(offsetMicros) > 66_667 ? 0.1f : 0.9f)
+                .setTexts(List.of(new io.mmstream.schema.WindowText(Instant.ofEpochMilli(start + 500), "asr", "turn <b>left</b> here", "en"))).build();
         producer.send(new ProducerRecord<>(TOPICS.predictions(), stream.getBytes(StandardCharsets.UTF_8), WireCodec.encode(prediction))).get();
     }
 

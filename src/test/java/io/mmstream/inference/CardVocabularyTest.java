@@ -48,9 +48,15 @@ class CardVocabularyTest {
         "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"per_frame\" "
                 + "| stage = \"per_frame\": must be one of [frame, audio_step, sensor_step, text, window]",
         "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"window\" "
-                + "| stage = 'window': models run from their card alone run per frame or per audio_step; this stage is fed only by the bindings of the models trained here",
+                + "| stage = 'window': models run from their card alone run per frame, per audio_step or per text; this stage is fed only by the bindings of the models trained here",
         "silero_vad.json | {\"audio\": \"waveform\" | {\"video\": \"waveform\" "
-                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, constant, state]",
+                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state]",
+        "minilm_text.json | {\"text\": \"mask\"} | {\"text\": \"masks\"} | inputs[1].binds.text = \"masks\": must be one of [ids, mask, type_ids]",
+        "minilm_text.json | \"max_length\": 128 | \"max_length\": 0 | inputs[0].binds.max_length = 0: must be positive",
+        "minilm_text.json | {\"text\": \"ids\", | {\"text\": \"id\", | inputs[0].binds.text = \"id\": must be one of [ids, mask, type_ids]",
+        "minilm_text.json | \"pooling\": \"mean\" | \"pooling\": \"max\" | result.decode.pooling = \"max\": must be one of [mean]",
+        "minilm_text.json | \"int64\", \"shape\": [\"B\", \"T\"], \"binds\": {\"text\": \"mask\"} | \"float32\", \"shape\": [\"B\", \"T\"], \"binds\": {\"text\": \"mask\"} "
+                + "| inputs[1] (attention_mask).shape = [B, T] (float32): text tokens need int64 [B,T]",
         "silero_vad.json | \"length\": 576 | \"length\": 512 "
                 + "| inputs[0] (input).shape = [B, 576] (float32): a waveform of 512 samples needs float32 [B,512]",
         "silero_vad.json | \"hop\": 512 | \"hop\": 600 | inputs[0].binds.hop = 600: must not exceed length 576",

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,10 +19,8 @@ class CommittedModelsTest {
     private static final Path MODELS = Path.of("onnx-models");
 
     static Stream<Path> cards() throws Exception {
-        try (Stream<Path> files = Files.list(MODELS)) {
-            // the models trained here; the third-party ones have no PyTorch golden output (PretrainedModelsTest runs them)
-            return files.filter(p -> p.toString().endsWith(".json")).filter(p -> ModelCard.load(p).builtIn()).sorted().toList().stream();
-        }
+        // the models trained here; the third-party ones have no PyTorch golden output (PretrainedModelsTest runs them)
+        return ModelCard.cardsIn(MODELS).stream().filter(p -> ModelCard.load(p).builtIn());
     }
 
     @Test

@@ -7,6 +7,10 @@ import io.mmstream.cli.EmbeddedKafka;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
+import io.mmstream.inference.ElementModel;
+import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.OnnxModel;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.TaskResult;
@@ -32,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * published by `produce`: BlazeFace on two real photos made into clips by ffmpeg (python3-skimage's astronaut
  * portrait and its cup of coffee), Silero VAD on a sentence spoken by espeak-ng followed by silence, and on pink
  * noise. Every window of the portrait says one face and of the coffee none; the mean speech probability is above
- * 0.8 in every window full of speech and below 0.2 in every window of silence or noise. CI installs the tools
+ * 0.8 in every window full of speech and below 0.2 in every window of silence or noise; the speech's captions
+ * (WebVTT made by ffmpeg) lie in their windows with the mean of their MiniLM embeddings. CI installs the tools
  * (.ci/run) and sets MMSTREAM_REQUIRE_MEDIA_TOOLS, so there the test cannot skip.
  */
 class CardModelsJobTest {
@@ -59,7 +64,8 @@ class CardModelsJobTest {
                     Map.entry("topics.predictions", "cards.predictions"), Map.entry("topics.late", "cards.late"),
                     Map.entry("topics.deadletter", "cards.deadletter"), Map.entry("source.starting-offsets", "earliest"),
                     Map.entry("source.bounded", "true"), Map.entry("delivery.guarantee", "at-least-once"),
-                    Map.entry("models.run", "blazeface_front,silero_vad"), Map.entry("parallelism", "2")));
+                    Map.entry("topics.text", "cards.text"), Map.entry("predictions.embeddings", "true"),
+                    Map.entry("models.run", "blazeface_front,silero_vad,minilm_text"), Map.entry("parallelism", "2")));
             kafka.createTopics(config, 2);
             for (Map.Entry<String, String> photo : Map.of("astronaut", "astronaut.png", "coffee", "coffee.png").entrySet()) {
                 Path clip = dir.resolve(photo.getKey() + ".mp4");
@@ -75,7 +81,13 @@ class CardModelsJobTest {
             Path speech = dir.resolve("speech.wav");
             MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", sentence.toString(), "-f", "lavfi", "-t", "4", "-i", "anullsrc=r=22050:cl=mono",
                     "-filter_complex", "[0][1]concat=n=2:v=0:a=1", speech.toString());
-            assertThat(produce(kafka, "speech", "--audio", speech)).isEmpty();
+            // the sentence's captions, made into WebVTT by ffmpeg from SubRip, published with the speech on one clock
+            Path srt = dir.resolve("speech.srt");
+            Files.writeString(srt, "1\n00:00:00,500 --> 00:00:03,000\n" + CUES.get(0) + "\n\n2\n00:00:03,000 --> 00:00:06,000\n<i>" + CUES.get(1) + "</i>\n\n");
+            Path vtt = dir.resolve("speech.vtt");
+            MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", srt.toString(), vtt.toString());
+            assertThat(MediaTools.produce(List.of("--bootstrap", kafka.bootstrapServers(), "--stream-id", "speech", "--topic-prefix", "cards.",
+                    "--audio", speech.toString(), "--captions", vtt.toString(), "--language", "en", "--fast"))).isEmpty();
             Path noise = dir.resolve("noise.wav");
             MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", "anoisesrc=color=pink:amplitude=0.3:duration=5:seed=7", noise.toString());
             assertThat(produce(kafka, "noise", "--audio", noise)).isEmpty();
@@ -117,6 +129,50 @@ class CardModelsJobTest {
                     speechMeans(fullOfSpeech), speechMeans(silent), speechMeans(noisy));
             // a stream without audio has no speech result, and says why
             assertThat(result(byStream.get("coffee").get(0), "speech").getReason()).isEqualTo("no audio_step in the window");
+
+            // each caption lies in the windows that hold its cue's start, and their text embedding is the mean of their own
+            List<Long> cueStarts = List.of(speechStart + SECOND / 2, speechStart + 3 * SECOND);
+            List<float[]> cueEmbeddings = embeddings(CUES);
+            int windowsWithText = 0;
+            for (Prediction p : byStream.get("speech")) {
+                List<Integer> inWindow = new ArrayList<>();
+                for (int c = 0; c < CUES.size(); c++) {
+                    if (cueStarts.get(c) >= Times.micros(p.getWindowStart()) && cueStarts.get(c) < Times.micros(p.getWindowEnd())) {
+                        inWindow.add(c);
+                    }
+                }
+                assertThat(p.getTexts()).as("texts of the window at %s", p.getWindowStart())
+                        .extracting(t -> t.getText() + "|" + t.getSource() + "|" + t.getLanguage() + "|" + Times.micros(t.getCaptureTime()))
+                        .containsExactlyElementsOf(inWindow.stream().map(c -> CUES.get(c) + "|caption|en|" + cueStarts.get(c)).toList());
+                TaskResult text = result(p, "text_embedding");
+                if (inWindow.isEmpty()) {
+                    assertThat(text.getReason()).isEqualTo("no text in the window");
+                    continue;
+                }
+                windowsWithText++;
+                assertThat(text.getEmbedding()).hasSize(384);
+                for (int i = 0; i < 384; i++) {
+                    double mean = 0;
+                    for (int c : inWindow) {
+                        mean += cueEmbeddings.get(c)[i] / inWindow.size();
+                    }
+                    assertThat((double) text.getEmbedding().get(i)).isCloseTo(mean, org.assertj.core.api.Assertions.within(1e-4));
+                }
+            }
+            assertThat(windowsWithText).as("windows holding a caption").isEqualTo(4);
+            assertThat(byStream.get("astronaut")).allSatisfy(p -> assertThat(p.getTexts()).isEmpty());
+        }
+    }
+
+    private static final List<String> CUES = List.of("The quick brown fox jumps over the lazy dog",
+            "and the band plays on in the warm evening light near the old harbour");
+
+    /** The texts' embeddings computed here, straight from the model's card. */
+    private static List<float[]> embeddings(List<String> texts) {
+        try (OnnxModel onnx = OnnxModel.open(ModelCard.load(Path.of("onnx-models/minilm_text.json")), InferenceOptions.cpu(1))) {
+            ElementModel model = new ElementModel(onnx);
+            return model.run(texts.stream().map(t -> ElementModel.Call.text(model.tokens(t))).toList()).stream()
+                    .map(ElementModel.Outcome::values).toList();
         }
     }
 

@@ -94,7 +94,7 @@ class ClusterFaultIT {
         cluster("start", "2");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             List<NewTopic> topics = new ArrayList<>();
-            for (String topic : List.of("video", "audio", "sensor", "predictions", "late", "deadletter", "reference", "reference-late",
+            for (String topic : List.of("video", "audio", "sensor", "text", "predictions", "late", "deadletter", "reference", "reference-late",
                     "reference-deadletter")) {
                 topics.add(new NewTopic("fault." + topic, 2, (short) 1));
             }
@@ -308,7 +308,7 @@ class ClusterFaultIT {
 
     private static Map<String, String> settings(String predictions, String late, String deadLetters, String prefix) {
         return Map.ofEntries(Map.entry("kafka.bootstrap-servers", bootstrap), Map.entry("kafka.group-id", prefix),
-                Map.entry("topics.video", "fault.video"), Map.entry("topics.audio", "fault.audio"), Map.entry("topics.sensor", "fault.sensor"),
+                Map.entry("topics.video", "fault.video"), Map.entry("topics.audio", "fault.audio"), Map.entry("topics.sensor", "fault.sensor"), Map.entry("topics.text", "fault.text"),
                 Map.entry("topics.predictions", predictions), Map.entry("topics.late", late), Map.entry("topics.deadletter", deadLetters),
                 Map.entry("source.starting-offsets", "earliest"), Map.entry("checkpoint.interval", "1s"),
                 Map.entry("delivery.guarantee", "exactly-once"), Map.entry("delivery.transactional-id-prefix", prefix),

@@ -329,6 +329,7 @@ class PipelineAccuracyTest {
                 reading.setStreamId(streamId);
                 yield reading;
             }
+            case TEXT -> throw new IllegalArgumentException("the simulator writes no text");
         };
         return WireCodec.encode(value);
     }

@@ -92,7 +92,7 @@ class PipelineEndToEndTest {
         JobConfig config = JobConfig.defaults(Map.ofEntries(
                 Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
                 Map.entry("kafka.group-id", "e2e"),
-                Map.entry("topics.video", "e2e.video"), Map.entry("topics.audio", "e2e.audio"), Map.entry("topics.sensor", "e2e.sensor"),
+                Map.entry("topics.video", "e2e.video"), Map.entry("topics.audio", "e2e.audio"), Map.entry("topics.sensor", "e2e.sensor"), Map.entry("topics.text", "e2e.text"),
                 Map.entry("topics.predictions", "e2e.predictions"), Map.entry("topics.late", "e2e.late"),
                 Map.entry("topics.deadletter", "e2e.deadletter"),
                 Map.entry("source.starting-offsets", "earliest"),

@@ -83,7 +83,7 @@ class WindowOperatorTest {
 
     /** Every modality of the stream at this time: the stream's clock moves to it less the 200 ms bounds. */
     private void all(String streamId, long millis) throws Exception {
-        for (Modality modality : Modality.values()) {
+        for (Modality modality : Modality.MEDIA) {
             send(event(streamId, modality, millis));
         }
     }
@@ -228,6 +228,43 @@ class WindowOperatorTest {
         assertThat(predictions()).hasSize(7).allSatisfy(window -> assertThat(counts(window))
                 .containsEntry("video", window.startMicros() == 9 * SECOND * 1000 ? 10 : 20));
         assertThat(harness.getSideOutput(SideOutputs.LATE)).isNull();
+    }
+
+    @Test
+    void textRidesInItsWindowsWithoutHoldingTheStreamAndIsLateOnceThoseHaveClosed() throws Exception {
+        for (long t = 0; t < SECOND; t += 100) {
+            all("s1", 10 * SECOND + t);
+        }
+        send(text("s1", 10 * SECOND + 500));
+        send(text("s1", 11 * SECOND + 250));
+        for (long t = SECOND; t < 3 * SECOND; t += 100) {
+            all("s1", 10 * SECOND + t);
+        }
+        // the texts moved nothing: the media closed [9 s, 11 s) and [10 s, 12 s) as they would have without them
+        assertThat(starts(predictions(), "s1")).containsExactly(9L, 10L);
+        assertThat(predictions().get(0).texts()).hasSize(1);
+        assertThat(predictions().get(1).texts()).hasSize(2);
+        assertThat(counts(predictions().get(1))).containsEntry("text", 2).containsEntry("video", 20);
+        // a text for a window already closed is late, like any event
+        send(text("s1", 10 * SECOND + 900));
+        assertThat(harness.getSideOutput(SideOutputs.LATE)).singleElement()
+                .satisfies(late -> assertThat(late.getValue().event().modality()).isEqualTo(Modality.TEXT));
+    }
+
+    @Test
+    void textsOfAStreamWhoseMediaNeverComeLeaveAfterTheRetention() throws Exception {
+        harness.setProcessingTime(0);
+        send(text("chat-only", 10 * SECOND));
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+        harness.setProcessingTime(Duration.ofMinutes(11).toMillis());
+        assertThat(predictions()).isEmpty();
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    private static ModalEvent text(String streamId, long millis) {
+        byte[] record = io.mmstream.codec.WireCodec.encode(io.mmstream.codec.WireRecordsFixtures.text(streamId, millis * 1000).build());
+        return new ModalEvent(streamId, Modality.TEXT, millis * 1000, -1, new float[0], record, "mm.text", 0, millis);
     }
 
     @Test

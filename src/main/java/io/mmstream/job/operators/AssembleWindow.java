@@ -137,6 +137,10 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
 
     @Override
     public void processElement(ModalEvent event, Context context, Collector<EmbeddedWindow> out) throws Exception {
+        if (event.modality() == Modality.TEXT) {
+            holdText(event, context);
+            return;
+        }
         if (event.features().length == 0) {
             holdStepResults(event);
             return;
@@ -202,11 +206,32 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         }
     }
 
+    /**
+     * A text event rides in the windows of its stream's media without moving or holding the stream's clock (text is
+     * sparse, and comes when a recogniser or a person has it); one behind the windows already closed is late. Texts
+     * of a stream whose media never come leave after the stream retention.
+     */
+    private void holdText(ModalEvent event, Context context) throws Exception {
+        long[] state = clockState.value();
+        if (state != null && StreamClock.of(rules, state).isLate(event.captureMicros())) {
+            context.output(SideOutputs.LATE, new LateArrival(event, StreamClock.of(rules, state).lateByMicros(event.captureMicros())));
+            return;
+        }
+        events.add(event);
+        if (state == null && timers.value() == null) {
+            long expiry = now(context.timerService()) + rules.retentionMillis();
+            context.timerService().registerProcessingTimeTimer(expiry);
+            timers.update(new long[] {Long.MIN_VALUE, expiry});
+        }
+    }
+
     @Override
     public void onTimer(long timestamp, OnTimerContext context, Collector<EmbeddedWindow> out) throws Exception {
         long now = now(context.timerService());
         long[] state = clockState.value();
         if (state == null) {
+            // texts of a stream whose media never came
+            forget(context.timerService());
             return;
         }
         long[] pending = timers.value();
@@ -287,15 +312,16 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
         List<ModalEvent> held = new ArrayList<>();
         events.get().forEach(held::add);
         held.sort(Comparator.comparingLong(ModalEvent::captureMicros));
-        // the media decide which windows close and what they align; step results only ride along
+        // the media decide which windows close; texts are aligned with them (for their coverage), step results ride along
         List<ModalEvent> media = held.stream().filter(event -> event.features().length > 0).toList();
-        List<ModalEvent> stepResults = held.stream().filter(event -> event.features().length == 0).toList();
+        List<ModalEvent> texts = held.stream().filter(event -> event.modality() == Modality.TEXT).toList();
+        List<ModalEvent> stepResults = held.stream().filter(event -> event.features().length == 0 && event.modality() != Modality.TEXT).toList();
         long[] captures = media.stream().mapToLong(ModalEvent::captureMicros).toArray();
         for (long start : clock.closeWindows(eventTime, captures)) {
             long end = start + rules.windowMicros();
-            List<ModalEvent> inWindow = within(media, start, end);
-            AlignedWindow aligned = aligner.align(streamId, start, end, inWindow);
-            List<ModalEvent> carried = new ArrayList<>(inWindow);
+            List<ModalEvent> carried = new ArrayList<>(within(media, start, end));
+            carried.addAll(within(texts, start, end));
+            AlignedWindow aligned = aligner.align(streamId, start, end, carried);
             carried.addAll(within(stepResults, start, end));
             out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps()),
                     carried));

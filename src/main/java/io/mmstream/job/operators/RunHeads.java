@@ -11,6 +11,11 @@ import io.mmstream.inference.StepModels;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.schema.DeadLetter;
+import io.mmstream.schema.TextEvent;
+import io.mmstream.schema.WindowText;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -29,16 +34,19 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes> {
 
     private final ModelSettings models;
+    private final boolean embeddings;
     private transient ModelSettings.Leased<WindowHeads> heads;
     private transient List<ModelCard> frameModels;
     private transient List<ModelCard> audioStepModels;
+    private transient List<ModelCard> textModels;
     private transient Counter predictions;
     private transient Counter failures;
     private transient Histogram captureToEmit;
 
-    public RunHeads(ModelSettings models, BatchPolicy policy) {
+    public RunHeads(ModelSettings models, BatchPolicy policy, boolean embeddings) {
         super(policy);
         this.models = models;
+        this.embeddings = embeddings;
     }
 
     @Override
@@ -47,6 +55,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         heads = models.heads();
         frameModels = models.stepModelCards(ModelCard.Stage.FRAME);
         audioStepModels = models.stepModelCards(ModelCard.Stage.AUDIO_STEP);
+        textModels = models.stepModelCards(ModelCard.Stage.TEXT);
         predictions = getMetricGroup().counter("predictions");
         failures = getMetricGroup().counter("inferenceFailures");
         captureToEmit = getMetricGroup().histogram("captureToEmitMillis", new DescriptiveStatisticsHistogram(1000));
@@ -60,7 +69,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
             EmbeddedWindow window = batch.get(i).getValue();
             WindowHeads.WindowResults result = withStepResults(results.get(i), window);
             byte[] key = window.streamId().getBytes(StandardCharsets.UTF_8);
-            var prediction = Predictions.of(window, result, now);
+            var prediction = Predictions.of(window, result, texts(window), embeddings, now);
             emit(new KeyedBytes(key, WireCodec.encode(prediction)), batch.get(i));
             predictions.inc();
             captureToEmit.update(prediction.getCaptureToEmitMillis());
@@ -75,15 +84,30 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         }
     }
 
-    /** The heads' results, then one per model run from its card, aggregated over the window's frames or audio steps. */
+    /** The heads' results, then one per model run from its card, aggregated over the window's frames, audio steps or texts. */
     private WindowHeads.WindowResults withStepResults(WindowHeads.WindowResults heads, EmbeddedWindow window) {
-        if (frameModels.isEmpty() && audioStepModels.isEmpty()) {
+        if (frameModels.isEmpty() && audioStepModels.isEmpty() && textModels.isEmpty()) {
             return heads;
         }
         List<WindowHeads.TaskOutcome> tasks = new ArrayList<>(heads.tasks());
         tasks.addAll(StepModels.aggregate(frameModels, window.stepResults().getOrDefault(Modality.VIDEO, List.of())));
         tasks.addAll(StepModels.aggregate(audioStepModels, window.stepResults().getOrDefault(Modality.AUDIO, List.of())));
+        tasks.addAll(StepModels.aggregate(textModels, window.stepResults().getOrDefault(Modality.TEXT, List.of())));
         return new WindowHeads.WindowResults(tasks, heads.avOffsetMicros(), heads.inSyncProbability(), heads.failures());
+    }
+
+    /** The window's text events as the prediction carries them (validated at the source, so they decode). */
+    private static List<WindowText> texts(EmbeddedWindow window) {
+        List<WindowText> texts = new ArrayList<>(window.texts().size());
+        for (byte[] record : window.texts()) {
+            try {
+                TextEvent event = WireCodec.decode(TextEvent.class, record);
+                texts.add(new WindowText(event.getCaptureTime(), event.getSource().name().toLowerCase(Locale.ROOT), event.getText(), event.getLanguage()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("a text event that passed the input check no longer decodes", e);
+            }
+        }
+        return texts;
     }
 
     @Override

@@ -1,0 +1,55 @@
+package io.mmstream.inference;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A Hugging Face {@code tokenizer.json}, run by the tokenizers library: a text as the token ids, attention mask and
+ * token type ids a text model reads, with its special tokens, cut at the binding's maximum length and never padded
+ * (a batch pads to its longest item). One instance per file and length per JVM: a tokenizer holds native memory
+ * and is safe to share between threads.
+ */
+public final class Tokenizer {
+
+    public record Tokens(long[] ids, long[] mask, long[] typeIds) {}
+
+    private static final Map<String, Tokenizer> SHARED = new ConcurrentHashMap<>();
+
+    private final HuggingFaceTokenizer tokenizer;
+
+    private Tokenizer(HuggingFaceTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    /** The tokenizer of a card's ids binding; refuses, naming the card and the field, a file missing or not the card's. */
+    static Tokenizer of(ModelCard card, Binding.Tokens ids) {
+        return SHARED.computeIfAbsent(ids.tokenizer().toAbsolutePath() + "#" + ids.maxLength(), key -> load(card, ids));
+    }
+
+    private static Tokenizer load(ModelCard card, Binding.Tokens ids) {
+        String where = card.file() + ": inputs (text ids).binds.tokenizer = '" + ids.tokenizer().getFileName() + "'";
+        try {
+            String actual = OnnxModel.sha256(ids.tokenizer());
+            if (!actual.equalsIgnoreCase(ids.tokenizerSha256())) {
+                throw new ModelCardException(card.file() + ": inputs (text ids).binds.tokenizer_sha256 = '" + ids.tokenizerSha256()
+                        + "': the tokenizer file " + ids.tokenizer() + " has '" + actual + "'");
+            }
+            return new Tokenizer(HuggingFaceTokenizer.newInstance(ids.tokenizer(), Map.of("truncation", "true", "padding", "false",
+                    "maxLength", Integer.toString(ids.maxLength()), "addSpecialTokens", "true")));
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ModelCardException refused) {
+                throw refused;
+            }
+            throw new ModelCardException(where + ": cannot be read as a Hugging Face tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    public Tokens encode(String text) {
+        Encoding encoding = tokenizer.encode(text);
+        return new Tokens(encoding.getIds(), encoding.getAttentionMask(), encoding.getTypeIds());
+    }
+}
