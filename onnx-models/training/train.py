@@ -317,9 +317,11 @@ def main():
     mask30[1, 20:] = 0
     mask200 = torch.ones(2, 200)
     mask200[0, :50] = 0
-    seq = lambda n, b: {"name": n, "dtype": "float32", "shape": ["B", "T", 64], "binds": b}
-    msk = lambda n, b, t="T": {"name": n, "dtype": "float32", "shape": ["B", t], "binds": b}
-    imu_spec = {"name": "imu", "dtype": "float32", "shape": ["B", "S", 6], "binds": "sensor.imu6[S,6] normalised, 10 ms steps"}
+    # window inputs bind an encoder's output on the window's grid, a presence mask, or the IMU series (onnx-models/README.md)
+    seq = lambda n, encoder: {"name": n, "dtype": "float32", "shape": ["B", "T", 64], "binds": {"model": encoder, "output": "embedding"}}
+    msk = lambda n, modality, t="T": {"name": n, "dtype": "float32", "shape": ["B", t], "binds": {"present": modality}}
+    imu_spec = {"name": "imu", "dtype": "float32", "shape": ["B", "S", 6],
+                "binds": {"sensor": "imu6", "step_us": index["imu"]["step_us"], "mean": index["imu"]["mean"], "std": index["imu"]["std"]}}
     logits = {"name": "logits", "dtype": "float32", "shape": ["B", 8]}
     preprocessing_frame = {"image_size": 64, "layout": "RGB, channels first", "mean": MEAN.tolist(), "std": STD.tolist(),
                            "resize": "bilinear, pixel centres at +0.5 (ImageCodec.standard)"}
@@ -338,17 +340,17 @@ def main():
            [{"name": "embedding", "dtype": "float32", "shape": ["B", 64]}], args.out,
            dict(common, task="audio_encoding", labels=[], preprocessing=preprocessing_audio, metrics={}))
     export(action, "action_recognition", [video, mask30],
-           [seq("video", "video.embedding[T,64]"), msk("video_mask", "video.present[T]")], [logits], args.out,
+           [seq("video", "frame_encoder"), msk("video_mask", "video")], [logits], args.out,
            dict(common, task="action", preprocessing=window, metrics={"validation_accuracy": metrics["action_recognition"]}))
     for name, model in fusions.items():
         export(model, name, [video, mask30, audio, mask30, imu, mask200],
-               [seq("video", "video.embedding[T,64]"), msk("video_mask", "video.present[T]"),
-                seq("audio", "audio.embedding[T,64]"), msk("audio_mask", "audio.present[T]"),
-                imu_spec, msk("imu_mask", "sensor.present[S]", "S")], [logits], args.out,
+               [seq("video", "frame_encoder"), msk("video_mask", "video"),
+                seq("audio", "audio_encoder"), msk("audio_mask", "audio"),
+                imu_spec, msk("imu_mask", "sensor", "S")], [logits], args.out,
                dict(common, task="fusion", preprocessing=window, metrics={"validation_accuracy": metrics[name]}))
     export(sync, "av_sync", [video, mask30, audio, mask30],
-           [seq("video", "video.embedding[T,64]"), msk("video_mask", "video.present[T]"),
-            seq("audio", "audio.embedding[T,64]"), msk("audio_mask", "audio.present[T]")],
+           [seq("video", "frame_encoder"), msk("video_mask", "video"),
+            seq("audio", "audio_encoder"), msk("audio_mask", "audio")],
            [{"name": "offset_logits", "dtype": "float32", "shape": ["B", 2 * models.MAX_SHIFT + 1]},
             {"name": "in_sync", "dtype": "float32", "shape": ["B", 1]}], args.out,
            dict(common, task="av_sync", labels=[str(k) for k in range(-models.MAX_SHIFT, models.MAX_SHIFT + 1)],

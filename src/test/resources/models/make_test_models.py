@@ -50,8 +50,8 @@ card = {
     "file": "masked_sum.onnx",
     "sha256": hashlib.sha256(open("masked_sum.onnx", "rb").read()).hexdigest(),
     "inputs": [
-        {"name": "x", "dtype": "float32", "shape": ["B", "T", 4], "binds": "test.values[T,4]"},
-        {"name": "mask", "dtype": "bool", "shape": ["B", "T"], "binds": "test.mask[T]"},
+        {"name": "x", "dtype": "float32", "shape": ["B", "T", 4], "binds": {"model": "frame_encoder", "output": "embedding"}},
+        {"name": "mask", "dtype": "bool", "shape": ["B", "T"], "binds": {"present": "video"}},
     ],
     "outputs": [{"name": "y", "dtype": "float32", "shape": ["B", 2]}],
     "labels": ["first", "second"],

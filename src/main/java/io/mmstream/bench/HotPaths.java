@@ -10,6 +10,7 @@ import io.mmstream.inference.Input;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.WindowHeads;
+import io.mmstream.inference.WindowInputs;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.media.ImageCodec;
 import io.mmstream.media.JpegEncoder;
@@ -126,9 +127,9 @@ public class HotPaths {
     /** A batch of 64 windows' tensors stacked into the heads' inputs. */
     @Benchmark
     public float[][] headBatchAssembly() {
-        return new float[][] {WindowHeads.concat(windows, WindowTensors::video), WindowHeads.concat(windows, WindowTensors::videoMask),
-                WindowHeads.concat(windows, WindowTensors::audio), WindowHeads.concat(windows, WindowTensors::audioMask),
-                WindowHeads.concat(windows, WindowTensors::imu), WindowHeads.concat(windows, WindowTensors::imuMask)};
+        return new float[][] {WindowInputs.concat(windows, WindowTensors::video), WindowInputs.concat(windows, WindowTensors::videoMask),
+                WindowInputs.concat(windows, WindowTensors::audio), WindowInputs.concat(windows, WindowTensors::audioMask),
+                WindowInputs.concat(windows, WindowTensors::imu), WindowInputs.concat(windows, WindowTensors::imuMask)};
     }
 
     /** The ONNX call of the frame encoder on a batch of 32 preprocessed frames. */

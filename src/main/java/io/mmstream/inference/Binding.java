@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * What the job feeds one input of a model, as its card's {@code binds} declares it. A card names exactly one kind
- * of binding per input (frame pixels, a waveform, a constant, recurrent state); the eight models trained here
- * still bind by their built-in text ({@link BuiltIn}), read by the code written for them.
+ * of binding per input: per element, frame pixels, a waveform or a text's tokens, constants and recurrent state;
+ * per window, an element model's output on the window's grid, a presence mask, a sensor series. The two encoders
+ * trained here still bind by their built-in text ({@link BuiltIn}), read by the code written for them.
  */
 public sealed interface Binding {
 
@@ -50,8 +51,23 @@ public sealed interface Binding {
      */
     record Tokens(String part, Path tokenizer, String tokenizerSha256, int maxLength) implements Binding {}
 
+    /**
+     * A window input: an element model's output at each step of the window's grid, [T, width] (zeros where a step
+     * has no event), e.g. the frame encoder's embedding of the frame nearest each step.
+     */
+    record StepOutput(String model, String output) implements Binding {}
+
+    /** A window input: whether each step of a modality (video, audio: the grid, [T]; sensor: its series, [S]) holds an event. */
+    record Present(String modality) implements Binding {}
+
+    /**
+     * A window input: a stream's readings of a sensor kind resampled onto steps of {@code stepMicros} across the
+     * window, each axis normalised as (value - mean) / std, [S, axes].
+     */
+    record SensorSeries(String kind, long stepMicros, float[] mean, float[] std) implements Binding {}
+
     /** The binding kinds a card may name, one per input. */
-    List<String> KINDS = List.of("frame", "audio", "text", "constant", "state");
+    List<String> KINDS = List.of("frame", "audio", "text", "constant", "state", "model", "present", "sensor");
 
     /** @param where the field's path in the card, for messages: inputs[0].binds */
     static Binding parse(Path file, String where, JsonNode binds) {
@@ -101,6 +117,27 @@ public sealed interface Binding {
                 }
                 fields.only(Set.of("text"));
                 yield new Tokens(binds.get("text").asText(), null, null, 0);
+            }
+            case "model" -> {
+                fields.only(Set.of("model", "output"));
+                yield new StepOutput(fields.text("model"), fields.text("output"));
+            }
+            case "present" -> {
+                fields.only(Set.of("present"));
+                yield new Present(fields.oneOf("present", "video", "audio", "sensor"));
+            }
+            case "sensor" -> {
+                fields.only(Set.of("sensor", "step_us", "mean", "std"));
+                String sensorKind = fields.text("sensor");
+                int axes = binds.path("mean").size();
+                float[] mean = fields.floats("mean", Math.max(1, axes));
+                float[] std = fields.floats("std", mean.length);
+                for (float value : std) {
+                    if (!(value > 0)) {
+                        throw fields.refuse("std", "must be positive");
+                    }
+                }
+                yield new SensorSeries(sensorKind, fields.positiveInt("step_us"), mean, std);
             }
             case "constant" -> {
                 fields.only(Set.of("constant"));

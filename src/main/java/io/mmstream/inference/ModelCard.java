@@ -69,9 +69,14 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         return files;
     }
 
-    /** True for the models trained here, whose inputs the job's own code feeds; false for models run from their card alone. */
+    /** True for the encoders trained here, whose inputs the job's own code feeds (text bindings). */
     public boolean builtIn() {
         return inputs.stream().anyMatch(t -> t.binding() instanceof Binding.BuiltIn);
+    }
+
+    /** True for a model run by the job's own code rather than per element from its card: an encoder trained here, or a window head. */
+    public boolean runByTheJob() {
+        return builtIn() || stage == Stage.WINDOW;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,7 +133,9 @@ public record ModelCard(Path file, String name, String version, String task, Sta
                 file.resolveSibling(modelFile), text(file, root, "sha256"), inputs, outputs, labels,
                 root.has("result") ? ModelResult.parse(file, root.get("result"), outputShapes, labels) : null,
                 root.path("preprocessing"), root.path("metrics"));
-        if (!card.builtIn()) {
+        if (stage == Stage.WINDOW) {
+            WindowInputs.check(card);
+        } else if (!card.builtIn()) {
             ElementModel.check(card);
         }
         return card;

@@ -3,6 +3,7 @@ package io.mmstream.inference;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Which models the job runs and how: shipped with the job graph, opened in each operator through the shared
@@ -62,6 +63,7 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
      */
     public void verify() {
         names().forEach(name -> OnnxModel.verifyFile(card(name)));
+        names().stream().map(this::card).filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(this::checkProducers);
         for (ModelCard card : stepModelCards(ModelCard.Stage.TEXT)) {
             card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
                     .forEach(ids -> Tokenizer.of(card, (Binding.Tokens) ids));
@@ -81,9 +83,10 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         List<ModelCard> cards = new ArrayList<>();
         for (String name : run) {
             ModelCard card = card(name);
-            if (card.builtIn()) {
-                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' is one of the models trained here, "
-                        + "which the job runs by itself");
+            if (card.runByTheJob()) {
+                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' is "
+                        + (card.builtIn() ? "one of the encoders trained here, which the job runs by itself"
+                        : "a window head, which the job runs as its action, fusion (models.fusion) or sync head"));
             }
             if (card.stage() == stage) {
                 cards.add(card);
@@ -119,6 +122,38 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         }
     }
 
+    /** The stage of each element model whose output the window heads may bind: the encoders. */
+    public Map<String, ModelCard.Stage> producers() {
+        return Map.of(FRAME_ENCODER, card(FRAME_ENCODER).stage(), AUDIO_ENCODER, card(AUDIO_ENCODER).stage());
+    }
+
+    /**
+     * Refuses, naming the card and the field, a window head that binds the output of a model the job does not run
+     * before the windows, an output that model does not have, or one of another width.
+     */
+    private void checkProducers(ModelCard head) {
+        for (int i = 0; i < head.inputs().size(); i++) {
+            ModelCard.Tensor input = head.inputs().get(i);
+            if (!(input.binding() instanceof Binding.StepOutput bound)) {
+                continue;
+            }
+            String where = head.file() + ": inputs[" + i + "] (" + input.name() + ").binds";
+            if (!producers().containsKey(bound.model())) {
+                throw new ModelCardException(where + ".model = '" + bound.model() + "': not a model the job runs per element before the windows "
+                        + new java.util.TreeSet<>(producers().keySet()));
+            }
+            ModelCard producer = card(bound.model());
+            ModelCard.Tensor output = producer.outputs().stream().filter(o -> o.name().equals(bound.output())).findFirst()
+                    .orElseThrow(() -> new ModelCardException(where + ".output = '" + bound.output() + "': not an output of " + producer.file()
+                            + " " + producer.outputs().stream().map(ModelCard.Tensor::name).toList()));
+            String width = output.shape().get(output.shape().size() - 1);
+            if (!width.equals(input.shape().get(2))) {
+                throw new ModelCardException(head.file() + ": inputs[" + i + "] (" + input.name() + ").shape = " + input.shape() + ": "
+                        + producer.file() + " gives " + bound.output() + " of width " + width);
+            }
+        }
+    }
+
     public Leased<WindowHeads> heads() {
         List<ModelRegistry.Lease> leases = new ArrayList<>();
         try {
@@ -128,7 +163,7 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
                 fusionModels.add(lease(fusion, leases));
             }
             OnnxModel sync = lease(SYNC, leases);
-            return new Leased<>(new WindowHeads(action, fusionModels, sync, (float) minCoverage), leases);
+            return new Leased<>(new WindowHeads(action, fusionModels, sync, producers(), (float) minCoverage), leases);
         } catch (RuntimeException e) {
             leases.forEach(ModelRegistry.Lease::close);
             throw e;

@@ -19,6 +19,17 @@ public final class Tokenizer {
 
     private static final Map<String, Tokenizer> SHARED = new ConcurrentHashMap<>();
 
+    static {
+        // the library extracts its native part from the jar: into the temporary directory (a TaskManager's home may
+        // be read-only, as on our Kubernetes pods), and never from the network (the jar carries it)
+        if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
+            System.setProperty("DJL_CACHE_DIR", Path.of(System.getProperty("java.io.tmpdir"), "mmstream-djl-" + System.getProperty("user.name")).toString());
+        }
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
     private final HuggingFaceTokenizer tokenizer;
 
     private Tokenizer(HuggingFaceTokenizer tokenizer) {

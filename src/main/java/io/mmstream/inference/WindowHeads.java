@@ -38,24 +38,20 @@ public final class WindowHeads {
     private final List<OnnxModel> fusions;
     private final OnnxModel sync;
     private final float minCoverage;
+    private final Map<String, ModelCard.Stage> producers;
     private final long frameStepMicros;
-    private final int steps;
-    private final int embedding;
-    private final int imuSteps;
 
     /**
+     * @param producers the stage of each element model whose output the heads' cards bind
      * @param minCoverage share of a window's grid steps a head's modality must cover, 0..1
      */
-    public WindowHeads(OnnxModel action, List<OnnxModel> fusions, OnnxModel sync, float minCoverage) {
+    public WindowHeads(OnnxModel action, List<OnnxModel> fusions, OnnxModel sync, Map<String, ModelCard.Stage> producers, float minCoverage) {
         this.action = action;
         this.fusions = List.copyOf(fusions);
         this.sync = sync;
+        this.producers = Map.copyOf(producers);
         this.minCoverage = minCoverage;
-        ModelCard card = action.card();
-        this.frameStepMicros = card.preprocessingLong("frame_step_us");
-        this.steps = (int) card.preprocessingLong("steps");
-        this.embedding = Integer.parseInt(card.inputs().get(0).shape().get(2));
-        this.imuSteps = (int) (steps * frameStepMicros / card.preprocessingLong("imu_step_us"));
+        this.frameStepMicros = action.card().preprocessingLong("frame_step_us");
     }
 
     public List<WindowResults> run(List<WindowTensors> windows) {
@@ -70,9 +66,7 @@ public final class WindowHeads {
         }
 
         boolean[] withVideo = covered(windows, WindowTensors::videoMask);
-        classify(TASK_ACTION, action, windows, withVideo, "video covers less than " + percent() + " of the window", tasks, failures,
-                batch -> Map.of("video", Input.of(concat(batch, WindowTensors::video), batch.size(), steps, embedding),
-                        "video_mask", Input.of(concat(batch, WindowTensors::videoMask), batch.size(), steps)));
+        classify(TASK_ACTION, action, windows, withVideo, "video covers less than " + percent() + " of the window", tasks, failures);
 
         boolean[] withAny = new boolean[count];
         for (int i = 0; i < count; i++) {
@@ -80,14 +74,14 @@ public final class WindowHeads {
             withAny[i] = WindowTensors.coverage(w.videoMask()) > 0 || WindowTensors.coverage(w.audioMask()) > 0 || WindowTensors.coverage(w.imuMask()) > 0;
         }
         for (OnnxModel fusion : fusions) {
-            classify(TASK_FUSION, fusion, windows, withAny, "no modality present in the window", tasks, failures, this::fusionInputs);
+            classify(TASK_FUSION, fusion, windows, withAny, "no modality present in the window", tasks, failures);
         }
 
         boolean[] withBoth = covered(windows, WindowTensors::audioMask);
         for (int i = 0; i < count; i++) {
             withBoth[i] &= withVideo[i];
         }
-        Rows sync = run(this.sync, windows, withBoth, this::syncInputs);
+        Rows sync = run(this.sync, windows, withBoth);
         List<String> offsetLabels = this.sync.card().labels();
         for (int i = 0; i < count; i++) {
             if (sync.rows().get(i) == null) {
@@ -113,13 +107,9 @@ public final class WindowHeads {
         return results;
     }
 
-    private interface Inputs {
-        Map<String, Input> of(List<WindowTensors> batch);
-    }
-
     private void classify(String task, OnnxModel model, List<WindowTensors> windows, boolean[] eligible, String absentReason,
-                          List<List<TaskOutcome>> tasks, List<List<String>> failures, Inputs inputs) {
-        Rows rows = run(model, windows, eligible, inputs);
+                          List<List<TaskOutcome>> tasks, List<List<String>> failures) {
+        Rows rows = run(model, windows, eligible);
         ModelCard card = model.card();
         String output = card.outputs().get(0).name();
         for (int i = 0; i < windows.size(); i++) {
@@ -144,7 +134,7 @@ public final class WindowHeads {
      * Runs the model on the eligible windows as one batch. When the batch fails, each window runs alone, so one bad
      * window (say, non-finite values) costs only its own result.
      */
-    private Rows run(OnnxModel model, List<WindowTensors> windows, boolean[] eligible, Inputs inputs) {
+    private Rows run(OnnxModel model, List<WindowTensors> windows, boolean[] eligible) {
         List<Map<String, float[]>> rows = new ArrayList<>(java.util.Collections.nCopies(windows.size(), null));
         String[] errors = new String[windows.size()];
         List<Integer> chosen = indices(eligible);
@@ -152,11 +142,11 @@ public final class WindowHeads {
             return new Rows(rows, errors);
         }
         try {
-            split(model.run(inputs.of(pick(windows, chosen))), chosen, rows);
+            split(model.run(inputs(model, pick(windows, chosen))), chosen, rows);
         } catch (InferenceException batchFailure) {
             for (int index : chosen) {
                 try {
-                    split(model.run(inputs.of(List.of(windows.get(index)))), List.of(index), rows);
+                    split(model.run(inputs(model, List.of(windows.get(index)))), List.of(index), rows);
                 } catch (InferenceException e) {
                     errors[index] = "inference failed: " + e.getMessage();
                 }
@@ -176,24 +166,8 @@ public final class WindowHeads {
         }
     }
 
-    private Map<String, Input> fusionInputs(List<WindowTensors> batch) {
-        int b = batch.size();
-        Map<String, Input> inputs = new LinkedHashMap<>();
-        inputs.put("video", Input.of(concat(batch, WindowTensors::video), b, steps, embedding));
-        inputs.put("video_mask", Input.of(concat(batch, WindowTensors::videoMask), b, steps));
-        inputs.put("audio", Input.of(concat(batch, WindowTensors::audio), b, steps, embedding));
-        inputs.put("audio_mask", Input.of(concat(batch, WindowTensors::audioMask), b, steps));
-        inputs.put("imu", Input.of(concat(batch, WindowTensors::imu), b, imuSteps, WindowTensors.IMU_AXES));
-        inputs.put("imu_mask", Input.of(concat(batch, WindowTensors::imuMask), b, imuSteps));
-        return inputs;
-    }
-
-    private Map<String, Input> syncInputs(List<WindowTensors> batch) {
-        int b = batch.size();
-        return Map.of("video", Input.of(concat(batch, WindowTensors::video), b, steps, embedding),
-                "video_mask", Input.of(concat(batch, WindowTensors::videoMask), b, steps),
-                "audio", Input.of(concat(batch, WindowTensors::audio), b, steps, embedding),
-                "audio_mask", Input.of(concat(batch, WindowTensors::audioMask), b, steps));
+    private Map<String, Input> inputs(OnnxModel model, List<WindowTensors> batch) {
+        return WindowInputs.of(model.card(), producers, batch, java.util.Set.of());
     }
 
     private boolean[] covered(List<WindowTensors> windows, java.util.function.Function<WindowTensors, float[]> mask) {
@@ -221,15 +195,6 @@ public final class WindowHeads {
 
     private static List<WindowTensors> pick(List<WindowTensors> windows, List<Integer> indices) {
         return indices.stream().map(windows::get).toList();
-    }
-
-    public static float[] concat(List<WindowTensors> batch, java.util.function.Function<WindowTensors, float[]> field) {
-        int length = field.apply(batch.get(0)).length;
-        float[] out = new float[batch.size() * length];
-        for (int i = 0; i < batch.size(); i++) {
-            System.arraycopy(field.apply(batch.get(i)), 0, out, i * length, length);
-        }
-        return out;
     }
 
     static float[] softmax(float[] logits, int from, int length) {

@@ -11,6 +11,8 @@ import io.mmstream.codec.Decoded;
 import io.mmstream.codec.ValidationLimits;
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.BatchPolicy;
+import io.mmstream.inference.Binding;
+import io.mmstream.inference.ModelCardException;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
@@ -21,8 +23,7 @@ import io.mmstream.job.operators.EncodeFrames;
 import io.mmstream.job.operators.EncodeLateEvent;
 import io.mmstream.job.operators.RouteRejections;
 import io.mmstream.job.operators.RunAudioStepModels;
-import io.mmstream.job.operators.RunFrameModels;
-import io.mmstream.job.operators.RunTextModels;
+import io.mmstream.job.operators.RunElementModels;
 import io.mmstream.job.operators.RunHeads;
 import io.mmstream.job.operators.SideOutputs;
 import io.mmstream.job.sink.KafkaSinks;
@@ -118,7 +119,7 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> sensors = checked(env, config, Modality.SENSOR);
         // the models run from their card per frame see the frames first, while each still carries its image
         DataStream<ModalEvent> videoToEncode = !models.runs(ModelCard.Stage.FRAME) ? videoEvents : videoEvents
-                .transform("Run frame models", TypeInformation.of(ModalEvent.class), new RunFrameModels(models, encoderBatches))
+                .transform("Run frame models", TypeInformation.of(ModalEvent.class), new RunElementModels(models, ModelCard.Stage.FRAME, encoderBatches))
                 .uid(UID_FRAME_MODELS);
         SingleOutputStreamOperator<ModalEvent> frames = videoToEncode
                 .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
@@ -139,7 +140,7 @@ public final class Pipeline {
                 .uid(UID_AUDIO_STEP_MODELS).name("Run audio-step models");
         SingleOutputStreamOperator<ModalEvent> textEvents = checked(env, config, Modality.TEXT);
         DataStream<ModalEvent> texts = !models.runs(ModelCard.Stage.TEXT) ? textEvents : textEvents
-                .transform("Run text models", TypeInformation.of(ModalEvent.class), new RunTextModels(models, encoderBatches))
+                .transform("Run text models", TypeInformation.of(ModalEvent.class), new RunElementModels(models, ModelCard.Stage.TEXT, encoderBatches))
                 .uid(UID_TEXT_MODELS);
         return new Encoded(videoEvents, audioEvents, sensors, frames, patches, audio, audioSteps, textEvents, texts);
     }
@@ -187,10 +188,27 @@ public final class Pipeline {
         if (Math.abs(slide - Math.round((double) slide / step) * step) * 100 > step) {
             throw config.rejection(WINDOW_SLIDE, "must be a whole number of grid steps (" + step + " us) so windows share their instants");
         }
-        long imuStep = action.preprocessingLong("imu_step_us");
+        // the IMU series as the heads bind it; every head that reads one must read the same
+        Binding.SensorSeries imu = null;
+        for (String name : models.names()) {
+            ModelCard card = models.card(name);
+            for (int i = 0; card.stage() == ModelCard.Stage.WINDOW && i < card.inputs().size(); i++) {
+                if (card.inputs().get(i).binding() instanceof Binding.SensorSeries series) {
+                    if (imu != null && (imu.stepMicros() != series.stepMicros() || !java.util.Arrays.equals(imu.mean(), series.mean())
+                            || !java.util.Arrays.equals(imu.std(), series.std()))) {
+                        throw new ModelCardException(card.file() + ": inputs[" + i + "].binds: the window's sensor series differs from that of "
+                                + "another head (step_us, mean, std); one window holds one series");
+                    }
+                    imu = series;
+                }
+            }
+        }
+        if (imu == null) {
+            imu = new Binding.SensorSeries("imu6", step / 4, new float[6], new float[] {1, 1, 1, 1, 1, 1}); // no head reads it
+        }
         ModelCard frameEncoder = models.card(ModelSettings.FRAME_ENCODER);
-        return new AssembleWindow.Layout(step, Integer.parseInt(frameEncoder.outputs().get(0).shape().get(1)), imuStep,
-                (int) (steps * step / imuStep), action.preprocessingFloats("imu_mean"), action.preprocessingFloats("imu_std"), 2 * imuStep);
+        return new AssembleWindow.Layout(step, Integer.parseInt(frameEncoder.outputs().get(0).shape().get(1)), imu.stepMicros(),
+                (int) (steps * step / imu.stepMicros()), imu.mean(), imu.std(), 2 * imu.stepMicros());
     }
 
     private static long micros(Duration duration) {

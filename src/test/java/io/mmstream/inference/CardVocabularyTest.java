@@ -39,7 +39,7 @@ class CardVocabularyTest {
         Decoding.Detect detect = (Decoding.Detect) faces.result().decoding();
         assertThat(detect.anchorCentres()).hasSize(2 * 896);
         assertThat(faces.builtIn()).isFalse();
-        assertThat(ModelCard.load(Path.of("onnx-models/fusion_early.json")).builtIn()).isTrue();
+        assertThat(ModelCard.load(Path.of("onnx-models/fusion_early.json")).runByTheJob()).isTrue();
     }
 
     /** Each row: the card, a piece of it, what replaces it, and the refusal after the card's path. */
@@ -48,9 +48,9 @@ class CardVocabularyTest {
         "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"per_frame\" "
                 + "| stage = \"per_frame\": must be one of [frame, audio_step, sensor_step, text, window]",
         "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"window\" "
-                + "| stage = 'window': models run from their card alone run per frame, per audio_step or per text; this stage is fed only by the bindings of the models trained here",
+                + "| inputs[0] (input).binds = a Waveform binding: a window model binds an element model's output (model, output), a mask (present) or a sensor series (sensor)",
         "silero_vad.json | {\"audio\": \"waveform\" | {\"video\": \"waveform\" "
-                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state]",
+                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state, model, present, sensor]",
         "minilm_text.json | {\"text\": \"mask\"} | {\"text\": \"masks\"} | inputs[1].binds.text = \"masks\": must be one of [ids, mask, type_ids]",
         "minilm_text.json | \"max_length\": 128 | \"max_length\": 0 | inputs[0].binds.max_length = 0: must be positive",
         "minilm_text.json | {\"text\": \"ids\", | {\"text\": \"id\", | inputs[0].binds.text = \"id\": must be one of [ids, mask, type_ids]",
@@ -80,6 +80,8 @@ class CardVocabularyTest {
         "blazeface_front.json | \"Identity_3:0\"] | \"Identity_4:0\"] "
                 + "| result.decode.boxes = [\"Identity_2:0\",\"Identity_4:0\"]: 'Identity_4:0' is not an output of the card [Identity:0, Identity_1:0, Identity_2:0, Identity_3:0]",
         "blazeface_front.json | \"batch\": 1 | \"batch\": 0 | batch = 0: must be positive",
+        "fusion_early.json | \"present\": \"video\" | \"present\": \"vidio\" | inputs[1].binds.present = \"vidio\": must be one of [video, audio, sensor]",
+        "fusion_early.json | \"sensor\": \"imu6\", | \"sensor\": \"imu6\", \"rate\": 100, | inputs[4].binds.rate = 100: unknown field; known: [mean, sensor, std, step_us]",
     })
     void aMistakeRefusesTheCardNamingFileFieldAndValue(String cardName, String piece, String replacement, String refusal, @org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
@@ -99,11 +101,32 @@ class CardVocabularyTest {
     }
 
     @Test
+    void aWindowHeadBindingAModelTheJobDoesNotRunOrAnOutputOfAnotherWidthIsRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        for (Path file : ModelCard.cardsIn(Path.of("onnx-models"))) {
+            ModelCard card = ModelCard.load(file);
+            if (card.runByTheJob()) {
+                Files.copy(file, dir.resolve(file.getFileName()));
+                Files.copy(card.model(), dir.resolve(card.model().getFileName()));
+            }
+        }
+        Path fusion = dir.resolve("fusion_early.json");
+        String original = Files.readString(fusion);
+        Files.writeString(fusion, original.replace("\"model\": \"frame_encoder\"", "\"model\": \"face_encoder\""));
+        ModelSettings settings = new ModelSettings(dir.toString(), java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5, java.util.List.of());
+        assertThatThrownBy(settings::verify).hasMessage(fusion + ": inputs[0] (video).binds.model = 'face_encoder': not a model the job "
+                + "runs per element before the windows [audio_encoder, frame_encoder]");
+        Files.writeString(fusion, original.replace("\"output\": \"embedding\"", "\"output\": \"features\""));
+        assertThatThrownBy(settings::verify).hasMessageStartingWith(fusion + ": inputs[0] (video).binds.output = 'features': not an output of ");
+        Files.writeString(fusion, original.replaceFirst("64\n", "32\n"));
+        assertThatThrownBy(settings::verify).hasMessageEndingWith("gives embedding of width 64");
+    }
+
+    @Test
     void modelsRunTakesFrameAndAudioStepModelsAndRefusesTheTrainedOnes() {
         ModelSettings trained = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5,
                 java.util.List.of("frame_encoder"));
         assertThatThrownBy(trained::verify).hasMessage("onnx-models/frame_encoder.json: models.run = [frame_encoder]: 'frame_encoder' is one of "
-                + "the models trained here, which the job runs by itself");
+                + "the encoders trained here, which the job runs by itself");
         ModelSettings both = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5,
                 java.util.List.of("blazeface_front", "silero_vad"));
         both.verify();
