@@ -323,6 +323,8 @@ def main():
     imu_spec = {"name": "imu", "dtype": "float32", "shape": ["B", "S", 6],
                 "binds": {"sensor": "imu6", "step_us": index["imu"]["step_us"], "mean": index["imu"]["mean"], "std": index["imu"]["std"]}}
     logits = {"name": "logits", "dtype": "float32", "shape": ["B", 8]}
+    # what each head contributes to a prediction, and what it needs of a window (onnx-models/README.md)
+    softmax_result = lambda name, requires: {"name": name, "from": "logits", "decode": {"kind": "softmax"}, "requires": requires}
     preprocessing_frame = {"image_size": 64, "layout": "RGB, channels first", "mean": MEAN.tolist(), "std": STD.tolist(),
                            "resize": "bilinear, pixel centres at +0.5 (ImageCodec.standard)"}
     preprocessing_audio = {k: index["logmel"][k] for k in ["sample_rate", "fft_size", "window_length", "hop_length", "mel_bins",
@@ -341,13 +343,15 @@ def main():
            dict(common, task="audio_encoding", labels=[], preprocessing=preprocessing_audio, metrics={}))
     export(action, "action_recognition", [video, mask30],
            [seq("video", "frame_encoder"), msk("video_mask", "video")], [logits], args.out,
-           dict(common, task="action", preprocessing=window, metrics={"validation_accuracy": metrics["action_recognition"]}))
+           dict(common, task="action", preprocessing=window, metrics={"validation_accuracy": metrics["action_recognition"]},
+                result=softmax_result("action", {"all": ["video"]})))
     for name, model in fusions.items():
         export(model, name, [video, mask30, audio, mask30, imu, mask200],
                [seq("video", "frame_encoder"), msk("video_mask", "video"),
                 seq("audio", "audio_encoder"), msk("audio_mask", "audio"),
                 imu_spec, msk("imu_mask", "sensor", "S")], [logits], args.out,
-               dict(common, task="fusion", preprocessing=window, metrics={"validation_accuracy": metrics[name]}))
+               dict(common, task="fusion", preprocessing=window, metrics={"validation_accuracy": metrics[name]},
+                    result=softmax_result("fusion", {"any": ["video", "audio", "sensor"]})))
     export(sync, "av_sync", [video, mask30, audio, mask30],
            [seq("video", "frame_encoder"), msk("video_mask", "video"),
             seq("audio", "audio_encoder"), msk("audio_mask", "audio")],
@@ -355,7 +359,10 @@ def main():
             {"name": "in_sync", "dtype": "float32", "shape": ["B", 1]}], args.out,
            dict(common, task="av_sync", labels=[str(k) for k in range(-models.MAX_SHIFT, models.MAX_SHIFT + 1)],
                 preprocessing=dict(window, offsets="audio minus video, in frame steps; in_sync = P(|offset| <= 1 step)"),
-                metrics={"validation_exact_offset_accuracy_sounding_windows": metrics["av_sync"]}))
+                metrics={"validation_exact_offset_accuracy_sounding_windows": metrics["av_sync"]},
+                result={"name": "av_sync", "decode": {"kind": "offset", "offsets": "offset_logits", "in_sync": "in_sync",
+                                                      "step_us": index["frames"]["frame_period_us"]},
+                        "requires": {"all": ["video", "audio"]}}))
     log(f"done in {time.time() - started:.0f} s")
 
 

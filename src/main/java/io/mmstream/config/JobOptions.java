@@ -114,7 +114,7 @@ public final class JobOptions {
     public static final Option<List<String>> MODELS_FUSION = Option.listOf("models.fusion", "fusion_early", FUSION_VARIANTS,
             "Fusion variants run per window, comma-separated; each gives its own result.");
     public static final Option<List<String>> MODELS_RUN = Option.names("models.run",
-            "Models run from their card alone, per frame, per audio step or per text, each a card name in models.dir; their results join each window's prediction.");
+            "Models run from their card alone, per frame, per audio step, per text or per window, each a card name in models.dir; their results join each window's prediction.");
     public static final Option<Double> MIN_COVERAGE = Option.fraction("models.min-coverage", "0.5",
             "Share of a window's grid steps a head's modality must cover, or the head gives no label and says why.");
     public static final Option<io.mmstream.inference.ExecutionProvider> INFERENCE_PROVIDER = Option.choice("inference.provider",

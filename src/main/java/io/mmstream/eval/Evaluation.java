@@ -2,7 +2,8 @@ package io.mmstream.eval;
 
 import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceException;
-import io.mmstream.inference.WindowHeads;
+import io.mmstream.inference.Decoding;
+import io.mmstream.inference.ModelResult;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimulationSettings;
@@ -87,7 +88,9 @@ public final class Evaluation {
         double absoluteError = 0;
         int errorCount = 0;
         int index = 0;
-        List<String> offsetLabels = models.card("av_sync").labels();
+        // the offset decoded as the job decodes it, from the card's result
+        ModelResult syncResult = models.card("av_sync").result();
+        Decoding.Offset offsetDecoding = (Decoding.Offset) syncResult.decoding();
         for (List<WindowTensors> batch : batches(data.windows())) {
             var outputs = models.sync(batch);
             float[] logits = outputs.get("offset_logits").data();
@@ -99,13 +102,12 @@ public final class Evaluation {
                     continue;
                 }
                 long truth = data.offsetsMicros()[index];
-                long predicted = WindowHeads.offsetMicros(offsetLabels, java.util.Arrays.copyOfRange(logits, i * shifts, (i + 1) * shifts),
-                        framePeriodMicros);
+                long predicted = offsetDecoding.offsetMicros(syncResult.labels(), java.util.Arrays.copyOfRange(logits, i * shifts, (i + 1) * shifts));
                 if (Math.abs(truth) <= (shifts / 2) * framePeriodMicros) {
                     absoluteError += Math.abs(predicted - truth);
                     errorCount++;
                 }
-                boolean saysInSync = probability[i] > 0.5;
+                boolean saysInSync = probability[i] >= 0.5;
                 if (Math.abs(truth) <= framePeriodMicros) {
                     inSync++;
                     inSyncRight += saysInSync ? 1 : 0;

@@ -16,7 +16,8 @@ import java.util.function.Function;
  * <li>{@code softmax}: one probability per label of the card;</li>
  * <li>{@code embedding}: the output's values, mean-pooled over the tokens where {@code pooling} says {@code mean},
  * L2-normalised where {@code normalise} says;</li>
- * <li>{@code detections}: [count, best score] of the boxes left after the threshold and non-maximum suppression.</li>
+ * <li>{@code detections}: [count, best score] of the boxes left after the threshold and non-maximum suppression;</li>
+ * <li>{@code offset}: one probability per offset label, then an in-sync probability.</li>
  * </ul>
  */
 public sealed interface Decoding {
@@ -114,6 +115,32 @@ public sealed interface Decoding {
         }
     }
 
+    /**
+     * An offset classifier with an in-sync probability (audio-visual sync): one probability per offset of the card's
+     * labels, read as whole numbers of {@code stepMicros}, then the in-sync output's first value as it is.
+     */
+    record Offset(String offsets, String inSync, long stepMicros) implements Decoding {
+        public float[] decode(Function<String, float[]> output) {
+            float[] probabilities = new Softmax(offsets).decode(output);
+            float[] out = java.util.Arrays.copyOf(probabilities, probabilities.length + 1);
+            out[probabilities.length] = output.apply(inSync)[0];
+            return out;
+        }
+
+        public List<String> reads() {
+            return List.of(offsets, inSync);
+        }
+
+        /** The most probable offset, in microseconds. */
+        public long offsetMicros(List<String> labels, float[] probabilities) {
+            int best = 0;
+            for (int i = 1; i < labels.size(); i++) {
+                best = probabilities[i] > probabilities[best] ? i : best;
+            }
+            return Long.parseLong(labels.get(best)) * stepMicros;
+        }
+    }
+
     /** The name under which a text model's decoding reads an item's attention mask. */
     String TOKEN_MASK = "(attention mask)";
 
@@ -156,7 +183,7 @@ public sealed interface Decoding {
         return (float) (1 / (1 + Math.exp(-x)));
     }
 
-    List<String> KINDS = List.of("score", "sigmoid", "softmax", "embedding", "detections");
+    List<String> KINDS = List.of("score", "sigmoid", "softmax", "embedding", "detections", "offset");
 
     /**
      * @param where the field's path in the card, for messages: result.decode
@@ -169,6 +196,15 @@ public sealed interface Decoding {
         }
         CardFields fields = new CardFields(file, where, decode);
         String kind = fields.oneOf("kind", KINDS.toArray(String[]::new));
+        if (kind.equals("offset")) {
+            fields.only(Set.of("kind", "offsets", "in_sync", "step_us"));
+            for (String output : List.of("offsets", "in_sync")) {
+                if (!outputShapes.containsKey(fields.text(output))) {
+                    throw fields.refuse(output, "not an output of the card " + outputShapes.keySet());
+                }
+            }
+            return new Offset(fields.text("offsets"), fields.text("in_sync"), fields.positiveInt("step_us"));
+        }
         if (!kind.equals("detections")) {
             fields.only(kind.equals("embedding") ? Set.of("kind", "normalise", "pooling") : Set.of("kind"));
             if (from == null) {

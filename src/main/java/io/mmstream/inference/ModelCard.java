@@ -131,7 +131,7 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         outputs.forEach(t -> outputShapes.put(t.name(), t.shape()));
         ModelCard card = new ModelCard(file, text(file, root, "name"), text(file, root, "version"), text(file, root, "task"), stage, batch,
                 file.resolveSibling(modelFile), text(file, root, "sha256"), inputs, outputs, labels,
-                root.has("result") ? ModelResult.parse(file, root.get("result"), outputShapes, labels) : null,
+                root.has("result") ? ModelResult.parse(file, root.get("result"), outputShapes, labels, stage == Stage.WINDOW) : null,
                 root.path("preprocessing"), root.path("metrics"));
         if (stage == Stage.WINDOW) {
             WindowInputs.check(card);

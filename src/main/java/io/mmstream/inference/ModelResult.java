@@ -13,7 +13,22 @@ import java.util.Set;
  * @param name the result's name in the prediction, e.g. speech or faces
  * @param labels the card's labels, naming a softmax's values; empty otherwise
  */
-public record ModelResult(String name, Decoding decoding, Aggregation aggregation, List<String> labels) {
+public record ModelResult(String name, Decoding decoding, Aggregation aggregation, List<String> labels, Requires requires) {
+
+    /**
+     * Which modalities a window head needs: each of them covering at least the minimum share of the window
+     * ({@code all}), or any of them present at all ({@code any}); otherwise it gives no result and says why.
+     */
+    public record Requires(boolean all, List<String> modalities) {
+
+        /** Why a window without them has no result. */
+        public String absentReason(float minCoverage) {
+            if (!all) {
+                return "no modality present in the window";
+            }
+            return String.join(" or ", modalities) + " covers less than " + Math.round(minCoverage * 100) + "% of the window";
+        }
+    }
 
     /** How a window's step values become one: element-wise mean or maximum, or the share of steps whose first value exceeds a threshold. */
     public sealed interface Aggregation {
@@ -79,12 +94,13 @@ public record ModelResult(String name, Decoding decoding, Aggregation aggregatio
         return labels.get(best);
     }
 
-    static ModelResult parse(Path file, JsonNode result, Map<String, List<String>> outputShapes, List<String> labels) {
+    /** @param window whether the card's model runs per window: then it says what it requires, and aggregates nothing */
+    static ModelResult parse(Path file, JsonNode result, Map<String, List<String>> outputShapes, List<String> labels, boolean window) {
         if (result == null || !result.isObject()) {
             throw new ModelCardException(file + ": result = " + result + ": must be an object with name, decode and aggregate");
         }
         CardFields fields = new CardFields(file, "result", result);
-        fields.only(Set.of("name", "from", "decode", "aggregate"));
+        fields.only(window ? Set.of("name", "from", "decode", "requires") : Set.of("name", "from", "decode", "aggregate"));
         String from = null;
         if (fields.has("from")) {
             from = fields.text("from");
@@ -96,7 +112,35 @@ public record ModelResult(String name, Decoding decoding, Aggregation aggregatio
         if (decoding instanceof Decoding.Softmax && labels.isEmpty()) {
             throw new ModelCardException(file + ": labels = []: a softmax result needs the card's labels");
         }
-        return new ModelResult(fields.text("name"), decoding, aggregation(file, result.get("aggregate")), decoding instanceof Decoding.Softmax ? labels : List.of());
+        if (decoding instanceof Decoding.Offset) {
+            if (labels.isEmpty() || !labels.stream().allMatch(label -> label.matches("-?\\d+"))) {
+                throw new ModelCardException(file + ": labels = " + labels + ": an offset result reads its labels as whole numbers of step_us");
+            }
+        }
+        boolean labelled = decoding instanceof Decoding.Softmax || decoding instanceof Decoding.Offset;
+        if (window) {
+            return new ModelResult(fields.text("name"), decoding, null, labelled ? labels : List.of(), requires(fields, result.get("requires")));
+        }
+        return new ModelResult(fields.text("name"), decoding, aggregation(file, result.get("aggregate")), labelled ? labels : List.of(), null);
+    }
+
+    private static Requires requires(CardFields result, JsonNode requires) {
+        if (requires == null || !requires.isObject() || requires.size() != 1 || !(requires.has("all") || requires.has("any"))) {
+            throw result.refuse("requires", "must be {\"all\": [modalities]} or {\"any\": [modalities]}");
+        }
+        boolean all = requires.has("all");
+        JsonNode list = requires.get(all ? "all" : "any");
+        List<String> modalities = new java.util.ArrayList<>();
+        for (JsonNode modality : list) {
+            if (!List.of("video", "audio", "sensor").contains(modality.asText())) {
+                throw result.refuse("requires", "'" + modality.asText() + "' is not one of [video, audio, sensor]");
+            }
+            modalities.add(modality.asText());
+        }
+        if (modalities.isEmpty()) {
+            throw result.refuse("requires", "must name at least one modality");
+        }
+        return new Requires(all, List.copyOf(modalities));
     }
 
     private static Aggregation aggregation(Path file, JsonNode aggregate) {

@@ -48,6 +48,15 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         return ModelCard.load(ModelStore.card(location, name));
     }
 
+    /** The window heads the job runs, in the order of their results: action, the fusion variants, sync, then those of models.run. */
+    public List<String> headNames() {
+        List<String> names = new ArrayList<>(List.of(ACTION));
+        names.addAll(fusions);
+        names.add(SYNC);
+        stepModelCards(ModelCard.Stage.WINDOW).forEach(card -> names.add(card.name()));
+        return names;
+    }
+
     /** Every model the job runs, by name. */
     public List<String> names() {
         List<String> names = new ArrayList<>(List.of(FRAME_ENCODER, AUDIO_ENCODER, ACTION));
@@ -76,17 +85,20 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
     }
 
     /**
-     * The cards of the models run from their card at this stage, in models.run order; refuses a model trained here,
-     * naming the card and the field (a card of a stage no model runs at from its card alone is refused as it loads).
+     * The cards of models.run at this stage (frame, audio_step, text or window), in models.run order; refuses an
+     * encoder trained here, naming the card and the field, and a head the job runs anyway.
      */
     public List<ModelCard> stepModelCards(ModelCard.Stage stage) {
         List<ModelCard> cards = new ArrayList<>();
         for (String name : run) {
             ModelCard card = card(name);
-            if (card.runByTheJob()) {
-                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' is "
-                        + (card.builtIn() ? "one of the encoders trained here, which the job runs by itself"
-                        : "a window head, which the job runs as its action, fusion (models.fusion) or sync head"));
+            if (card.builtIn()) {
+                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' is one of the encoders trained here, "
+                        + "which the job runs by itself");
+            }
+            if (card.stage() == ModelCard.Stage.WINDOW && (name.equals(ACTION) || name.equals(SYNC) || fusions.contains(name))) {
+                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' runs already, as "
+                        + (fusions.contains(name) ? "a fusion variant (models.fusion)" : "one of the job's heads"));
             }
             if (card.stage() == stage) {
                 cards.add(card);
@@ -157,13 +169,11 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
     public Leased<WindowHeads> heads() {
         List<ModelRegistry.Lease> leases = new ArrayList<>();
         try {
-            OnnxModel action = lease(ACTION, leases);
-            List<OnnxModel> fusionModels = new ArrayList<>();
-            for (String fusion : fusions) {
-                fusionModels.add(lease(fusion, leases));
+            List<OnnxModel> heads = new ArrayList<>();
+            for (String name : headNames()) {
+                heads.add(lease(name, leases));
             }
-            OnnxModel sync = lease(SYNC, leases);
-            return new Leased<>(new WindowHeads(action, fusionModels, sync, producers(), (float) minCoverage), leases);
+            return new Leased<>(new WindowHeads(heads, producers(), (float) minCoverage), leases);
         } catch (RuntimeException e) {
             leases.forEach(ModelRegistry.Lease::close);
             throw e;

@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The per-window heads over a batch of windows: action recognition from video, the configured fusion variants,
- * and audio-visual sync. A head whose modality covers too little of a window gives no label and says why rather
- * than guess; a head whose inference fails gives no label for its batch, says so, and reports the failure.
+ * The per-window heads over a batch of windows, each run as its card says: its inputs from its bindings
+ * ({@link WindowInputs}), what it requires of a window, and how its outputs decode into its result. A head whose
+ * required modalities cover too little of a window gives no label and says why rather than guess; a head whose
+ * inference fails gives no label for its batch, says so, and reports the failure. An offset head (audio-visual
+ * sync) also fills the prediction's offset estimate and in-sync probability.
  */
 public final class WindowHeads {
 
@@ -34,24 +36,20 @@ public final class WindowHeads {
      */
     public record WindowResults(List<TaskOutcome> tasks, Long avOffsetMicros, Float inSyncProbability, List<String> failures) {}
 
-    private final OnnxModel action;
-    private final List<OnnxModel> fusions;
-    private final OnnxModel sync;
+    private final List<OnnxModel> heads;
     private final float minCoverage;
     private final Map<String, ModelCard.Stage> producers;
-    private final long frameStepMicros;
 
     /**
+     * @param heads the window models in the order their results appear, each run as its card says (inputs,
+     *     what it requires of a window, how its outputs decode)
      * @param producers the stage of each element model whose output the heads' cards bind
-     * @param minCoverage share of a window's grid steps a head's modality must cover, 0..1
+     * @param minCoverage share of a window's grid steps a required modality must cover, 0..1
      */
-    public WindowHeads(OnnxModel action, List<OnnxModel> fusions, OnnxModel sync, Map<String, ModelCard.Stage> producers, float minCoverage) {
-        this.action = action;
-        this.fusions = List.copyOf(fusions);
-        this.sync = sync;
+    public WindowHeads(List<OnnxModel> heads, Map<String, ModelCard.Stage> producers, float minCoverage) {
+        this.heads = List.copyOf(heads);
         this.producers = Map.copyOf(producers);
         this.minCoverage = minCoverage;
-        this.frameStepMicros = action.card().preprocessingLong("frame_step_us");
     }
 
     public List<WindowResults> run(List<WindowTensors> windows) {
@@ -64,42 +62,34 @@ public final class WindowHeads {
             tasks.add(new ArrayList<>());
             failures.add(new ArrayList<>());
         }
-
-        boolean[] withVideo = covered(windows, WindowTensors::videoMask);
-        classify(TASK_ACTION, action, windows, withVideo, "video covers less than " + percent() + " of the window", tasks, failures);
-
-        boolean[] withAny = new boolean[count];
-        for (int i = 0; i < count; i++) {
-            WindowTensors w = windows.get(i);
-            withAny[i] = WindowTensors.coverage(w.videoMask()) > 0 || WindowTensors.coverage(w.audioMask()) > 0 || WindowTensors.coverage(w.imuMask()) > 0;
-        }
-        for (OnnxModel fusion : fusions) {
-            classify(TASK_FUSION, fusion, windows, withAny, "no modality present in the window", tasks, failures);
-        }
-
-        boolean[] withBoth = covered(windows, WindowTensors::audioMask);
-        for (int i = 0; i < count; i++) {
-            withBoth[i] &= withVideo[i];
-        }
-        Rows sync = run(this.sync, windows, withBoth);
-        List<String> offsetLabels = this.sync.card().labels();
-        for (int i = 0; i < count; i++) {
-            if (sync.rows().get(i) == null) {
-                String reason = withBoth[i] ? sync.errors()[i] : "video or audio covers less than " + percent() + " of the window";
-                tasks.get(i).add(new TaskOutcome(TASK_SYNC, this.sync.card().name(), this.sync.card().version(), null, List.of(), new float[0], reason));
-                if (withBoth[i]) {
-                    failures.get(i).add(this.sync.card().name() + ": " + reason);
+        for (OnnxModel head : heads) {
+            ModelCard card = head.card();
+            ModelResult result = card.result();
+            boolean[] eligible = eligible(windows, result.requires());
+            Rows rows = run(head, windows, eligible);
+            for (int i = 0; i < count; i++) {
+                if (rows.rows().get(i) == null) {
+                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0],
+                            eligible[i] ? rows.errors()[i] : result.requires().absentReason(minCoverage)));
+                    if (eligible[i]) {
+                        failures.get(i).add(card.name() + ": " + rows.errors()[i]);
+                    }
+                    continue;
                 }
-                continue;
+                Map<String, float[]> row = rows.rows().get(i);
+                float[] values = result.decoding().decode(row::get);
+                if (result.decoding() instanceof Decoding.Offset offset) {
+                    // an offset head: its offset and in-sync probability also fill the prediction's sync fields
+                    float[] probabilities = java.util.Arrays.copyOf(values, values.length - 1);
+                    inSync[i] = values[values.length - 1];
+                    offsets[i] = offset.offsetMicros(result.labels(), probabilities);
+                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), inSync[i] >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
+                            result.labels(), probabilities, null));
+                } else {
+                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), result.labels(), values, null));
+                }
             }
-            float[] probabilities = softmax(sync.rows().get(i).get("offset_logits"), 0, offsetLabels.size());
-            float probability = sync.rows().get(i).get("in_sync")[0];
-            offsets[i] = offsetMicros(offsetLabels, probabilities, frameStepMicros);
-            inSync[i] = probability;
-            tasks.get(i).add(new TaskOutcome(TASK_SYNC, this.sync.card().name(), this.sync.card().version(),
-                    probability >= 0.5f ? IN_SYNC : OUT_OF_SYNC, offsetLabels, probabilities, null));
         }
-
         List<WindowResults> results = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             results.add(new WindowResults(tasks.get(i), offsets[i], inSync[i], failures.get(i)));
@@ -107,24 +97,28 @@ public final class WindowHeads {
         return results;
     }
 
-    private void classify(String task, OnnxModel model, List<WindowTensors> windows, boolean[] eligible, String absentReason,
-                          List<List<TaskOutcome>> tasks, List<List<String>> failures) {
-        Rows rows = run(model, windows, eligible);
-        ModelCard card = model.card();
-        String output = card.outputs().get(0).name();
-        for (int i = 0; i < windows.size(); i++) {
-            if (rows.rows().get(i) == null) {
-                tasks.get(i).add(new TaskOutcome(task, card.name(), card.version(), null, List.of(), new float[0],
-                        eligible[i] ? rows.errors()[i] : absentReason));
-                if (eligible[i]) {
-                    failures.get(i).add(card.name() + ": " + rows.errors()[i]);
-                }
-                continue;
+    /** Whether each window has what the head requires: each modality covering the minimum share, or any present at all. */
+    private boolean[] eligible(List<WindowTensors> windows, ModelResult.Requires requires) {
+        boolean[] out = new boolean[windows.size()];
+        for (int i = 0; i < out.length; i++) {
+            boolean all = true;
+            boolean any = false;
+            for (String modality : requires.modalities()) {
+                float coverage = WindowTensors.coverage(mask(windows.get(i), modality));
+                all &= coverage > 0 && coverage >= minCoverage;
+                any |= coverage > 0;
             }
-            float[] probabilities = softmax(rows.rows().get(i).get(output), 0, card.labels().size());
-            tasks.get(i).add(new TaskOutcome(task, card.name(), card.version(), card.labels().get(argmax(probabilities)), card.labels(),
-                    probabilities, null));
+            out[i] = requires.all() ? all : any;
         }
+        return out;
+    }
+
+    private static float[] mask(WindowTensors window, String modality) {
+        return switch (modality) {
+            case "video" -> window.videoMask();
+            case "audio" -> window.audioMask();
+            default -> window.imuMask();
+        };
     }
 
     /** Per window: each output's row, or null with the error (or not eligible). */
@@ -170,18 +164,7 @@ public final class WindowHeads {
         return WindowInputs.of(model.card(), producers, batch, java.util.Set.of());
     }
 
-    private boolean[] covered(List<WindowTensors> windows, java.util.function.Function<WindowTensors, float[]> mask) {
-        boolean[] out = new boolean[windows.size()];
-        for (int i = 0; i < out.length; i++) {
-            float coverage = WindowTensors.coverage(mask.apply(windows.get(i)));
-            out[i] = coverage > 0 && coverage >= minCoverage;
-        }
-        return out;
-    }
 
-    private String percent() {
-        return Math.round(minCoverage * 100) + "%";
-    }
 
     private static List<Integer> indices(boolean[] flags) {
         List<Integer> out = new ArrayList<>();
@@ -195,40 +178,5 @@ public final class WindowHeads {
 
     private static List<WindowTensors> pick(List<WindowTensors> windows, List<Integer> indices) {
         return indices.stream().map(windows::get).toList();
-    }
-
-    static float[] softmax(float[] logits, int from, int length) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < length; i++) {
-            max = Math.max(max, logits[from + i]);
-        }
-        float[] out = new float[length];
-        double sum = 0;
-        for (int i = 0; i < length; i++) {
-            out[i] = (float) Math.exp(logits[from + i] - max);
-            sum += out[i];
-        }
-        for (int i = 0; i < length; i++) {
-            out[i] /= (float) sum;
-        }
-        return out;
-    }
-
-    /**
-     * The sync head's offset estimate: its card's offset labels are read as numbers of frame steps (audio minus
-     * video), the most probable one times the step. The job and `eval` decode it here, the same way.
-     */
-    public static long offsetMicros(List<String> offsetLabels, float[] scores, long frameStepMicros) {
-        return Long.parseLong(offsetLabels.get(argmax(scores))) * frameStepMicros;
-    }
-
-    static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 }

@@ -22,6 +22,9 @@ public final class WindowInputs {
      * sensor series.
      */
     static void check(ModelCard card) {
+        if (card.result() == null) {
+            throw new ModelCardException(card.file() + ": result = null: a window model needs a result (name, decode, requires)");
+        }
         for (int i = 0; i < card.inputs().size(); i++) {
             ModelCard.Tensor input = card.inputs().get(i);
             String where = card.file() + ": inputs[" + i + "] (" + input.name() + ")";
@@ -40,6 +43,12 @@ public final class WindowInputs {
             if (binding instanceof Binding.SensorSeries series && !input.shape().get(2).equals(Integer.toString(series.mean().length))) {
                 throw new ModelCardException(where + ".shape = " + input.shape() + ": the sensor series has " + series.mean().length
                         + " axes (binds.mean)");
+            }
+        }
+        for (String modality : card.result().requires().modalities()) {
+            if (!modalities(card).contains(modality)) {
+                throw new ModelCardException(card.file() + ": result.requires = " + card.result().requires().modalities() + ": the card binds no "
+                        + "presence mask of " + modality + " ({\"present\": \"" + modality + "\"})");
             }
         }
     }

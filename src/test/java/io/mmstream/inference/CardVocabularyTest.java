@@ -48,7 +48,11 @@ class CardVocabularyTest {
         "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"per_frame\" "
                 + "| stage = \"per_frame\": must be one of [frame, audio_step, sensor_step, text, window]",
         "silero_vad.json | \"stage\": \"audio_step\" | \"stage\": \"window\" "
-                + "| inputs[0] (input).binds = a Waveform binding: a window model binds an element model's output (model, output), a mask (present) or a sensor series (sensor)",
+                + "| result.aggregate = \"mean\": unknown field; known: [decode, from, name, requires]",
+        "fusion_early.json | \"any\": [ | \"some\": [ | result.requires = {\"some\":[\"video\",\"audio\",\"sensor\"]}: must be {\"all\": [modalities]} or {\"any\": [modalities]}",
+        "action_recognition.json | \"present\": \"video\" | \"present\": \"audio\" "
+                + "| result.requires = [video]: the card binds no presence mask of video ({\"present\": \"video\"})",
+        "av_sync.json | \"in_sync\": \"in_sync\" | \"in_sync\": \"in_sink\" | result.decode.in_sync = \"in_sink\": not an output of the card [offset_logits, in_sync]",
         "silero_vad.json | {\"audio\": \"waveform\" | {\"video\": \"waveform\" "
                 + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state, model, present, sensor]",
         "minilm_text.json | {\"text\": \"mask\"} | {\"text\": \"masks\"} | inputs[1].binds.text = \"masks\": must be one of [ids, mask, type_ids]",

@@ -50,6 +50,26 @@ class WindowHeadsTest {
         return mask;
     }
 
+    /** A window head named in models.run runs from its card like the job's own, its result after theirs. */
+    @Test
+    void aWindowHeadInModelsRunRunsFromItsCardAfterTheJobsHeads() {
+        ModelSettings settings = new ModelSettings("onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5, List.of("fusion_late"));
+        settings.verify();
+        assertThat(settings.headNames()).containsExactly("action_recognition", "fusion_early", "av_sync", "fusion_late");
+        try (ModelSettings.Leased<WindowHeads> withLate = settings.heads()) {
+            WindowHeads.WindowResults result = withLate.value().run(List.of(window(1, true, false))).get(0);
+            assertThat(result.tasks()).extracting(WindowHeads.TaskOutcome::task).containsExactly("action", "fusion", "av_sync", "fusion");
+            WindowHeads.TaskOutcome late = result.tasks().get(3);
+            assertThat(late.modelName()).isEqualTo("fusion_late");
+            assertThat(late.label()).isNotNull();
+            assertThat(late.scores()).hasSize(8);
+            assertThat(result.tasks().get(2).reason()).isEqualTo("video or audio covers less than 50% of the window");
+        }
+        ModelSettings twice = new ModelSettings("onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5, List.of("fusion_early"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(twice::verify).hasMessage("onnx-models/fusion_early.json: models.run = [fusion_early]: "
+                + "'fusion_early' runs already, as a fusion variant (models.fusion)");
+    }
+
     @Test
     void everyHeadGivesALabelAndScoresWhenItsModalitiesAreThere() {
         WindowHeads.WindowResults result = heads.value().run(List.of(window(1, true, true))).get(0);
