@@ -12,6 +12,9 @@ import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.OnnxModel;
 import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.TextEvent;
+import io.mmstream.schema.TextSource;
+import io.mmstream.schema.VideoFrame;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.TaskResult;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  * portrait and its cup of coffee), Silero VAD on a sentence spoken by espeak-ng followed by silence, and on pink
  * noise. Every window of the portrait says one face and of the coffee none; the mean speech probability is above
  * 0.8 in every window full of speech and below 0.2 in every window of silence or noise; the speech's captions
- * (WebVTT made by ffmpeg) lie in their windows with the mean of their MiniLM embeddings. CI installs the tools
+ * (WebVTT made by ffmpeg) lie in their windows with the mean of their MiniLM embeddings, as does a chat message on the
+ * portrait published by kcat. CI installs the tools
  * (.ci/run) and sets MMSTREAM_REQUIRE_MEDIA_TOOLS, so there the test cannot skip.
  */
 class CardModelsJobTest {
@@ -48,15 +52,16 @@ class CardModelsJobTest {
     private static final Path FFMPEG = Path.of("/usr/bin/ffmpeg");
     private static final Path ESPEAK = Path.of("/usr/bin/espeak-ng");
     private static final Path PHOTOS = Path.of("/usr/lib/python3/dist-packages/skimage/data");
+    private static final Path KCAT = Path.of("/usr/bin/kcat");
     private static final long SECOND = 1_000_000;
 
     @Test
     void facesAndSpeechOfEveryWindowComeFromTheModelsCards(@TempDir Path dir) throws Exception {
-        boolean available = Files.isExecutable(FFMPEG) && Files.isExecutable(ESPEAK) && Files.isDirectory(PHOTOS);
+        boolean available = Files.isExecutable(FFMPEG) && Files.isExecutable(ESPEAK) && Files.isDirectory(PHOTOS) && Files.isExecutable(KCAT);
         if (!available && System.getenv("MMSTREAM_REQUIRE_MEDIA_TOOLS") != null) {
-            throw new AssertionError("the card-models test must run here, but ffmpeg, espeak-ng or python3-skimage is missing");
+            throw new AssertionError("the card-models test must run here, but ffmpeg, espeak-ng, python3-skimage or kcat is missing");
         }
-        Assumptions.assumeTrue(available, "apt-get install ffmpeg espeak-ng python3-skimage (.ci/run does)");
+        Assumptions.assumeTrue(available, "apt-get install ffmpeg espeak-ng python3-skimage kcat (.ci/run does)");
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
             JobConfig config = JobConfig.defaults(Map.ofEntries(
                     Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()), Map.entry("kafka.group-id", "cards"),
@@ -73,6 +78,12 @@ class CardModelsJobTest {
                         "-t", "4", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-vf", "scale=320:-2", clip.toString());
                 assertThat(produce(kafka, photo.getKey(), "--video", clip)).isEmpty();
             }
+            // a chat message about the portrait, published by another Kafka client (kcat, librdkafka): one file, one record
+            long chatAt = firstCapture(client.readCommitted("cards.video"), "astronaut", VideoFrame.class) + 3 * SECOND / 2;
+            Path chat = dir.resolve("chat.avro");
+            Files.write(chat, WireCodec.encode(TextEvent.newBuilder().setStreamId("astronaut").setCaptureTime(Times.ofMicros(chatAt))
+                    .setSource(TextSource.CHAT).setText(CHAT).setLanguage("en").build()));
+            MediaTools.run(KCAT.toString(), "-b", kafka.bootstrapServers(), "-P", "-t", "cards.text", "-k", "astronaut", chat.toString());
             Path sentence = dir.resolve("sentence.wav");
             MediaTools.run(ESPEAK.toString(), "-w", sentence.toString(), "-s", "140",
                     "The quick brown fox jumps over the lazy dog and the band plays on in the warm evening light near the old harbour");
@@ -114,10 +125,10 @@ class CardModelsJobTest {
             assertThat(byStream.get("coffee")).hasSizeBetween(5, 6).allSatisfy(p ->
                     assertThat(result(p, "faces").getValues()).as("[faces, best score] of a window of the coffee cup").containsExactly(0f, 0f));
 
-            long speechStart = firstCapture(client.readCommitted("cards.audio"), "speech");
+            long speechStart = firstCapture(client.readCommitted("cards.audio"), "speech", AudioChunk.class);
             List<Prediction> fullOfSpeech = within(byStream.get("speech"), speechStart + SECOND / 2, speechStart + speechMicros - SECOND / 2);
             List<Prediction> silent = within(byStream.get("speech"), speechStart + speechMicros + SECOND / 2, speechStart + speechMicros + 4 * SECOND);
-            long noiseStart = firstCapture(client.readCommitted("cards.audio"), "noise");
+            long noiseStart = firstCapture(client.readCommitted("cards.audio"), "noise", AudioChunk.class);
             List<Prediction> noisy = within(byStream.get("noise"), noiseStart, noiseStart + 5 * SECOND);
             assertThat(fullOfSpeech).as("windows full of speech").isNotEmpty().allSatisfy(p ->
                     assertThat(result(p, "speech").getValues().get(0)).as("mean speech probability at %s", p.getWindowStart()).isGreaterThan(0.8f));
@@ -160,10 +171,22 @@ class CardModelsJobTest {
                 }
             }
             assertThat(windowsWithText).as("windows holding a caption").isEqualTo(4);
-            assertThat(byStream.get("astronaut")).allSatisfy(p -> assertThat(p.getTexts()).isEmpty());
+            // the chat message lies in the portrait's windows that hold its time, with its own embedding
+            float[] chatEmbedding = embeddings(List.of(CHAT)).get(0);
+            List<Prediction> withChat = byStream.get("astronaut").stream()
+                    .filter(p -> chatAt >= Times.micros(p.getWindowStart()) && chatAt < Times.micros(p.getWindowEnd())).toList();
+            assertThat(withChat).hasSize(2).allSatisfy(p -> {
+                assertThat(p.getTexts()).extracting(t -> t.getText() + "|" + t.getSource()).containsExactly(CHAT + "|chat");
+                List<Float> embedding = result(p, "text_embedding").getEmbedding();
+                for (int i = 0; i < chatEmbedding.length; i++) {
+                    assertThat((double) embedding.get(i)).isCloseTo(chatEmbedding[i], org.assertj.core.api.Assertions.within(1e-4));
+                }
+            });
+            assertThat(byStream.get("astronaut")).filteredOn(p -> !withChat.contains(p)).allSatisfy(p -> assertThat(p.getTexts()).isEmpty());
         }
     }
 
+    private static final String CHAT = "Is that an astronaut in a spacesuit?";
     private static final List<String> CUES = List.of("The quick brown fox jumps over the lazy dog",
             "and the band plays on in the warm evening light near the old harbour");
 
@@ -189,11 +212,14 @@ class CardModelsJobTest {
         return windows.stream().filter(p -> Times.micros(p.getWindowStart()) >= from && Times.micros(p.getWindowEnd()) <= to).toList();
     }
 
-    private static long firstCapture(List<ConsumerRecord<byte[], byte[]>> chunks, String stream) throws Exception {
+    /** The earliest capture time of a stream's records of one type. */
+    private static <T extends org.apache.avro.specific.SpecificRecord> long firstCapture(List<ConsumerRecord<byte[], byte[]>> records, String stream,
+                                                                                      Class<T> type) throws Exception {
         long first = Long.MAX_VALUE;
-        for (ConsumerRecord<byte[], byte[]> record : chunks) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
             if (new String(record.key(), StandardCharsets.UTF_8).equals(stream)) {
-                first = Math.min(first, Times.micros(WireCodec.decode(AudioChunk.class, record.value()).getCaptureTime()));
+                T decoded = WireCodec.decode(type, record.value());
+                first = Math.min(first, Times.micros((java.time.Instant) decoded.get(decoded.getSchema().getField("captureTime").pos())));
             }
         }
         return first;
