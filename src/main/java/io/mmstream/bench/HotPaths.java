@@ -91,7 +91,7 @@ public class HotPaths {
         aligner = new WindowAligner(66_667);
         imu = new SensorResampler(new float[6], BenchInputs.ones(6), 20_000);
 
-        ModelSettings models = new ModelSettings("classpath:onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5);
+        ModelSettings models = new ModelSettings("classpath:onnx-models", io.mmstream.config.JobConfig.defaults(java.util.Map.of()).get(io.mmstream.config.JobOptions.MODELS_FUSION), InferenceOptions.cpu(1), 0.5);
         windows = BenchInputs.of(WINDOWS, random);
         heads = models.heads();
         frameEncoder = OnnxModel.open(models.card(ModelSettings.FRAME_ENCODER), InferenceOptions.cpu(1));

@@ -180,7 +180,7 @@ public final class DashboardState {
                 task.put("windows", score.scored());
                 putNumber(task, "accuracy", score.accuracy());
             }
-            ObjectNode sync = scores.putObject("av_sync");
+            ObjectNode sync = scores.putObject(WindowHeads.TASK_SYNC);
             sync.put("windows", accuracy.syncWindows());
             putNumber(sync, "meanErrorMs", accuracy.syncMeanAbsoluteErrorMillis());
         }

@@ -4,6 +4,7 @@ import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.Decoding;
 import io.mmstream.inference.ModelResult;
+import io.mmstream.inference.ModelSettings;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimulationSettings;
@@ -89,7 +90,7 @@ public final class Evaluation {
         int errorCount = 0;
         int index = 0;
         // the offset decoded as the job decodes it, from the card's result
-        ModelResult syncResult = models.card("av_sync").result();
+        ModelResult syncResult = models.card(ModelSettings.SYNC).result();
         Decoding.Offset offsetDecoding = (Decoding.Offset) syncResult.decoding();
         for (List<WindowTensors> batch : batches(data.windows())) {
             var outputs = models.sync(batch);

@@ -5,7 +5,9 @@ import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.Input;
+import io.mmstream.config.JobOptions;
 import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.WindowInputs;
 import io.mmstream.media.ImageNormaliser;
@@ -21,18 +23,18 @@ import java.util.Set;
  */
 public final class WindowModels implements AutoCloseable {
 
-    public static final List<String> FUSIONS = List.of("fusion_early", "fusion_weighted", "fusion_late", "fusion_attention");
 
     private final Map<String, OnnxModel> models = new LinkedHashMap<>();
     private final ImageNormaliser normaliser = ImageNormaliser.imagenet();
     private final Map<String, ModelCard.Stage> producers;
 
     public WindowModels(Path directory, InferenceOptions options) {
-        for (String name : List.of("frame_encoder", "audio_encoder", "action_recognition", "av_sync", FUSIONS.get(0), FUSIONS.get(1),
-                FUSIONS.get(2), FUSIONS.get(3))) {
+        // the job's models, every fusion variant among them
+        ModelSettings settings = new ModelSettings(directory.toString(), JobOptions.FUSION_VARIANTS, options, 0);
+        for (String name : settings.names()) {
             models.put(name, OnnxModel.open(ModelCard.load(directory.resolve(name + ".json")), options));
         }
-        producers = Map.of("frame_encoder", card("frame_encoder").stage(), "audio_encoder", card("audio_encoder").stage());
+        producers = settings.producers();
     }
 
     public ModelCard card(String name) {
@@ -48,8 +50,8 @@ public final class WindowModels implements AutoCloseable {
             System.arraycopy(window.frames(), t * pixels, rgb, 0, pixels);
             normaliser.toChw(rgb, imageSize, imageSize, frames, t * pixels);
         }
-        float[] video = models.get("frame_encoder").run(Map.of("frames", Input.of(frames, steps, 3, imageSize, imageSize))).get("embedding").data();
-        float[] audio = models.get("audio_encoder").run(Map.of("patches", Input.of(window.logMel(), steps, 1, 8, window.logMel().length / steps / 8))).get("embedding").data();
+        float[] video = models.get(ModelSettings.FRAME_ENCODER).run(Map.of("frames", Input.of(frames, steps, 3, imageSize, imageSize))).get("embedding").data();
+        float[] audio = models.get(ModelSettings.AUDIO_ENCODER).run(Map.of("patches", Input.of(window.logMel(), steps, 1, 8, window.logMel().length / steps / 8))).get("embedding").data();
         return new WindowTensors(video, floats(window.frameMask()), audio, floats(window.audioMask()), window.imu(), floats(window.imuMask()));
     }
 
@@ -62,7 +64,7 @@ public final class WindowModels implements AutoCloseable {
     }
 
     public float[] actionLogits(List<WindowTensors> batch) throws InferenceException {
-        return run("action_recognition", batch, Set.of()).get("logits").data();
+        return run(ModelSettings.ACTION, batch, Set.of()).get("logits").data();
     }
 
     /** @param use which of video, audio and IMU the model may see; the others are masked out as if absent */
@@ -79,7 +81,7 @@ public final class WindowModels implements AutoCloseable {
 
     /** @return per window: offset logits (11 values), then the in-sync probability */
     public Map<String, io.mmstream.inference.OnnxModel.Output> sync(List<WindowTensors> batch) throws InferenceException {
-        return run("av_sync", batch, Set.of());
+        return run(ModelSettings.SYNC, batch, Set.of());
     }
 
     /** A head on a batch, its inputs built from its card as the job builds them. */
