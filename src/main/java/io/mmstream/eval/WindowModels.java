@@ -25,7 +25,7 @@ public final class WindowModels implements AutoCloseable {
 
 
     private final Map<String, OnnxModel> models = new LinkedHashMap<>();
-    private final ImageNormaliser normaliser = ImageNormaliser.imagenet();
+    private final ImageNormaliser normaliser;
     private final Map<String, ModelCard.Stage> producers;
 
     public WindowModels(Path directory, InferenceOptions options) {
@@ -35,6 +35,9 @@ public final class WindowModels implements AutoCloseable {
             models.put(name, OnnxModel.open(ModelCard.load(directory.resolve(name + ".json")), options));
         }
         producers = settings.producers();
+        // the frames normalised as the frame encoder's card says, as the job's encoder stage does
+        ModelCard frames = card(ModelSettings.FRAME_ENCODER);
+        normaliser = new ImageNormaliser(frames.preprocessingFloats("mean"), frames.preprocessingFloats("std"));
     }
 
     public ModelCard card(String name) {

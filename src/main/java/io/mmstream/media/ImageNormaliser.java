@@ -3,11 +3,6 @@ package io.mmstream.media;
 /** RGB bytes (row-major, 3 a pixel) to the model's float layout: channels first, (v / 255 - mean) / std per channel. */
 public record ImageNormaliser(float[] mean, float[] std) {
 
-    /** The ImageNet statistics most image encoders expect. */
-    public static ImageNormaliser imagenet() {
-        return new ImageNormaliser(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
-    }
-
     /** Writes [3][height][width] floats at offset of out. */
     public void toChw(byte[] rgb, int width, int height, float[] out, int offset) {
         int plane = width * height;

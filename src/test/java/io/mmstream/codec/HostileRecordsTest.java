@@ -9,7 +9,6 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_PNG_COMPRESSIO
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 
 import io.mmstream.align.Modality;
-import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.ImageEncoding;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
