@@ -72,7 +72,8 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
      */
     public void verify() {
         names().forEach(name -> OnnxModel.verifyFile(card(name)));
-        names().stream().map(this::card).filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(this::checkProducers);
+        Map<String, ModelCard.Stage> producers = producers();
+        names().stream().map(this::card).filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(card -> checkProducers(card, producers));
         for (ModelCard card : stepModelCards(ModelCard.Stage.TEXT)) {
             card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
                     .forEach(ids -> Tokenizer.of(card, (Binding.Tokens) ids));
@@ -143,16 +144,16 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
      * Refuses, naming the card and the field, a window head that binds the output of a model the job does not run
      * before the windows, an output that model does not have, or one of another width.
      */
-    private void checkProducers(ModelCard head) {
+    private void checkProducers(ModelCard head, Map<String, ModelCard.Stage> producers) {
         for (int i = 0; i < head.inputs().size(); i++) {
             ModelCard.Tensor input = head.inputs().get(i);
             if (!(input.binding() instanceof Binding.StepOutput bound)) {
                 continue;
             }
             String where = head.file() + ": inputs[" + i + "] (" + input.name() + ").binds";
-            if (!producers().containsKey(bound.model())) {
+            if (!producers.containsKey(bound.model())) {
                 throw new ModelCardException(where + ".model = '" + bound.model() + "': not a model the job runs per element before the windows "
-                        + new java.util.TreeSet<>(producers().keySet()));
+                        + new java.util.TreeSet<>(producers.keySet()));
             }
             ModelCard producer = card(bound.model());
             ModelCard.Tensor output = producer.outputs().stream().filter(o -> o.name().equals(bound.output())).findFirst()

@@ -43,18 +43,20 @@ public final class Tokenizer {
 
     private static Tokenizer load(ModelCard card, Binding.Tokens ids) {
         String where = card.file() + ": inputs (text ids).binds.tokenizer = '" + ids.tokenizer().getFileName() + "'";
+        String actual;
         try {
-            String actual = OnnxModel.sha256(ids.tokenizer());
-            if (!actual.equalsIgnoreCase(ids.tokenizerSha256())) {
-                throw new ModelCardException(card.file() + ": inputs (text ids).binds.tokenizer_sha256 = '" + ids.tokenizerSha256()
-                        + "': the tokenizer file " + ids.tokenizer() + " has '" + actual + "'");
-            }
+            actual = OnnxModel.sha256(ids.tokenizer());
+        } catch (IOException e) {
+            throw new ModelCardException(where + ": cannot be read: " + e.getMessage(), e);
+        }
+        if (!actual.equalsIgnoreCase(ids.tokenizerSha256())) {
+            throw new ModelCardException(card.file() + ": inputs (text ids).binds.tokenizer_sha256 = '" + ids.tokenizerSha256()
+                    + "': the tokenizer file " + ids.tokenizer() + " has '" + actual + "'");
+        }
+        try {
             return new Tokenizer(HuggingFaceTokenizer.newInstance(ids.tokenizer(), Map.of("truncation", "true", "padding", "false",
                     "maxLength", Integer.toString(ids.maxLength()), "addSpecialTokens", "true")));
         } catch (IOException | RuntimeException e) {
-            if (e instanceof ModelCardException refused) {
-                throw refused;
-            }
             throw new ModelCardException(where + ": cannot be read as a Hugging Face tokenizer: " + e.getMessage(), e);
         }
     }

@@ -213,8 +213,9 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
      */
     private void holdText(ModalEvent event, Context context) throws Exception {
         long[] state = clockState.value();
-        if (state != null && StreamClock.of(rules, state).isLate(event.captureMicros())) {
-            context.output(SideOutputs.LATE, new LateArrival(event, StreamClock.of(rules, state).lateByMicros(event.captureMicros())));
+        StreamClock clock = state == null ? null : StreamClock.of(rules, state);
+        if (clock != null && clock.isLate(event.captureMicros())) {
+            context.output(SideOutputs.LATE, new LateArrival(event, clock.lateByMicros(event.captureMicros())));
             return;
         }
         events.add(event);
