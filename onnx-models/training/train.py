@@ -318,39 +318,40 @@ def main():
     mask200 = torch.ones(2, 200)
     mask200[0, :50] = 0
     # window inputs bind an encoder's output on the window's grid, a presence mask, or the IMU series (onnx-models/README.md)
-    seq = lambda n, encoder: {"name": n, "dtype": "float32", "shape": ["B", "T", 64], "binds": {"model": encoder, "output": "embedding"}}
+    seq = lambda n, encoder: {"name": n, "dtype": "float32", "shape": ["B", "T", 64],
+                              "binds": {"model": encoder, "output": "embedding", "step_us": index["frames"]["frame_period_us"], "steps": 30}}
     msk = lambda n, modality, t="T": {"name": n, "dtype": "float32", "shape": ["B", t], "binds": {"present": modality}}
     imu_spec = {"name": "imu", "dtype": "float32", "shape": ["B", "S", 6],
                 "binds": {"sensor": "imu6", "step_us": index["imu"]["step_us"], "mean": index["imu"]["mean"], "std": index["imu"]["std"]}}
     logits = {"name": "logits", "dtype": "float32", "shape": ["B", 8]}
     # what each head contributes to a prediction, and what it needs of a window (onnx-models/README.md)
     softmax_result = lambda name, requires: {"name": name, "from": "logits", "decode": {"kind": "softmax"}, "requires": requires}
-    preprocessing_frame = {"image_size": 64, "layout": "RGB, channels first", "mean": MEAN.tolist(), "std": STD.tolist(),
-                           "resize": "bilinear, pixel centres at +0.5 (ImageCodec.standard)"}
-    preprocessing_audio = {k: index["logmel"][k] for k in ["sample_rate", "fft_size", "window_length", "hop_length", "mel_bins",
-                                                           "min_hz", "max_hz", "mel_scale", "log"]}
-    preprocessing_audio["patch_frames"] = 8
-    window = {"frame_step_us": index["frames"]["frame_period_us"], "steps": 30, "imu_step_us": index["imu"]["step_us"],
-              "imu_mean": index["imu"]["mean"], "imu_std": index["imu"]["std"]}
+    # the encoders' bindings say how the job prepares their inputs: the pixels, and the log-mel patch of each grid step
+    frame_binding = {"frame": "pixels", "size": [64, 64], "layout": "NCHW", "channels": "RGB", "range": [0, 1],
+                     "mean": MEAN.tolist(), "std": STD.tolist()}
+    logmel = index["logmel"]
+    audio_binding = {"audio": "logmel", "rate": logmel["sample_rate"], "fft": logmel["fft_size"], "window": logmel["window_length"],
+                     "hop": logmel["hop_length"], "mel_bins": logmel["mel_bins"], "min_hz": logmel["min_hz"], "max_hz": logmel["max_hz"],
+                     "frames": 8}
 
     export(frame_encoder, "frame_encoder", [frames],
-           [{"name": "frames", "dtype": "float32", "shape": ["B", 3, 64, 64], "binds": "video.frame normalised [3,64,64]"}],
+           [{"name": "frames", "dtype": "float32", "shape": ["B", 3, 64, 64], "binds": frame_binding}],
            [{"name": "embedding", "dtype": "float32", "shape": ["B", 64]}], args.out,
-           dict(common, task="frame_encoding", labels=[], preprocessing=preprocessing_frame, metrics={}))
+           dict(common, task="frame_encoding", labels=[], metrics={}))
     export(audio_encoder, "audio_encoder", [patches],
-           [{"name": "patches", "dtype": "float32", "shape": ["B", 1, 8, 64], "binds": "audio.logmel patch [1,8,64] centred on a frame instant"}],
+           [{"name": "patches", "dtype": "float32", "shape": ["B", 1, 8, 64], "binds": audio_binding}],
            [{"name": "embedding", "dtype": "float32", "shape": ["B", 64]}], args.out,
-           dict(common, task="audio_encoding", labels=[], preprocessing=preprocessing_audio, metrics={}))
+           dict(common, task="audio_encoding", labels=[], metrics={}))
     export(action, "action_recognition", [video, mask30],
            [seq("video", "frame_encoder"), msk("video_mask", "video")], [logits], args.out,
-           dict(common, task="action", preprocessing=window, metrics={"validation_accuracy": metrics["action_recognition"]},
+           dict(common, task="action", metrics={"validation_accuracy": metrics["action_recognition"]},
                 result=softmax_result("action", {"all": ["video"]})))
     for name, model in fusions.items():
         export(model, name, [video, mask30, audio, mask30, imu, mask200],
                [seq("video", "frame_encoder"), msk("video_mask", "video"),
                 seq("audio", "audio_encoder"), msk("audio_mask", "audio"),
                 imu_spec, msk("imu_mask", "sensor", "S")], [logits], args.out,
-               dict(common, task="fusion", preprocessing=window, metrics={"validation_accuracy": metrics[name]},
+               dict(common, task="fusion", metrics={"validation_accuracy": metrics[name]},
                     result=softmax_result("fusion", {"any": ["video", "audio", "sensor"]})))
     export(sync, "av_sync", [video, mask30, audio, mask30],
            [seq("video", "frame_encoder"), msk("video_mask", "video"),
@@ -358,7 +359,6 @@ def main():
            [{"name": "offset_logits", "dtype": "float32", "shape": ["B", 2 * models.MAX_SHIFT + 1]},
             {"name": "in_sync", "dtype": "float32", "shape": ["B", 1]}], args.out,
            dict(common, task="av_sync", labels=[str(k) for k in range(-models.MAX_SHIFT, models.MAX_SHIFT + 1)],
-                preprocessing=dict(window, offsets="audio minus video, in frame steps; in_sync = P(|offset| <= 1 step)"),
                 metrics={"validation_exact_offset_accuracy_sounding_windows": metrics["av_sync"]},
                 result={"name": "av_sync", "decode": {"kind": "offset", "offsets": "offset_logits", "in_sync": "in_sync",
                                                       "step_us": index["frames"]["frame_period_us"]},

@@ -259,7 +259,7 @@ class DeployFilesTest {
         String modelsDir = config.get(JobOptions.MODELS_DIR).replace("/opt/mmstream/models", "onnx-models");
         all.put(JobOptions.MODELS_DIR.key(), modelsDir);
         config = JobConfig.load(file, all, environment);
-        Pipeline.layout(config, Pipeline.modelSettings(config));
+        Pipeline.geometry(config, Pipeline.modelSettings(config));
     }
 
     private static Set<String> flinkKeys() throws IllegalAccessException {

@@ -55,33 +55,53 @@ public final class WindowAligner {
         return (int) Math.round((double) (endMicros - startMicros) / stepMicros);
     }
 
+    /**
+     * The alignment rule, one for the job's windows and the training data: of the events captured in [start, end),
+     * each belongs to the step whose instant is nearest (the last step also takes the window's tail), and a step
+     * shows the one of its events nearest its instant (the earlier on a tie).
+     *
+     * @param captures capture times in ascending order, all in [start, end)
+     * @return per step, the index of the event it shows; -1 where it has none
+     */
+    public static int[] nearestOnGrid(long[] captures, long startMicros, long endMicros, long stepMicros) {
+        int[] shown = new int[steps(startMicros, endMicros, stepMicros)];
+        Arrays.fill(shown, -1);
+        long[] distance = new long[shown.length];
+        for (int i = 0; i < captures.length; i++) {
+            int step = step(captures[i], startMicros, shown.length, stepMicros);
+            long away = Math.abs(captures[i] - startMicros - step * stepMicros);
+            if (shown[step] < 0 || away < distance[step]) {
+                shown[step] = i;
+                distance[step] = away;
+            }
+        }
+        return shown;
+    }
+
+    private static int step(long captureMicros, long startMicros, int steps, long stepMicros) {
+        return (int) Math.min(steps - 1, Math.round((double) (captureMicros - startMicros) / stepMicros));
+    }
+
     private ModalityTrack track(Modality modality, long startMicros, long endMicros, List<ModalEvent> events) {
         int steps = steps(startMicros, endMicros);
         events.sort(java.util.Comparator.comparingLong(ModalEvent::captureMicros));
         int width = events.stream().mapToInt(event -> event.features().length).max().orElse(0);
-        boolean[] present = new boolean[steps];
-        int[] counts = new int[steps];
-        float[][] values = new float[steps][width];
-        long[] distance = new long[steps];
         long[] captures = new long[events.size()];
         float[][] samples = new float[events.size()][];
+        int[] counts = new int[steps];
         for (int i = 0; i < events.size(); i++) {
-            ModalEvent event = events.get(i);
-            captures[i] = event.captureMicros();
-            samples[i] = event.features();
-            long offset = event.captureMicros() - startMicros;
-            int step = (int) Math.min(steps - 1, Math.round((double) offset / stepMicros));
-            long away = Math.abs(offset - step * stepMicros);
-            if (!present[step] || away < distance[step]) {
-                values[step] = java.util.Arrays.copyOf(event.features(), width);
-                distance[step] = away;
-            }
-            present[step] = true;
-            counts[step]++;
+            captures[i] = events.get(i).captureMicros();
+            samples[i] = events.get(i).features();
+            counts[step(captures[i], startMicros, steps, stepMicros)]++;
         }
+        int[] shown = nearestOnGrid(captures, startMicros, endMicros, stepMicros);
+        boolean[] present = new boolean[steps];
+        float[][] values = new float[steps][];
         int presentSteps = 0;
-        for (boolean p : present) {
-            presentSteps += p ? 1 : 0;
+        for (int step = 0; step < steps; step++) {
+            present[step] = shown[step] >= 0;
+            values[step] = present[step] ? Arrays.copyOf(samples[shown[step]], width) : new float[width];
+            presentSteps += present[step] ? 1 : 0;
         }
         return new ModalityTrack(modality, present, counts, values, captures, samples,
                 coverage(modality, startMicros, endMicros, steps, presentSteps, captures.clone()));

@@ -91,10 +91,10 @@ public class HotPaths {
         aligner = new WindowAligner(66_667);
         imu = new SensorResampler(new float[6], BenchInputs.ones(6), 20_000);
 
-        ModelSettings models = new ModelSettings("classpath:onnx-models", io.mmstream.config.JobConfig.defaults(java.util.Map.of()).get(io.mmstream.config.JobOptions.MODELS_FUSION), InferenceOptions.cpu(1), 0.5);
+        ModelSettings models = ModelSettings.of("classpath:onnx-models", java.util.List.of(), InferenceOptions.cpu(1), 0.5);
         windows = BenchInputs.of(WINDOWS, random);
         heads = models.heads();
-        frameEncoder = OnnxModel.open(models.card(ModelSettings.FRAME_ENCODER), InferenceOptions.cpu(1));
+        frameEncoder = OnnxModel.open(models.encoder(io.mmstream.inference.ModelCard.Stage.FRAME), InferenceOptions.cpu(1));
         frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(BenchInputs.gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
     }
 

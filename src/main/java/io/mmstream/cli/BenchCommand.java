@@ -134,7 +134,7 @@ final class BenchCommand implements Callable<Integer> {
          * calls of its fixed batch where the card has one).
          */
         private static Batch batchOf(io.mmstream.inference.OnnxModel model, int batch) {
-            if (model.card().runByTheJob()) {
+            if (model.card().stage() == io.mmstream.inference.ModelCard.Stage.WINDOW) {
                 var inputs = randomInputs(model.card(), batch);
                 return () -> model.run(inputs);
             }

@@ -1,7 +1,5 @@
 package io.mmstream.cli;
 
-import io.mmstream.config.JobOptions;
-import io.mmstream.inference.ModelSettings;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mmstream.eval.Evaluation;
@@ -76,10 +74,10 @@ final class EvalCommand implements Callable<Integer> {
 
             Evaluation.Score action = evaluation.action(heldOut);
             row("action recognition (video only)", action.accuracy());
-            figures.put(ModelSettings.ACTION, Map.of("accuracy", action.accuracy()));
+            figures.put(evaluation.actionHead(), Map.of("accuracy", action.accuracy()));
             String best = null;
             double bestAccuracy = -1;
-            for (String variant : JobOptions.FUSION_VARIANTS) {
+            for (String variant : evaluation.fusionHeads()) {
                 Evaluation.Score all = evaluation.fusion(variant, heldOut);
                 Map<String, Double> cases = new LinkedHashMap<>();
                 cases.put("all modalities", all.accuracy());
@@ -103,7 +101,7 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%nAV sync (seed %d, per-stream offsets within +-333 ms, sounding windows): in-sync vs out-of-sync "
                     + "balanced accuracy %.3f (%d in sync, %d out of sync), mean absolute offset error %.1f ms%n",
                     seed + 1, sync.balancedAccuracy(), sync.inSyncWindows(), sync.outOfSyncWindows(), sync.meanAbsoluteErrorMicros() / 1000);
-            figures.put(ModelSettings.SYNC, Map.of("balanced_accuracy", sync.balancedAccuracy(), "mean_abs_offset_error_ms", sync.meanAbsoluteErrorMicros() / 1000));
+            figures.put(windowModels.offsetHead(), Map.of("balanced_accuracy", sync.balancedAccuracy(), "mean_abs_offset_error_ms", sync.meanAbsoluteErrorMicros() / 1000));
 
             System.out.printf(Locale.ROOT, "%ndifficulty (noise scale; seed %d):%n", seed + 2);
             Map<String, Object> difficulty = new LinkedHashMap<>();
@@ -112,7 +110,7 @@ final class EvalCommand implements Callable<Integer> {
                 double fusion = evaluation.fusion(best, harder).accuracy();
                 double video = evaluation.action(harder).accuracy();
                 System.out.printf(Locale.ROOT, "  noise x%.0f: %s %.3f, action recognition %.3f%n", scale, best, fusion, video);
-                difficulty.put("noise_x" + (int) scale, Map.of(best, fusion, ModelSettings.ACTION, video));
+                difficulty.put("noise_x" + (int) scale, Map.of(best, fusion, evaluation.actionHead(), video));
             }
             figures.put("difficulty", difficulty);
         }

@@ -15,7 +15,7 @@ import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.Predictions;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.Pipeline;
-import io.mmstream.job.operators.AssembleWindow;
+import io.mmstream.align.WindowGeometry;
 import io.mmstream.job.sink.KafkaSinks;
 import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.media.AudioPatches;
@@ -47,12 +47,12 @@ final class NaiveBaseline {
 
     static void build(StreamExecutionEnvironment env, JobConfig config) {
         ModelSettings models = Pipeline.modelSettings(config);
-        AssembleWindow.Layout layout = Pipeline.layout(config, models);
+        WindowGeometry geometry = Pipeline.geometry(config, models);
         captureTime(env, config, Modality.VIDEO, OUT_OF_ORDER_VIDEO)
                 .union(captureTime(env, config, Modality.AUDIO, OUT_OF_ORDER_AUDIO), captureTime(env, config, Modality.SENSOR, OUT_OF_ORDER_SENSOR))
                 .keyBy(ModalEvent::streamId)
                 .window(SlidingEventTimeWindows.of(config.get(WINDOW_SIZE), config.get(WINDOW_SLIDE)))
-                .process(new EverythingAtTheEnd(models, layout))
+                .process(new EverythingAtTheEnd(models, geometry))
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "naive-predictions", config));
     }
 
@@ -66,16 +66,16 @@ final class NaiveBaseline {
     private static final class EverythingAtTheEnd extends ProcessWindowFunction<ModalEvent, KeyedBytes, String, TimeWindow> {
 
         private final ModelSettings models;
-        private final AssembleWindow.Layout layout;
+        private final WindowGeometry geometry;
         private transient ModelSettings.Leased<MediaEncoders> encoders;
         private transient ModelSettings.Leased<WindowHeads> heads;
         private transient AudioPatches patches;
         private transient WindowAligner aligner;
         private transient SensorResampler imu;
 
-        EverythingAtTheEnd(ModelSettings models, AssembleWindow.Layout layout) {
+        EverythingAtTheEnd(ModelSettings models, WindowGeometry geometry) {
             this.models = models;
-            this.layout = layout;
+            this.geometry = geometry;
         }
 
         @Override
@@ -83,8 +83,8 @@ final class NaiveBaseline {
             encoders = models.encoders();
             heads = models.heads();
             patches = encoders.value().audioPatches();
-            aligner = new WindowAligner(layout.gridStepMicros());
-            imu = new SensorResampler(layout.imuMean(), layout.imuStd(), layout.imuMaxGapMicros());
+            aligner = new WindowAligner(geometry.gridStepMicros());
+            imu = new SensorResampler(geometry.imuMean(), geometry.imuStd(), geometry.imuMaxGapMicros());
         }
 
         @Override
@@ -110,7 +110,7 @@ final class NaiveBaseline {
                     case SENSOR -> encoded.add(event);
                 }
             }
-            for (long instant = start; anyChunk != null && instant < end; instant += layout.gridStepMicros()) {
+            for (long instant = start; anyChunk != null && instant < end; instant += geometry.gridStepMicros()) {
                 AudioPatches.Patch patch = patches.completePatch(instant, chunks);
                 if (patch != null) {
                     MediaEncoders.Encoded embedding = encoders.value().audio(List.of(patch.logMel())).get(0);
@@ -120,7 +120,7 @@ final class NaiveBaseline {
                 }
             }
             AlignedWindow aligned = aligner.align(stream, start, end, encoded);
-            WindowTensors tensors = WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps());
+            WindowTensors tensors = WindowTensors.of(aligned, geometry.embedding(), imu, geometry.imuStepMicros(), geometry.imuSteps());
             WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
             out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
                     WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, List.of(), false, System.currentTimeMillis()))));

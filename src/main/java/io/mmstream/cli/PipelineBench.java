@@ -126,7 +126,7 @@ final class PipelineBench implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         List<SimRecord> records = BenchJobs.simulate(streams, seconds);
         long frames = BenchJobs.frames(records);
-        ModelSettings models = new ModelSettings("classpath:onnx-models", io.mmstream.config.JobConfig.defaults(java.util.Map.of()).get(io.mmstream.config.JobOptions.MODELS_FUSION), InferenceOptions.cpu(1), 0.5);
+        ModelSettings models = Pipeline.modelSettings(JobConfig.defaults(settings));
         Limit before = limit(models, records);
         warmUp(kafka, settings);
         JobConfig pipelineConfig = BenchJobs.preloadedConfig(kafka, "bench", cores, settings);

@@ -3,7 +3,7 @@ package io.mmstream.cli;
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.job.Pipeline;
-import io.mmstream.job.operators.AssembleWindow;
+import io.mmstream.align.WindowGeometry;
 import io.mmstream.sim.SimRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,8 +103,8 @@ final class ScalingBench implements Callable<Integer> {
         long audioBytes = 0;
         try (BenchJobs.RunningJob job = BenchJobs.RunningJob.start(config, (env, c) -> {
             ModelSettings models = Pipeline.modelSettings(c);
-            AssembleWindow.Layout layout = Pipeline.layout(modelWindow, models).withWindow(windowSeconds * 1_000_000L);
-            Pipeline.windows(Pipeline.encode(env, c, models, layout).forWindows(), c, layout).sinkTo(new DiscardingSink<>());
+            WindowGeometry geometry = Pipeline.geometry(modelWindow, models).withWindow(windowSeconds * 1_000_000L);
+            Pipeline.windows(Pipeline.encode(env, c, models, geometry).forWindows(), c, geometry).sinkTo(new DiscardingSink<>());
         })) {
             job.awaitRunning(Duration.ofSeconds(120));
             AtomicReference<Exception> failure = new AtomicReference<>();

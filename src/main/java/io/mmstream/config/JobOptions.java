@@ -110,11 +110,10 @@ public final class JobOptions {
 
     public static final Option<String> MODELS_DIR = Option.string("models.dir", "classpath:onnx-models",
             "Directory of the model files and cards, or classpath:DIR for the models packed into the job jar.");
-    public static final List<String> FUSION_VARIANTS = List.of("fusion_early", "fusion_weighted", "fusion_late", "fusion_attention");
-    public static final Option<List<String>> MODELS_FUSION = Option.listOf("models.fusion", "fusion_early", FUSION_VARIANTS,
-            "Fusion variants run per window, comma-separated; each gives its own result.");
     public static final Option<List<String>> MODELS_RUN = Option.names("models.run",
-            "Models run from their card alone, per frame, per audio step, per text or per window, each a card name in models.dir; their results join each window's prediction.");
+            "The models the job runs, each a card name in models.dir, in order: the encoders whose embeddings the windows hold, models "
+            + "per frame, audio step or text, and window heads, whose results join each window's prediction in this order; empty: "
+            + "the list in models.dir's models.yaml.");
     public static final Option<Double> MIN_COVERAGE = Option.fraction("models.min-coverage", "0.5",
             "Share of a window's grid steps a head's modality must cover, or the head gives no label and says why.");
     public static final Option<io.mmstream.inference.ExecutionProvider> INFERENCE_PROVIDER = Option.choice("inference.provider",
@@ -155,7 +154,7 @@ public final class JobOptions {
             FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_AUDIO_CHUNK, MAX_TEXT_CHARS,
             JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
-            MODELS_DIR, MODELS_FUSION, MODELS_RUN, MIN_COVERAGE, EMBEDDINGS, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
+            MODELS_DIR, MODELS_RUN, MIN_COVERAGE, EMBEDDINGS, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
             ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY);
 
     private JobOptions() {}

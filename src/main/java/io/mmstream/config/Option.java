@@ -60,17 +60,6 @@ public record Option<T>(String key, String defaultText, String description, Func
         });
     }
 
-    /** A comma-separated list of distinct names, each one of the allowed. */
-    public static Option<List<String>> listOf(String key, String defaultText, List<String> allowed, String description) {
-        return new Option<>(key, defaultText, description, text -> {
-            List<String> names = java.util.Arrays.stream(text.split(",")).map(String::trim).filter(name -> !name.isEmpty()).toList();
-            if (names.isEmpty() || !allowed.containsAll(names) || names.size() != new java.util.HashSet<>(names).size()) {
-                throw new IllegalArgumentException("must be a comma-separated list of distinct names from " + allowed);
-            }
-            return names;
-        });
-    }
-
     /** A number from 0 to 1. */
     public static Option<Double> fraction(String key, String defaultText, String description) {
         return new Option<>(key, defaultText, description, text -> {

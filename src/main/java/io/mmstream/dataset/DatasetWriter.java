@@ -1,5 +1,6 @@
 package io.mmstream.dataset;
 
+import io.mmstream.align.WindowAligner;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.media.AudioPatches;
@@ -198,10 +199,13 @@ public final class DatasetWriter {
             long start = epoch + w * params.slideMicros();
             byte[] pixels = new byte[t * size * size * 3];
             byte[] frameMask = new byte[t];
+            // the window's frames on its grid by the job's own rule
+            int from = firstAtOrAfter(frameTimeArray, start);
+            int to = firstAtOrAfter(frameTimeArray, start + params.windowMicros());
+            int[] shown = WindowAligner.nearestOnGrid(Arrays.copyOfRange(frameTimeArray, from, to), start, start + params.windowMicros(), framePeriod);
             for (int j = 0; j < t; j++) {
-                int nearest = nearest(frameTimeArray, start + j * framePeriod);
-                if (nearest >= 0 && Math.abs(frameTimeArray[nearest] - (start + j * framePeriod)) <= framePeriod / 2) {
-                    System.arraycopy(framePixels.get(nearest), 0, pixels, j * size * size * 3, size * size * 3);
+                if (shown[j] >= 0) {
+                    System.arraycopy(framePixels.get(from + shown[j]), 0, pixels, j * size * size * 3, size * size * 3);
                     frameMask[j] = 1;
                 }
             }
@@ -241,19 +245,16 @@ public final class DatasetWriter {
         return covered.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
     }
 
-    private static int nearest(long[] sorted, long target) {
+    /** The index of the first time at or after the target in ascending times; their length where there is none. */
+    private static int firstAtOrAfter(long[] sorted, long target) {
         int index = Arrays.binarySearch(sorted, target);
-        if (index >= 0) {
-            return index;
+        if (index < 0) {
+            return -index - 1;
         }
-        int insertion = -index - 1;
-        if (insertion == 0) {
-            return sorted.length == 0 ? -1 : 0;
+        while (index > 0 && sorted[index - 1] == target) {
+            index--;
         }
-        if (insertion == sorted.length) {
-            return sorted.length - 1;
-        }
-        return target - sorted[insertion - 1] <= sorted[insertion] - target ? insertion - 1 : insertion;
+        return index;
     }
 
     private String index(Params p, int windows) {

@@ -4,7 +4,7 @@ import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.Decoding;
 import io.mmstream.inference.ModelResult;
-import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimulationSettings;
@@ -57,18 +57,26 @@ public final class Evaluation {
         return new Labelled(embedded, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray());
     }
 
-    public Score action(Labelled data) throws InferenceException {
-        List<float[]> logits = new ArrayList<>();
-        for (List<WindowTensors> batch : batches(data.windows())) {
-            logits.add(models.actionLogits(batch));
-        }
-        return score(logits, data.actions());
+    /** The head whose result is action recognition from video. */
+    public String actionHead() {
+        return models.heads(WindowHeads.TASK_ACTION).get(0);
     }
 
-    public Score fusion(String variant, Labelled data, boolean[] use) throws InferenceException {
+    /** The fusion variants: every head whose result is the fused action. */
+    public List<String> fusionHeads() {
+        return models.heads(WindowHeads.TASK_FUSION);
+    }
+
+    public Score action(Labelled data) throws InferenceException {
+        return fusion(actionHead(), data, ALL);
+    }
+
+    /** A head whose result is an action, with some modalities masked out. */
+    public Score fusion(String head, Labelled data, boolean[] use) throws InferenceException {
+        String logitsOutput = ((Decoding.Softmax) models.card(head).result().decoding()).from();
         List<float[]> logits = new ArrayList<>();
         for (List<WindowTensors> batch : batches(data.windows())) {
-            logits.add(models.fusionLogits(variant, batch, use));
+            logits.add(models.run(head, batch, use).get(logitsOutput).data());
         }
         return score(logits, data.actions());
     }
@@ -90,12 +98,13 @@ public final class Evaluation {
         int errorCount = 0;
         int index = 0;
         // the offset decoded as the job decodes it, from the card's result
-        ModelResult syncResult = models.card(ModelSettings.SYNC).result();
+        String head = models.offsetHead();
+        ModelResult syncResult = models.card(head).result();
         Decoding.Offset offsetDecoding = (Decoding.Offset) syncResult.decoding();
         for (List<WindowTensors> batch : batches(data.windows())) {
-            var outputs = models.sync(batch);
-            float[] logits = outputs.get("offset_logits").data();
-            float[] probability = outputs.get("in_sync").data();
+            var outputs = models.run(head, batch, ALL);
+            float[] logits = outputs.get(offsetDecoding.offsets()).data();
+            float[] probability = outputs.get(offsetDecoding.inSync()).data();
             int shifts = logits.length / batch.size();
             for (int i = 0; i < batch.size(); i++, index++) {
                 Action action = Action.values()[data.actions()[index]];

@@ -2,60 +2,101 @@ package io.mmstream.eval;
 
 import io.mmstream.align.WindowTensors;
 import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.inference.Binding;
+import io.mmstream.inference.Decoding;
 import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.InferenceOptions;
-import io.mmstream.inference.Input;
-import io.mmstream.config.JobOptions;
+import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.WindowInputs;
-import io.mmstream.media.ImageNormaliser;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The committed models applied to dataset windows the way the job applies them: encoders per frame and per
- * audio patch, then the per-window heads on the embeddings.
+ * The committed models applied to dataset windows the way the job applies them, through the same code: the default
+ * graph's encoders ({@link MediaEncoders}) per frame and per audio patch, then every window head of the directory
+ * that reads those encoders, its inputs built from its card ({@link WindowInputs}).
  */
 public final class WindowModels implements AutoCloseable {
 
-
-    private final Map<String, OnnxModel> models = new LinkedHashMap<>();
-    private final ImageNormaliser normaliser;
+    private final List<OnnxModel> opened = new ArrayList<>();
+    private final MediaEncoders encoders;
     private final Map<String, ModelCard.Stage> producers;
+    private final Map<String, OnnxModel> heads = new LinkedHashMap<>();
 
-    public WindowModels(Path directory, InferenceOptions options) {
-        // the job's models, every fusion variant among them
-        ModelSettings settings = new ModelSettings(directory.toString(), JobOptions.FUSION_VARIANTS, options, 0);
-        for (String name : settings.names()) {
-            models.put(name, OnnxModel.open(ModelCard.load(directory.resolve(name + ".json")), options));
+    public WindowModels(Path directory, InferenceOptions options) throws IOException {
+        ModelSettings graph = ModelSettings.of(directory.toString(), List.of(), options, 0);
+        encoders = new MediaEncoders(open(graph.encoder(ModelCard.Stage.FRAME), options), open(graph.encoder(ModelCard.Stage.AUDIO_STEP), options));
+        producers = graph.producers();
+        for (Path file : ModelCard.cardsIn(directory)) {
+            ModelCard card = ModelCard.load(file);
+            boolean readsTheEncoders = card.inputs().stream().map(ModelCard.Tensor::binding)
+                    .allMatch(b -> !(b instanceof Binding.StepOutput output) || producers.containsKey(output.model()));
+            if (card.stage() == ModelCard.Stage.WINDOW && readsTheEncoders) {
+                heads.put(card.name(), open(card, options));
+            }
         }
-        producers = settings.producers();
-        // the frames normalised as the frame encoder's card says, as the job's encoder stage does
-        ModelCard frames = card(ModelSettings.FRAME_ENCODER);
-        normaliser = new ImageNormaliser(frames.preprocessingFloats("mean"), frames.preprocessingFloats("std"));
     }
 
-    public ModelCard card(String name) {
-        return models.get(name).card();
+    private OnnxModel open(ModelCard card, InferenceOptions options) {
+        OnnxModel model = OnnxModel.open(card, options);
+        opened.add(model);
+        return model;
     }
 
+    public ModelCard card(String head) {
+        return heads.get(head).card();
+    }
+
+    /** The heads whose result has this name (action, fusion), in the directory's order. */
+    public List<String> heads(String resultName) {
+        return heads.values().stream().map(OnnxModel::card).filter(card -> card.result().name().equals(resultName)).map(ModelCard::name).toList();
+    }
+
+    /** The first head whose result decodes an audio-visual offset. */
+    public String offsetHead() {
+        return heads.values().stream().map(OnnxModel::card).filter(card -> card.result().decoding() instanceof Decoding.Offset)
+                .map(ModelCard::name).findFirst().orElseThrow(() -> new IllegalStateException("no window head decodes an offset"));
+    }
+
+    /** A dataset window's frames and audio patches through the encoders, as the windows of the job hold them. */
     public WindowTensors embed(DatasetWriter.Window window, int imageSize) throws InferenceException {
         int steps = window.frameMask().length;
         int pixels = imageSize * imageSize * 3;
-        float[] frames = new float[steps * pixels];
-        byte[] rgb = new byte[pixels];
+        List<byte[]> frames = new ArrayList<>(steps);
+        List<float[]> patches = new ArrayList<>(steps);
+        int patchValues = window.logMel().length / steps;
         for (int t = 0; t < steps; t++) {
-            System.arraycopy(window.frames(), t * pixels, rgb, 0, pixels);
-            normaliser.toChw(rgb, imageSize, imageSize, frames, t * pixels);
+            frames.add(java.util.Arrays.copyOfRange(window.frames(), t * pixels, (t + 1) * pixels));
+            patches.add(java.util.Arrays.copyOfRange(window.logMel(), t * patchValues, (t + 1) * patchValues));
         }
-        float[] video = models.get(ModelSettings.FRAME_ENCODER).run(Map.of("frames", Input.of(frames, steps, 3, imageSize, imageSize))).get("embedding").data();
-        float[] audio = models.get(ModelSettings.AUDIO_ENCODER).run(Map.of("patches", Input.of(window.logMel(), steps, 1, 8, window.logMel().length / steps / 8))).get("embedding").data();
+        float[] video = stacked(encoders.rgbFrames(frames));
+        float[] audio = stacked(encoders.audio(patches));
         return new WindowTensors(video, floats(window.frameMask()), audio, floats(window.audioMask()), window.imu(), floats(window.imuMask()));
+    }
+
+    private static float[] stacked(List<MediaEncoders.Encoded> encoded) throws InferenceException {
+        int width = -1;
+        float[] out = null;
+        for (int i = 0; i < encoded.size(); i++) {
+            if (!encoded.get(i).ok()) {
+                throw new InferenceException(encoded.get(i).error());
+            }
+            if (out == null) {
+                width = encoded.get(i).embedding().length;
+                out = new float[encoded.size() * width];
+            }
+            System.arraycopy(encoded.get(i).embedding(), 0, out, i * width, width);
+        }
+        return out;
     }
 
     private static float[] floats(byte[] mask) {
@@ -66,35 +107,24 @@ public final class WindowModels implements AutoCloseable {
         return out;
     }
 
-    public float[] actionLogits(List<WindowTensors> batch) throws InferenceException {
-        return run(ModelSettings.ACTION, batch, Set.of()).get("logits").data();
-    }
-
-    /** @param use which of video, audio and IMU the model may see; the others are masked out as if absent */
-    public float[] fusionLogits(String variant, List<WindowTensors> batch, boolean[] use) throws InferenceException {
-        Set<String> hidden = new java.util.HashSet<>();
+    /**
+     * A head on a batch, its inputs built from its card as the job builds them.
+     *
+     * @param use which of video, audio and sensor the model may see; the others are masked out as if absent
+     */
+    public Map<String, OnnxModel.Output> run(String head, List<WindowTensors> batch, boolean[] use) throws InferenceException {
+        Set<String> hidden = new HashSet<>();
         String[] modalities = {"video", "audio", "sensor"};
         for (int m = 0; m < modalities.length; m++) {
             if (!use[m]) {
                 hidden.add(modalities[m]);
             }
         }
-        return run(variant, batch, hidden).get("logits").data();
-    }
-
-    /** @return per window: offset logits (11 values), then the in-sync probability */
-    public Map<String, io.mmstream.inference.OnnxModel.Output> sync(List<WindowTensors> batch) throws InferenceException {
-        return run(ModelSettings.SYNC, batch, Set.of());
-    }
-
-    /** A head on a batch, its inputs built from its card as the job builds them. */
-    private Map<String, io.mmstream.inference.OnnxModel.Output> run(String head, List<WindowTensors> batch, Set<String> hidden)
-            throws InferenceException {
-        return models.get(head).run(WindowInputs.of(card(head), producers, batch, hidden));
+        return heads.get(head).run(WindowInputs.of(card(head), producers, batch, hidden));
     }
 
     @Override
     public void close() {
-        models.values().forEach(OnnxModel::close);
+        opened.forEach(OnnxModel::close);
     }
 }

@@ -1,6 +1,7 @@
 package io.mmstream.inference;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mmstream.media.LogMel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -8,13 +9,9 @@ import java.util.Set;
 /**
  * What the job feeds one input of a model, as its card's {@code binds} declares it. A card names exactly one kind
  * of binding per input: per element, frame pixels, a waveform or a text's tokens, constants and recurrent state;
- * per window, an element model's output on the window's grid, a presence mask, a sensor series. The two encoders
- * trained here still bind by their built-in text ({@link BuiltIn}), read by the code written for them.
+ * per window, an element model's output on the window's grid, a presence mask, a sensor series.
  */
 public sealed interface Binding {
-
-    /** The built-in bindings of the models trained here, e.g. {@code video.embedding[T,64]}. */
-    record BuiltIn(String text) implements Binding {}
 
     /**
      * A decoded frame resized to width x height, each channel scaled from [0, 255] to [low, high], then
@@ -31,6 +28,13 @@ public sealed interface Binding {
      * rest are the end of the previous call's, carried per stream), scaled to [-1, 1].
      */
     record Waveform(int rate, int length, int hop) implements Binding {}
+
+    /**
+     * A log-mel patch of {@code frames} frames centred on each instant of the window's grid, [1, frames, mel_bins]:
+     * the spectrogram of {@link LogMel} with these parameters (periodic Hann window, power spectrum, HTK mel
+     * filters, natural log of energy + 1e-6).
+     */
+    record LogMelPatch(LogMel.Params params, int frames) implements Binding {}
 
     /** The same value at every call, e.g. a sample-rate scalar. */
     record Constant(double value) implements Binding {}
@@ -53,9 +57,10 @@ public sealed interface Binding {
 
     /**
      * A window input: an element model's output at each step of the window's grid, [T, width] (zeros where a step
-     * has no event), e.g. the frame encoder's embedding of the frame nearest each step.
+     * has no event), e.g. the frame encoder's embedding of the frame nearest each step; the grid's steps are
+     * {@code stepMicros} apart (0: whatever the job's grid step) and there are {@code steps} of them (0: any number).
      */
-    record StepOutput(String model, String output) implements Binding {}
+    record StepOutput(String model, String output, long stepMicros, int steps) implements Binding {}
 
     /** A window input: whether each step of a modality (video, audio: the grid, [T]; sensor: its series, [S]) holds an event. */
     record Present(String modality) implements Binding {}
@@ -71,9 +76,6 @@ public sealed interface Binding {
 
     /** @param where the field's path in the card, for messages: inputs[0].binds */
     static Binding parse(Path file, String where, JsonNode binds) {
-        if (binds != null && binds.isTextual() && !binds.asText().isBlank()) {
-            return new BuiltIn(binds.asText());
-        }
         if (binds == null || !binds.isObject()) {
             throw new ModelCardException(file + ": " + where + " = " + binds + ": must be an object naming one of " + KINDS);
         }
@@ -100,8 +102,26 @@ public sealed interface Binding {
                         fields.oneOf("channels", "RGB", "BGR").equals("BGR"), range[0], range[1], mean, std);
             }
             case "audio" -> {
+                if (fields.oneOf("audio", "waveform", "logmel").equals("logmel")) {
+                    fields.only(Set.of("audio", "rate", "fft", "window", "hop", "mel_bins", "min_hz", "max_hz", "frames"));
+                    int fft = fields.positiveInt("fft");
+                    if (Integer.bitCount(fft) != 1) {
+                        throw fields.refuse("fft", "must be a power of two");
+                    }
+                    int window = fields.positiveInt("window");
+                    if (window > fft) {
+                        throw fields.refuse("window", "must not exceed fft " + fft);
+                    }
+                    int rate = fields.positiveInt("rate");
+                    double minHz = fields.number("min_hz");
+                    double maxHz = fields.number("max_hz");
+                    if (!(minHz >= 0 && maxHz > minHz && maxHz <= rate / 2.0)) {
+                        throw fields.refuse("max_hz", "must lie above min_hz " + minHz + " and at most half the rate " + rate);
+                    }
+                    yield new LogMelPatch(new LogMel.Params(rate, fft, window, fields.positiveInt("hop"), fields.positiveInt("mel_bins"), minHz, maxHz),
+                            fields.positiveInt("frames"));
+                }
                 fields.only(Set.of("audio", "rate", "length", "hop"));
-                fields.oneOf("audio", "waveform");
                 int length = fields.positiveInt("length");
                 int hop = fields.positiveInt("hop");
                 if (hop > length) {
@@ -119,8 +139,9 @@ public sealed interface Binding {
                 yield new Tokens(binds.get("text").asText(), null, null, 0);
             }
             case "model" -> {
-                fields.only(Set.of("model", "output"));
-                yield new StepOutput(fields.text("model"), fields.text("output"));
+                fields.only(Set.of("model", "output", "step_us", "steps"));
+                yield new StepOutput(fields.text("model"), fields.text("output"), fields.has("step_us") ? fields.positiveInt("step_us") : 0,
+                        fields.has("steps") ? fields.positiveInt("steps") : 0);
             }
             case "present" -> {
                 fields.only(Set.of("present"));

@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * A per-element model run from its card alone (no Java written for it): one media input (frame pixels, a waveform,
- * or a text's token ids with its mask and type ids), constants, and recurrent state carried per stream by the
- * caller; each call's outputs decoded into the card's result values. Items are batched as the card allows (any number, or exactly its fixed batch), and an item
+ * a log-mel patch, or a text's token ids with its mask and type ids), constants, and recurrent state carried per
+ * stream by the caller; each call's outputs decoded into the card's result values, or an encoder's embedding. Items are batched as the card allows (any number, or exactly its fixed batch), and an item
  * the model fails on fails alone.
  */
 public final class ElementModel {
@@ -55,7 +55,7 @@ public final class ElementModel {
     }
 
     private static boolean isMedia(Binding binding) {
-        return binding instanceof Binding.FramePixels || binding instanceof Binding.Waveform
+        return binding instanceof Binding.FramePixels || binding instanceof Binding.Waveform || binding instanceof Binding.LogMelPatch
                 || binding instanceof Binding.Tokens tokens && tokens.part().equals("ids");
     }
 
@@ -80,33 +80,37 @@ public final class ElementModel {
         return card;
     }
 
-    /** The card's media binding: {@link Binding.FramePixels} or {@link Binding.Waveform}. */
+    /** The card's media binding: {@link Binding.FramePixels}, {@link Binding.Waveform}, {@link Binding.LogMelPatch} or the text ids. */
     public Binding mediaBinding() {
         return media.binding();
     }
 
-    /** How many values one item's media input holds: 3 x width x height pixels, the waveform's length, or the most tokens. */
+    /** How many values one item's media input holds: 3 x width x height pixels, the waveform's length, a log-mel patch, or the most tokens. */
     public int mediaValues() {
         if (media.binding() instanceof Binding.Tokens ids) {
             return ids.maxLength();
+        }
+        if (media.binding() instanceof Binding.LogMelPatch patch) {
+            return patch.frames() * patch.params().melBins();
         }
         return media.binding() instanceof Binding.FramePixels frame ? 3 * frame.width() * frame.height() : ((Binding.Waveform) media.binding()).length();
     }
 
     /**
-     * Refuses, naming the card and the field, a card this class cannot run: a stage other than frame or audio_step,
-     * not exactly one media input of the stage's kind, a binding whose tensor has the wrong dtype or shape, state
-     * bound to an output that does not exist, or no result.
+     * Refuses, naming the card and the field, a per-element card the job cannot run: a stage other than frame,
+     * audio_step or text, not exactly one media input of the stage's kind, a binding whose tensor has the wrong dtype
+     * or shape, state bound to an output that does not exist; an encoder (no result: its output goes to the windows)
+     * that is not a frame or log-mel model of one [B,width] output.
      */
     static void check(ModelCard card) {
         String file = card.file().toString();
         if (card.stage() != ModelCard.Stage.FRAME && card.stage() != ModelCard.Stage.AUDIO_STEP && card.stage() != ModelCard.Stage.TEXT) {
-            throw new ModelCardException(file + ": stage = '" + card.stage().wire + "': models run from their card alone run per frame, per "
-                    + "audio_step or per text; this stage is fed only by the bindings of the models trained here");
+            throw new ModelCardException(file + ": stage = '" + card.stage().wire + "': a per-element model runs per frame, per audio_step "
+                    + "or per text");
         }
         Class<? extends Binding> mediaKind = switch (card.stage()) {
             case FRAME -> Binding.FramePixels.class;
-            case AUDIO_STEP -> Binding.Waveform.class;
+            case AUDIO_STEP -> card.encoder() ? Binding.LogMelPatch.class : Binding.Waveform.class;
             default -> Binding.Tokens.class;
         };
         boolean tokenIds = card.inputs().stream().anyMatch(t -> t.binding() instanceof Binding.Tokens tokens && tokens.part().equals("ids"));
@@ -130,6 +134,18 @@ public final class ElementModel {
                 if (input.shape().size() != 2 || !input.shape().get(1).equals(Integer.toString(wave.length())) || !input.dtype().equals("float32")) {
                     throw new ModelCardException(where + ".shape = " + input.shape() + " (" + input.dtype() + "): a waveform of "
                             + wave.length() + " samples needs float32 [B," + wave.length() + "]");
+                }
+            } else if (binding instanceof Binding.LogMelPatch patch) {
+                mediaInputs++;
+                List<String> expected = List.of("1", Integer.toString(patch.frames()), Integer.toString(patch.params().melBins()));
+                if (input.shape().size() != 4 || !input.shape().subList(1, 4).equals(expected) || !input.dtype().equals("float32")) {
+                    throw new ModelCardException(where + ".shape = " + input.shape() + " (" + input.dtype() + "): a log-mel patch of "
+                            + patch.frames() + " frames of " + patch.params().melBins() + " bins needs float32 [B,1," + patch.frames() + ","
+                            + patch.params().melBins() + "]");
+                }
+                if (!card.encoder()) {
+                    throw new ModelCardException(where + ".binds.audio = 'logmel': log-mel patches feed an encoder (a model without a "
+                            + "result, its output held on the window's grid); a model with a result per audio step binds the waveform");
                 }
             } else if (binding instanceof Binding.Tokens tokens) {
                 mediaInputs += tokens.part().equals("ids") ? 1 : 0;
@@ -159,20 +175,38 @@ public final class ElementModel {
                             + " must be float32, symbolic at its batch axis and shaped as its output " + output.name() + " " + output.shape());
                 }
             } else {
-                throw new ModelCardException(where + ".binds = '" + ((Binding.BuiltIn) binding).text()
-                        + "': a model run from its card binds objects (" + Binding.KINDS + "); text bindings are the trained models' own");
+                throw new ModelCardException(where + ".binds: a " + binding.getClass().getSimpleName() + " binding is read per window; a "
+                        + card.stage().wire + " model binds its media, constants or state");
             }
         }
         if (mediaInputs != 1 || card.inputs().stream().noneMatch(t -> mediaKind.isInstance(t.binding()))) {
             throw new ModelCardException(file + ": inputs: stage " + card.stage().wire + " needs exactly one "
                     + switch (card.stage()) {
                         case FRAME -> "frame";
-                        case AUDIO_STEP -> "audio";
+                        case AUDIO_STEP -> card.encoder() ? "audio log-mel" : "audio waveform";
                         default -> "text ids";
-                    } + " binding, the card has " + mediaInputs + " media bindings");
+                    } + " binding, the card has " + mediaInputs + " media bindings" + (card.encoder() ? " (a card without a result is an "
+                    + "encoder, whose embedding the windows hold; give it a result (name, decode, aggregate) to run it as a model of its own)" : ""));
         }
-        if (card.result() == null) {
-            throw new ModelCardException(file + ": result = null: a model run from its card needs a result (name, decode, aggregate)");
+        if (card.encoder()) {
+            checkEncoder(card);
+        }
+    }
+
+    /** An encoder's one output is its embedding per item, float32 [B,width]; it binds no state, and a text encoder's output has nowhere to go. */
+    private static void checkEncoder(ModelCard card) {
+        if (card.stage() == ModelCard.Stage.TEXT) {
+            throw new ModelCardException(card.file() + ": result = null: a text model needs a result (name, decode, aggregate)");
+        }
+        ModelCard.Tensor output = card.outputs().get(0);
+        if (card.outputs().size() != 1 || output.shape().size() != 2 || !output.isSymbolic(0) || output.isSymbolic(1)
+                || !output.dtype().equals("float32")) {
+            throw new ModelCardException(card.file() + ": outputs = " + card.outputs().stream().map(o -> o.name() + " " + o.shape()).toList()
+                    + ": a model without a result is an encoder, whose one output float32 [B,width] the windows hold; give the card a result "
+                    + "(name, decode, aggregate) to run it as a model of its own");
+        }
+        if (card.inputs().stream().anyMatch(t -> t.binding() instanceof Binding.State)) {
+            throw new ModelCardException(card.file() + ": inputs: an encoder carries no state; give the card a result to run it with state");
         }
     }
 
@@ -183,8 +217,16 @@ public final class ElementModel {
      */
     public float[] pixels(byte[] encoded, ImageEncoding encoding, int width, int height) {
         Binding.FramePixels frame = (Binding.FramePixels) media.binding();
-        byte[] rgb = images.decodeResized(encoded, encoding, width, height, frame.width(), frame.height());
-        float[] out = new float[3 * frame.width() * frame.height()];
+        return pixels(images.decodeResized(encoded, encoding, width, height, frame.width(), frame.height()));
+    }
+
+    /** RGB bytes already at the binding's size (row-major, 3 a pixel) as this model's pixels. */
+    public float[] pixels(byte[] rgb) {
+        Binding.FramePixels frame = (Binding.FramePixels) media.binding();
+        if (rgb.length != 3 * frame.width() * frame.height()) {
+            throw new IllegalArgumentException(rgb.length + " RGB bytes; " + card.file() + " takes " + frame.width() + "x" + frame.height());
+        }
+        float[] out = new float[rgb.length];
         new PixelLayout(frame.channelsLast(), frame.bgr(), frame.low(), frame.high(), frame.mean(), frame.std())
                 .write(rgb, frame.width(), frame.height(), out, 0);
         return out;
@@ -210,8 +252,10 @@ public final class ElementModel {
             List<Outcome> outcomes = new ArrayList<>(calls.size());
             for (int item = 0; item < calls.size(); item++) {
                 int index = item;
-                float[] values = card.result().decoding().decode(name -> name.equals(Decoding.TOKEN_MASK)
-                        ? mask(calls.get(index), tokens) : slice(outputs.get(name), 0, index, size));
+                // an encoder's values are its embedding, as the windows hold it
+                float[] values = card.encoder() ? slice(outputs.get(card.outputs().get(0).name()), 0, index, size)
+                        : card.result().decoding().decode(name -> name.equals(Decoding.TOKEN_MASK)
+                                ? mask(calls.get(index), tokens) : slice(outputs.get(name), 0, index, size));
                 Map<String, float[]> state = new HashMap<>();
                 for (ModelCard.Tensor input : card.inputs()) {
                     if (input.binding() instanceof Binding.State bound) {

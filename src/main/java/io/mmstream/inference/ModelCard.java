@@ -11,15 +11,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON contract beside each .onnx file: what the model is, what its inputs bind to, its outputs and labels,
- * the preprocessing it expects, the sha256 of the model file, and what it was trained and measured on.
+ * The JSON contract beside each .onnx file: what the model is, what its inputs bind to (and so the preprocessing
+ * it expects), its outputs, labels and result, the sha256 of the model file, and what it was measured on.
  *
  * @param file the card's own path, for error messages
  * @param model the .onnx file, resolved next to the card
  */
 public record ModelCard(Path file, String name, String version, String task, Stage stage, int batch, Path model, String sha256,
-                        List<Tensor> inputs, List<Tensor> outputs, List<String> labels, ModelResult result, JsonNode preprocessing,
-                        JsonNode metrics) {
+                        List<Tensor> inputs, List<Tensor> outputs, List<String> labels, ModelResult result, JsonNode metrics) {
 
     /** When the model runs: once per element of a modality, or once per window. */
     public enum Stage {
@@ -69,39 +68,15 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         return files;
     }
 
-    /** True for the encoders trained here, whose inputs the job's own code feeds (text bindings). */
-    public boolean builtIn() {
-        return inputs.stream().anyMatch(t -> t.binding() instanceof Binding.BuiltIn);
-    }
-
-    /** True for a model run by the job's own code rather than per element from its card: an encoder trained here, or a window head. */
-    public boolean runByTheJob() {
-        return builtIn() || stage == Stage.WINDOW;
+    /**
+     * True for an encoder: a per-element model without a result of its own, whose output the window holds on its
+     * grid for the window heads to bind.
+     */
+    public boolean encoder() {
+        return stage != Stage.WINDOW && result == null;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A whole number from the card's preprocessing; refuses, naming file and key, when it is missing. */
-    public long preprocessingLong(String key) {
-        JsonNode value = preprocessing.get(key);
-        if (value == null || !value.canConvertToLong()) {
-            throw new ModelCardException(file + ": preprocessing." + key + " = " + value + ": must be a whole number");
-        }
-        return value.asLong();
-    }
-
-    /** A list of numbers from the card's preprocessing; refuses, naming file and key, when it is missing. */
-    public float[] preprocessingFloats(String key) {
-        JsonNode value = preprocessing.get(key);
-        if (value == null || !value.isArray() || value.isEmpty()) {
-            throw new ModelCardException(file + ": preprocessing." + key + " = " + value + ": must be a list of numbers");
-        }
-        float[] out = new float[value.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) value.get(i).asDouble();
-        }
-        return out;
-    }
 
     public static ModelCard load(Path file) {
         try {
@@ -132,10 +107,10 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         ModelCard card = new ModelCard(file, text(file, root, "name"), text(file, root, "version"), text(file, root, "task"), stage, batch,
                 file.resolveSibling(modelFile), text(file, root, "sha256"), inputs, outputs, labels,
                 root.has("result") ? ModelResult.parse(file, root.get("result"), outputShapes, labels, stage == Stage.WINDOW) : null,
-                root.path("preprocessing"), root.path("metrics"));
+                root.path("metrics"));
         if (stage == Stage.WINDOW) {
             WindowInputs.check(card);
-        } else if (!card.builtIn()) {
+        } else {
             ElementModel.check(card);
         }
         return card;

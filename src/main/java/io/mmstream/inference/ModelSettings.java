@@ -1,34 +1,34 @@
 package io.mmstream.inference;
 
+import io.mmstream.align.WindowGeometry;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Which models the job runs and how: shipped with the job graph, opened in each operator through the shared
- * {@link ModelRegistry}, so a TaskManager JVM loads every model once whatever its number of slots.
+ * {@link ModelRegistry}, so a TaskManager JVM loads every model once whatever its number of slots. What each model
+ * does in the graph comes from its card alone: an encoder per frame and one per audio step (no result: the windows
+ * hold their embeddings), per-element models with a result, and window heads.
  *
  * @param location a directory or classpath:DIR (see {@link ModelStore})
- * @param fusions the fusion variants to run, each a model name
+ * @param run the models the job runs, each a card name (models.run), window heads' results in this order
  * @param minCoverage share of a window a head's modality must cover
- * @param run models run from their card alone, per frame or per audio step (models.run), in this order
  */
-public record ModelSettings(String location, List<String> fusions, InferenceOptions options, double minCoverage, List<String> run)
-        implements Serializable {
-
-    public static final String FRAME_ENCODER = "frame_encoder";
-    public static final String AUDIO_ENCODER = "audio_encoder";
-    public static final String ACTION = "action_recognition";
-    public static final String SYNC = "av_sync";
+public record ModelSettings(String location, List<String> run, InferenceOptions options, double minCoverage) implements Serializable {
 
     public ModelSettings {
-        fusions = List.copyOf(fusions);
         run = List.copyOf(run);
     }
 
-    public ModelSettings(String location, List<String> fusions, InferenceOptions options, double minCoverage) {
-        this(location, fusions, options, minCoverage, List.of());
+    /**
+     * @param configured models.run as the pipeline file lists it; when it lists none, the models directory's default
+     *     graph ({@link ModelStore#DEFAULT_GRAPH})
+     */
+    public static ModelSettings of(String location, List<String> configured, InferenceOptions options, double minCoverage) {
+        return new ModelSettings(location, configured.isEmpty() ? ModelStore.defaultRun(location) : configured, options, minCoverage);
     }
 
     /** Something built on leased models; closing it lets the leases go. */
@@ -48,64 +48,55 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         return ModelCard.load(ModelStore.card(location, name));
     }
 
-    /** The window heads the job runs, in the order of their results: action, the fusion variants, sync, then those of models.run. */
+    /** The window heads the job runs, in the order of their results (their order in models.run). */
     public List<String> headNames() {
-        List<String> names = new ArrayList<>(List.of(ACTION));
-        names.addAll(fusions);
-        names.add(SYNC);
-        stepModelCards(ModelCard.Stage.WINDOW).forEach(card -> names.add(card.name()));
-        return names;
+        return stepModelCards(ModelCard.Stage.WINDOW).stream().map(ModelCard::name).toList();
     }
 
     /** Every model the job runs, by name. */
     public List<String> names() {
-        List<String> names = new ArrayList<>(List.of(FRAME_ENCODER, AUDIO_ENCODER, ACTION));
-        names.addAll(fusions);
-        names.add(SYNC);
-        names.addAll(run);
-        return names;
+        return run;
     }
 
     /**
-     * Checks every card and model file where the job is built, so that a missing or altered model stops the
-     * submission with a message naming the card, instead of failing every TaskManager at each restart.
+     * Checks every card and model file where the job is built, so that a missing or altered model, or a graph the
+     * cards do not make, stops the submission with a message naming the card and the field, instead of failing every
+     * TaskManager at each restart.
      */
     public void verify() {
-        names().forEach(name -> OnnxModel.verifyFile(card(name)));
+        List<ModelCard> cards = run.stream().map(this::card).toList();
+        cards.forEach(OnnxModel::verifyFile);
         Map<String, ModelCard.Stage> producers = producers();
-        names().stream().map(this::card).filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(card -> checkProducers(card, producers));
+        cards.stream().filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(card -> checkProducers(card, producers));
         for (ModelCard card : stepModelCards(ModelCard.Stage.TEXT)) {
             card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
                     .forEach(ids -> Tokenizer.of(card, (Binding.Tokens) ids));
         }
+        geometry();
     }
 
-    /** True when models.run names a model of this stage. */
+    /** True when models.run names a model with a result at this stage. */
     public boolean runs(ModelCard.Stage stage) {
         return !stepModelCards(stage).isEmpty();
     }
 
-    /**
-     * The cards of models.run at this stage (frame, audio_step, text or window), in models.run order; refuses an
-     * encoder trained here, naming the card and the field, and a head the job runs anyway.
-     */
+    /** The cards of models.run with a result at this stage (frame, audio_step, text or window), in models.run order. */
     public List<ModelCard> stepModelCards(ModelCard.Stage stage) {
-        List<ModelCard> cards = new ArrayList<>();
-        for (String name : run) {
-            ModelCard card = card(name);
-            if (card.builtIn()) {
-                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' is one of the encoders trained here, "
-                        + "which the job runs by itself");
-            }
-            if (card.stage() == ModelCard.Stage.WINDOW && (name.equals(ACTION) || name.equals(SYNC) || fusions.contains(name))) {
-                throw new ModelCardException(card.file() + ": models.run = " + run + ": '" + name + "' runs already, as "
-                        + (fusions.contains(name) ? "a fusion variant (models.fusion)" : "one of the job's heads"));
-            }
-            if (card.stage() == stage) {
-                cards.add(card);
-            }
+        return run.stream().map(this::card).filter(card -> card.stage() == stage && !card.encoder()).toList();
+    }
+
+    /**
+     * The encoder of a stage (frame or audio_step): the one model of models.run at that stage without a result, whose
+     * embedding the windows hold at each step; refuses none, or two, naming models.run.
+     */
+    public ModelCard encoder(ModelCard.Stage stage) {
+        List<ModelCard> encoders = run.stream().map(this::card).filter(card -> card.stage() == stage && card.encoder()).toList();
+        if (encoders.size() != 1) {
+            throw new ModelCardException("models.run = " + run + " (models.dir = '" + location + "'): names " + encoders.size() + " "
+                    + stage.wire + " encoders " + encoders.stream().map(ModelCard::name).toList() + "; the windows hold the embeddings of "
+                    + "exactly one per frame and one per audio step (a model of that stage whose card has no result)");
         }
-        return cards;
+        return encoders.get(0);
     }
 
     /** The models run from their card at this stage, each on a shared session. */
@@ -126,8 +117,8 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
     public Leased<MediaEncoders> encoders() {
         List<ModelRegistry.Lease> leases = new ArrayList<>();
         try {
-            OnnxModel frames = lease(FRAME_ENCODER, leases);
-            OnnxModel audio = lease(AUDIO_ENCODER, leases);
+            OnnxModel frames = lease(encoder(ModelCard.Stage.FRAME).name(), leases);
+            OnnxModel audio = lease(encoder(ModelCard.Stage.AUDIO_STEP).name(), leases);
             return new Leased<>(new MediaEncoders(frames, audio), leases);
         } catch (RuntimeException e) {
             leases.forEach(ModelRegistry.Lease::close);
@@ -135,14 +126,50 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
         }
     }
 
-    /** The stage of each element model whose output the window heads may bind: the encoders. */
+    /** The stage of each encoder, whose output the window heads may bind. */
     public Map<String, ModelCard.Stage> producers() {
-        return Map.of(FRAME_ENCODER, card(FRAME_ENCODER).stage(), AUDIO_ENCODER, card(AUDIO_ENCODER).stage());
+        Map<String, ModelCard.Stage> producers = new LinkedHashMap<>();
+        for (ModelCard.Stage stage : List.of(ModelCard.Stage.FRAME, ModelCard.Stage.AUDIO_STEP)) {
+            producers.put(encoder(stage).name(), stage);
+        }
+        return producers;
     }
 
     /**
-     * Refuses, naming the card and the field, a window head that binds the output of a model the job does not run
-     * before the windows, an output that model does not have, or one of another width.
+     * The window's shape as the heads' cards bind it, one for all (built by the caller with what no card fixes):
+     * the grid step and its number of steps, the encoders' width, and the sensor series. Refuses, naming the card
+     * and the field, a head that disagrees with another on any of these, and encoders of different widths.
+     */
+    public WindowGeometry.Builder geometry() {
+        ModelCard frameEncoder = encoder(ModelCard.Stage.FRAME);
+        ModelCard audioEncoder = encoder(ModelCard.Stage.AUDIO_STEP);
+        String width = frameEncoder.outputs().get(0).shape().get(1);
+        if (!audioEncoder.outputs().get(0).shape().get(1).equals(width)) {
+            throw new ModelCardException(audioEncoder.file() + ": outputs[0].shape = " + audioEncoder.outputs().get(0).shape() + ": the windows "
+                    + "hold both encoders' embeddings at one width, and " + frameEncoder.file() + " gives " + width);
+        }
+        WindowGeometry.Builder geometry = new WindowGeometry.Builder(Integer.parseInt(width));
+        try {
+            for (ModelCard head : stepModelCards(ModelCard.Stage.WINDOW)) {
+                for (int i = 0; i < head.inputs().size(); i++) {
+                    ModelCard.Tensor input = head.inputs().get(i);
+                    String where = cardLocation(head.name()) + ": inputs[" + i + "] (" + input.name() + ")";
+                    if (input.binding() instanceof Binding.StepOutput output) {
+                        geometry.grid(where + ".binds", output.stepMicros(), output.steps());
+                    } else if (input.binding() instanceof Binding.SensorSeries series) {
+                        geometry.sensor(where, series.kind(), series.stepMicros(), series.mean(), series.std());
+                    }
+                }
+            }
+        } catch (WindowGeometry.Mismatch e) {
+            throw new ModelCardException(e.getMessage(), e);
+        }
+        return geometry;
+    }
+
+    /**
+     * Refuses, naming the card and the field, a window head that binds the output of a model models.run does not run as
+     * an encoder, an output that model does not have, or one of another width.
      */
     private void checkProducers(ModelCard head, Map<String, ModelCard.Stage> producers) {
         for (int i = 0; i < head.inputs().size(); i++) {
@@ -152,8 +179,8 @@ public record ModelSettings(String location, List<String> fusions, InferenceOpti
             }
             String where = head.file() + ": inputs[" + i + "] (" + input.name() + ").binds";
             if (!producers.containsKey(bound.model())) {
-                throw new ModelCardException(where + ".model = '" + bound.model() + "': not a model the job runs per element before the windows "
-                        + new java.util.TreeSet<>(producers.keySet()));
+                throw new ModelCardException(where + ".model = '" + bound.model() + "': not an encoder models.run runs before the windows "
+                        + producers.keySet() + " (models.run = " + run + ")");
             }
             ModelCard producer = card(bound.model());
             ModelCard.Tensor output = producer.outputs().stream().filter(o -> o.name().equals(bound.output())).findFirst()

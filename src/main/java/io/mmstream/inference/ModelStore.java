@@ -10,6 +10,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Where the job finds its models: a directory path, or {@code classpath:DIR} for the models packed into the jar,
@@ -19,6 +21,9 @@ import java.util.HexFormat;
 public final class ModelStore {
 
     public static final String CLASSPATH = "classpath:";
+
+    /** The file of a models directory listing the models the job runs when the pipeline file lists none. */
+    public static final String DEFAULT_GRAPH = "models.yaml";
 
     private ModelStore() {}
 
@@ -54,6 +59,30 @@ public final class ModelStore {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("this JVM has no SHA-256", e);
         }
+    }
+
+    /**
+     * The models the directory's {@link #DEFAULT_GRAPH} lists under {@code run}, in order; refuses, naming the file
+     * and the key, a directory without one or a file that lists no names.
+     */
+    public static List<String> defaultRun(String location) {
+        String file = location + "/" + DEFAULT_GRAPH;
+        Object document;
+        try {
+            byte[] bytes = location.startsWith(CLASSPATH)
+                    ? resource(location.substring(CLASSPATH.length()).replaceAll("^/+|/+$", "") + "/" + DEFAULT_GRAPH, location)
+                    : Files.readAllBytes(Path.of(location).resolve(DEFAULT_GRAPH));
+            document = new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.constructor.SafeConstructor(new org.yaml.snakeyaml.LoaderOptions()))
+                    .load(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            throw new ModelCardException(file + ": cannot be read (" + e.getMessage() + "): the pipeline file lists no models (models.run), "
+                    + "so the models directory must say which to run", e);
+        }
+        Object run = document instanceof Map<?, ?> map ? map.get("run") : null;
+        if (!(run instanceof List<?> names) || names.isEmpty() || !names.stream().allMatch(n -> n instanceof String s && !s.isBlank())) {
+            throw new ModelCardException(file + ": run = " + run + ": must be a list of model names (cards in the directory)");
+        }
+        return names.stream().map(String.class::cast).toList();
     }
 
     /** Written beside and moved into place, so that concurrent extractions never see half a file. */

@@ -54,7 +54,7 @@ public final class WindowInputs {
     }
 
     private static String describe(Binding binding) {
-        return binding instanceof Binding.BuiltIn text ? "'" + text.text() + "'" : "a " + binding.getClass().getSimpleName() + " binding";
+        return "a " + binding.getClass().getSimpleName() + " binding";
     }
 
     /**

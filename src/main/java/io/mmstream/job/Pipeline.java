@@ -7,12 +7,13 @@ import io.mmstream.align.FrameGrid;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.align.StreamClock;
+import io.mmstream.align.WindowGeometry;
 import io.mmstream.codec.Decoded;
 import io.mmstream.codec.ValidationLimits;
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.BatchPolicy;
 import io.mmstream.inference.Binding;
-import io.mmstream.inference.ModelCardException;
+import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
@@ -64,9 +65,9 @@ public final class Pipeline {
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
         ModelSettings models = modelSettings(config);
         models.verify();
-        AssembleWindow.Layout layout = layout(config, models);
-        Encoded encoded = encode(env, config, models, layout);
-        SingleOutputStreamOperator<EmbeddedWindow> windows = windows(encoded.forWindows(), config, layout);
+        WindowGeometry geometry = geometry(config, models);
+        Encoded encoded = encode(env, config, models, geometry);
+        SingleOutputStreamOperator<EmbeddedWindow> windows = windows(encoded.forWindows(), config, geometry);
         SingleOutputStreamOperator<KeyedBytes> predictions = windows
                 .transform("Heads", TypeInformation.of(KeyedBytes.class),
                         new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos()), config.get(EMBEDDINGS)))
@@ -109,7 +110,7 @@ public final class Pipeline {
         }
     }
 
-    public static Encoded encode(StreamExecutionEnvironment env, JobConfig config, ModelSettings models, AssembleWindow.Layout layout) {
+    public static Encoded encode(StreamExecutionEnvironment env, JobConfig config, ModelSettings models, WindowGeometry geometry) {
         int deadLetterBytes = config.get(DEADLETTER_VALUE_BYTES);
         BatchPolicy encoderBatches = new BatchPolicy(config.get(ENCODER_BATCH_SIZE), config.get(ENCODER_BATCH_DELAY).toNanos());
         // each source checked on its own, so that the check (and the frame encoder) chain to the source in one task:
@@ -124,11 +125,11 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> frames = videoToEncode
                 .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
                 .uid(UID_ENCODE_FRAMES);
+        Binding.LogMelPatch patch = MediaEncoders.logMelPatch(models.encoder(ModelCard.Stage.AUDIO_STEP));
         SingleOutputStreamOperator<ModalEvent> patches = audioEvents
                 .keyBy(ModalEvent::streamId)
-                .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), layout.gridStepMicros()),
-                        (int) models.card(ModelSettings.AUDIO_ENCODER).preprocessingLong("patch_frames"), streamRules(config), config.get(MAX_AUDIO_CHUNK),
-                        deadLetterBytes))
+                .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), geometry.gridStepMicros()),
+                        patch.params(), patch.frames(), streamRules(config), config.get(MAX_AUDIO_CHUNK), deadLetterBytes))
                 .uid(UID_AUDIO_PATCHES).name("Cut audio patches");
         SingleOutputStreamOperator<ModalEvent> audio = patches
                 .transform("Encode audio", TypeInformation.of(ModalEvent.class), new EncodeAudio(models, encoderBatches, deadLetterBytes))
@@ -146,9 +147,9 @@ public final class Pipeline {
     }
 
     /** keyBy(streamId), sliding windows on each stream's own event time, late events on {@link SideOutputs#LATE}. */
-    public static SingleOutputStreamOperator<EmbeddedWindow> windows(DataStream<ModalEvent> events, JobConfig config, AssembleWindow.Layout layout) {
+    public static SingleOutputStreamOperator<EmbeddedWindow> windows(DataStream<ModalEvent> events, JobConfig config, WindowGeometry geometry) {
         return events.keyBy(ModalEvent::streamId)
-                .transform("Align windows", TypeInformation.of(EmbeddedWindow.class), new AssembleWindow.Operator(new AssembleWindow(layout, streamRules(config))))
+                .transform("Align windows", TypeInformation.of(EmbeddedWindow.class), new AssembleWindow.Operator(new AssembleWindow(geometry, streamRules(config))))
                 .uid(UID_WINDOWS).name("Align windows");
     }
 
@@ -163,52 +164,31 @@ public final class Pipeline {
     }
 
     public static ModelSettings modelSettings(JobConfig config) {
-        return new ModelSettings(config.get(MODELS_DIR), config.get(MODELS_FUSION),
+        return ModelSettings.of(config.get(MODELS_DIR), config.get(MODELS_RUN),
                 new InferenceOptions(config.get(INFERENCE_PROVIDER), config.get(INFERENCE_THREADS), config.get(INFERENCE_CPU_FALLBACK)),
-                config.get(MIN_COVERAGE), config.get(MODELS_RUN));
+                config.get(MIN_COVERAGE));
     }
 
     /**
-     * What the windows must give the heads, read from the model cards; refuses a configuration whose windows the
-     * models cannot read, naming the file, the key and the value.
+     * The windows' shape, from the heads' cards; refuses a configuration whose windows the models cannot read, naming
+     * the file, the key and the value.
      */
-    public static AssembleWindow.Layout layout(JobConfig config, ModelSettings models) {
-        ModelCard action = models.card(ModelSettings.ACTION);
-        long step = action.preprocessingLong("frame_step_us");
-        long steps = action.preprocessingLong("steps");
+    public static WindowGeometry geometry(JobConfig config, ModelSettings models) {
+        WindowGeometry.Builder cards = models.geometry();
+        WindowGeometry geometry = cards.build(micros(config.get(GRID_STEP)), micros(config.get(WINDOW_SIZE)));
+        long step = geometry.gridStepMicros();
         if (micros(config.get(GRID_STEP)) != step) {
-            throw config.rejection(GRID_STEP, "the models expect " + step + "us (" + models.cardLocation(ModelSettings.ACTION)
-                    + ": preprocessing.frame_step_us)");
+            throw config.rejection(GRID_STEP, "the window heads bind a grid of " + step + " us (" + cards.stepFrom() + ".step_us)");
         }
-        if (Math.abs(micros(config.get(WINDOW_SIZE)) - steps * step) * 2 > step) {
-            throw config.rejection(WINDOW_SIZE, "the models read windows of " + steps + " steps of " + step + " us ("
-                    + models.cardLocation(ModelSettings.ACTION) + ": preprocessing.steps)");
+        if (cards.stepsFrom() != null && Math.abs(micros(config.get(WINDOW_SIZE)) - geometry.steps() * step) * 2 > step) {
+            throw config.rejection(WINDOW_SIZE, "the window heads read windows of " + geometry.steps() + " steps of " + step + " us ("
+                    + cards.stepsFrom() + ".steps)");
         }
         long slide = micros(config.get(WINDOW_SLIDE));
         if (Math.abs(slide - Math.round((double) slide / step) * step) * 100 > step) {
             throw config.rejection(WINDOW_SLIDE, "must be a whole number of grid steps (" + step + " us) so windows share their instants");
         }
-        // the IMU series as the heads bind it; every head that reads one must read the same
-        Binding.SensorSeries imu = null;
-        for (String name : models.names()) {
-            ModelCard card = models.card(name);
-            for (int i = 0; card.stage() == ModelCard.Stage.WINDOW && i < card.inputs().size(); i++) {
-                if (card.inputs().get(i).binding() instanceof Binding.SensorSeries series) {
-                    if (imu != null && (imu.stepMicros() != series.stepMicros() || !java.util.Arrays.equals(imu.mean(), series.mean())
-                            || !java.util.Arrays.equals(imu.std(), series.std()))) {
-                        throw new ModelCardException(card.file() + ": inputs[" + i + "].binds: the window's sensor series differs from that of "
-                                + "another head (step_us, mean, std); one window holds one series");
-                    }
-                    imu = series;
-                }
-            }
-        }
-        if (imu == null) {
-            imu = new Binding.SensorSeries("imu6", step / 4, new float[6], new float[] {1, 1, 1, 1, 1, 1}); // no head reads it
-        }
-        ModelCard frameEncoder = models.card(ModelSettings.FRAME_ENCODER);
-        return new AssembleWindow.Layout(step, Integer.parseInt(frameEncoder.outputs().get(0).shape().get(1)), imu.stepMicros(),
-                (int) (steps * step / imu.stepMicros()), imu.mean(), imu.std(), 2 * imu.stepMicros());
+        return geometry;
     }
 
     private static long micros(Duration duration) {

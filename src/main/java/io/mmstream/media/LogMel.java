@@ -9,7 +9,8 @@ package io.mmstream.media;
  */
 public final class LogMel {
 
-    public record Params(int sampleRate, int fftSize, int windowLength, int hopLength, int melBins, double minHz, double maxHz) {
+    public record Params(int sampleRate, int fftSize, int windowLength, int hopLength, int melBins, double minHz, double maxHz)
+            implements java.io.Serializable {
         public static Params standard() {
             return new Params(16_000, 512, 400, 160, 64, 0, 8000);
         }

@@ -78,9 +78,6 @@ class JobConfigTest {
                 .hasMessage("flink-jobs/test.yaml: window.slide = '2s': must not exceed window.size (1s)");
         assertThatThrownBy(() -> parse("window:\n  size: 2s\n  slide: 500ms\n  grid-step: 600ms\n"))
                 .hasMessage("flink-jobs/test.yaml: window.grid-step = '600ms': must be whole microseconds and at most window.slide (500ms)");
-        assertThatThrownBy(() -> parse("models:\n  fusion: fusion_early, fusion_eraly\n"))
-                .hasMessage("flink-jobs/test.yaml: models.fusion = 'fusion_early, fusion_eraly': must be a comma-separated list of distinct names from "
-                        + "[fusion_early, fusion_weighted, fusion_late, fusion_attention]");
         assertThatThrownBy(() -> parse("delivery:\n  transaction-timeout: 20min\n"))
                 .hasMessage("flink-jobs/test.yaml: delivery.transaction-timeout = '20min': must not exceed the broker default transaction.max.timeout.ms of 15min");
         assertThatThrownBy(() -> parse("delivery:\n  transaction-timeout: 7min\n"))

@@ -76,4 +76,32 @@ class DatasetWriterTest {
         assertThat(Arrays.equals(written, expected)).isTrue();
         assertThat(read(dir.resolve("frame_mask.npy")).data().get(0)).isEqualTo((byte) 1);
     }
+
+    /** The training windows show the frames the job's windows show: one alignment rule, on skewed, jittered, dropping devices. */
+    @Test
+    void framesLieOnTheGridByTheJobsAlignmentRule() throws Exception {
+        SimulationSettings settings = SimulationSettings.defaults(3).withSeed(21);
+        var params = new DatasetWriter.Params(settings, 12, 2_000_000, 1_000_000, 16);
+        SceneSimulator simulator = new SceneSimulator(settings, EPOCH);
+        int absentSteps = 0;
+        for (int stream = 0; stream < 3; stream++) {
+            StreamScene scene = simulator.scene(stream);
+            java.util.List<io.mmstream.align.ModalEvent> frames = scene.records(EPOCH, EPOCH + 12_000_000).stream()
+                    .filter(r -> r.modality() == Modality.VIDEO)
+                    .map(r -> io.mmstream.align.ModalEvent.of("s", Modality.VIDEO, r.captureMicros(), 0, new float[0], "mm.video", 0, 0)).toList();
+            for (DatasetWriter.Window window : new DatasetWriter().windowsOf(scene, stream, EPOCH, params)) {
+                long start = window.startMicros();
+                var inWindow = frames.stream().filter(f -> f.captureMicros() >= start && f.captureMicros() < start + 2_000_000).toList();
+                boolean[] present = new io.mmstream.align.WindowAligner(settings.framePeriodMicros())
+                        .align("s", start, start + 2_000_000, inWindow).track(Modality.VIDEO).present();
+                byte[] expected = new byte[present.length];
+                for (int step = 0; step < present.length; step++) {
+                    expected[step] = (byte) (present[step] ? 1 : 0);
+                    absentSteps += present[step] ? 0 : 1;
+                }
+                assertThat(window.frameMask()).as("stream %d, window at %d", stream, start).containsExactly(expected);
+            }
+        }
+        assertThat(absentSteps).as("the devices drop frames and drift off the grid").isPositive();
+    }
 }

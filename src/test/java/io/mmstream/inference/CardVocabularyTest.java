@@ -38,8 +38,11 @@ class CardVocabularyTest {
         assertThat(pixels.low()).isEqualTo(-1);
         Decoding.Detect detect = (Decoding.Detect) faces.result().decoding();
         assertThat(detect.anchorCentres()).hasSize(2 * 896);
-        assertThat(faces.builtIn()).isFalse();
-        assertThat(ModelCard.load(Path.of("onnx-models/fusion_early.json")).runByTheJob()).isTrue();
+        assertThat(faces.encoder()).isFalse();
+        ModelCard audioEncoder = ModelCard.load(Path.of("onnx-models/audio_encoder.json"));
+        assertThat(audioEncoder.encoder()).isTrue();
+        assertThat(audioEncoder.inputs().get(0).binding())
+                .isEqualTo(new Binding.LogMelPatch(new io.mmstream.media.LogMel.Params(16_000, 512, 400, 160, 64, 0, 8000), 8));
     }
 
     /** Each row: the card, a piece of it, what replaces it, and the refusal after the card's path. */
@@ -86,6 +89,13 @@ class CardVocabularyTest {
         "blazeface_front.json | \"batch\": 1 | \"batch\": 0 | batch = 0: must be positive",
         "fusion_early.json | \"present\": \"video\" | \"present\": \"vidio\" | inputs[1].binds.present = \"vidio\": must be one of [video, audio, sensor]",
         "fusion_early.json | \"sensor\": \"imu6\", | \"sensor\": \"imu6\", \"rate\": 100, | inputs[4].binds.rate = 100: unknown field; known: [mean, sensor, std, step_us]",
+        "fusion_early.json | \"step_us\": 66667 | \"step_us\": 0 | inputs[0].binds.step_us = 0: must be positive",
+        "frame_encoder.json | \"layout\": \"NCHW\" | \"layout\": \"NHWC\" "
+                + "| inputs[0] (frames).shape = [B, 3, 64, 64] (float32): frame pixels of 64x64 need float32 [B,64,64,3] (NHWC)",
+        "audio_encoder.json | \"fft\": 512 | \"fft\": 500 | inputs[0].binds.fft = 500: must be a power of two",
+        "audio_encoder.json | \"frames\": 8 | \"frames\": 10 "
+                + "| inputs[0] (patches).shape = [B, 1, 8, 64] (float32): a log-mel patch of 10 frames of 64 bins needs float32 [B,1,10,64]",
+        "audio_encoder.json | \"max_hz\": 8000.0 | \"max_hz\": 9000.0 | inputs[0].binds.max_hz = 9000.0: must lie above min_hz 0.0 and at most half the rate 16000",
     })
     void aMistakeRefusesTheCardNamingFileFieldAndValue(String cardName, String piece, String replacement, String refusal, @org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {
@@ -101,14 +111,16 @@ class CardVocabularyTest {
         String original = Files.readString(VAD);
         Path card = dir.resolve("silero_vad.json");
         Files.writeString(card, original.replaceAll("\"result\": \\{.*},\n", ""));
-        assertThatThrownBy(() -> ModelCard.load(card)).hasMessage(card + ": result = null: a model run from its card needs a result (name, decode, aggregate)");
+        assertThatThrownBy(() -> ModelCard.load(card)).hasMessage(card + ": inputs: stage audio_step needs exactly one audio log-mel binding, "
+                + "the card has 1 media bindings (a card without a result is an encoder, whose embedding the windows hold; give it a result "
+                + "(name, decode, aggregate) to run it as a model of its own)");
     }
 
     @Test
     void aWindowHeadBindingAModelTheJobDoesNotRunOrAnOutputOfAnotherWidthIsRefused(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         for (Path file : ModelCard.cardsIn(Path.of("onnx-models"))) {
             ModelCard card = ModelCard.load(file);
-            if (card.runByTheJob()) {
+            if (card.encoder() || card.stage() == ModelCard.Stage.WINDOW) {
                 Files.copy(file, dir.resolve(file.getFileName()));
                 Files.copy(card.model(), dir.resolve(card.model().getFileName()));
             }
@@ -116,25 +128,30 @@ class CardVocabularyTest {
         Path fusion = dir.resolve("fusion_early.json");
         String original = Files.readString(fusion);
         Files.writeString(fusion, original.replace("\"model\": \"frame_encoder\"", "\"model\": \"face_encoder\""));
-        ModelSettings settings = new ModelSettings(dir.toString(), java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5, java.util.List.of());
-        assertThatThrownBy(settings::verify).hasMessage(fusion + ": inputs[0] (video).binds.model = 'face_encoder': not a model the job "
-                + "runs per element before the windows [audio_encoder, frame_encoder]");
+        ModelSettings settings = new ModelSettings(dir.toString(), java.util.List.of("frame_encoder", "audio_encoder", "fusion_early"),
+                InferenceOptions.cpu(1), 0.5);
+        assertThatThrownBy(settings::verify).hasMessage(fusion + ": inputs[0] (video).binds.model = 'face_encoder': not an encoder models.run "
+                + "runs before the windows [frame_encoder, audio_encoder] (models.run = [frame_encoder, audio_encoder, fusion_early])");
         Files.writeString(fusion, original.replace("\"output\": \"embedding\"", "\"output\": \"features\""));
         assertThatThrownBy(settings::verify).hasMessageStartingWith(fusion + ": inputs[0] (video).binds.output = 'features': not an output of ");
         Files.writeString(fusion, original.replaceFirst("64\n", "32\n"));
         assertThatThrownBy(settings::verify).hasMessageEndingWith("gives embedding of width 64");
+        Files.writeString(fusion, original.replace("\"steps\": 30", "\"steps\": 20"));
+        ModelSettings twoGrids = new ModelSettings(dir.toString(), java.util.List.of("frame_encoder", "audio_encoder", "action_recognition", "fusion_early"),
+                InferenceOptions.cpu(1), 0.5);
+        assertThatThrownBy(twoGrids::verify).hasMessage(fusion + ": inputs[0] (video).binds: a grid of 20 steps; "
+                + dir.resolve("action_recognition.json") + ": inputs[0] (video).binds binds 30; one window has one grid");
     }
 
     @Test
-    void modelsRunTakesFrameAndAudioStepModelsAndRefusesTheTrainedOnes() {
-        ModelSettings trained = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5,
-                java.util.List.of("frame_encoder"));
-        assertThatThrownBy(trained::verify).hasMessage("onnx-models/frame_encoder.json: models.run = [frame_encoder]: 'frame_encoder' is one of "
-                + "the encoders trained here, which the job runs by itself");
-        ModelSettings both = new ModelSettings("onnx-models", java.util.List.of("fusion_early"), InferenceOptions.cpu(1), 0.5,
-                java.util.List.of("blazeface_front", "silero_vad"));
-        both.verify();
-        assertThat(both.stepModelCards(ModelCard.Stage.FRAME)).extracting(ModelCard::name).containsExactly("blazeface_front");
-        assertThat(both.stepModelCards(ModelCard.Stage.AUDIO_STEP)).extracting(ModelCard::name).containsExactly("silero_vad");
+    void modelsRunTellsEncodersFromModelsWithAResultByTheirCards() {
+        ModelSettings graph = new ModelSettings("onnx-models",
+                java.util.List.of("frame_encoder", "audio_encoder", "blazeface_front", "silero_vad", "fusion_early"), InferenceOptions.cpu(1), 0.5);
+        graph.verify();
+        assertThat(graph.encoder(ModelCard.Stage.FRAME).name()).isEqualTo("frame_encoder");
+        assertThat(graph.encoder(ModelCard.Stage.AUDIO_STEP).name()).isEqualTo("audio_encoder");
+        assertThat(graph.stepModelCards(ModelCard.Stage.FRAME)).extracting(ModelCard::name).containsExactly("blazeface_front");
+        assertThat(graph.stepModelCards(ModelCard.Stage.AUDIO_STEP)).extracting(ModelCard::name).containsExactly("silero_vad");
+        assertThat(graph.headNames()).containsExactly("fusion_early");
     }
 }

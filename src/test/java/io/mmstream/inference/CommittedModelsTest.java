@@ -20,7 +20,7 @@ class CommittedModelsTest {
 
     static Stream<Path> cards() throws Exception {
         // the models trained here; the third-party ones have no PyTorch golden output (PretrainedModelsTest runs them)
-        return ModelCard.cardsIn(MODELS).stream().filter(p -> ModelCard.load(p).runByTheJob());
+        return ModelCard.cardsIn(MODELS).stream().filter(p -> java.nio.file.Files.exists(MODELS.resolve("golden").resolve(p.getFileName())));
     }
 
     @Test

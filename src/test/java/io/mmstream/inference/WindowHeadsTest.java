@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The per-window heads on the committed models: what a window gets when all is there, when a modality is not, when inference fails. */
 class WindowHeadsTest {
 
-    private static final ModelSettings SETTINGS = new ModelSettings("onnx-models", List.of("fusion_early", "fusion_attention"),
-            InferenceOptions.cpu(1), 0.5);
+    private static final ModelSettings SETTINGS = new ModelSettings("onnx-models",
+            List.of("frame_encoder", "audio_encoder", "action_recognition", "fusion_early", "fusion_attention", "av_sync"), InferenceOptions.cpu(1), 0.5);
     private static ModelSettings.Leased<WindowHeads> heads;
 
     @BeforeAll
@@ -50,24 +50,26 @@ class WindowHeadsTest {
         return mask;
     }
 
-    /** A window head named in models.run runs from its card like the job's own, its result after theirs. */
+    /** The heads run in models.run's order, each from its card; a graph without the encoder the heads bind is refused. */
     @Test
-    void aWindowHeadInModelsRunRunsFromItsCardAfterTheJobsHeads() {
-        ModelSettings settings = new ModelSettings("onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5, List.of("fusion_late"));
+    void theHeadsRunInTheOrderOfModelsRun() {
+        ModelSettings settings = new ModelSettings("onnx-models",
+                List.of("frame_encoder", "audio_encoder", "fusion_late", "action_recognition", "av_sync"), InferenceOptions.cpu(1), 0.5);
         settings.verify();
-        assertThat(settings.headNames()).containsExactly("action_recognition", "fusion_early", "av_sync", "fusion_late");
+        assertThat(settings.headNames()).containsExactly("fusion_late", "action_recognition", "av_sync");
         try (ModelSettings.Leased<WindowHeads> withLate = settings.heads()) {
             WindowHeads.WindowResults result = withLate.value().run(List.of(window(1, true, false))).get(0);
-            assertThat(result.tasks()).extracting(WindowHeads.TaskOutcome::task).containsExactly("action", "fusion", "av_sync", "fusion");
-            WindowHeads.TaskOutcome late = result.tasks().get(3);
+            assertThat(result.tasks()).extracting(WindowHeads.TaskOutcome::task).containsExactly("fusion", "action", "av_sync");
+            WindowHeads.TaskOutcome late = result.tasks().get(0);
             assertThat(late.modelName()).isEqualTo("fusion_late");
             assertThat(late.label()).isNotNull();
             assertThat(late.scores()).hasSize(8);
             assertThat(result.tasks().get(2).reason()).isEqualTo("video or audio covers less than 50% of the window");
         }
-        ModelSettings twice = new ModelSettings("onnx-models", List.of("fusion_early"), InferenceOptions.cpu(1), 0.5, List.of("fusion_early"));
-        org.assertj.core.api.Assertions.assertThatThrownBy(twice::verify).hasMessage("onnx-models/fusion_early.json: models.run = [fusion_early]: "
-                + "'fusion_early' runs already, as a fusion variant (models.fusion)");
+        ModelSettings noAudioEncoder = new ModelSettings("onnx-models", List.of("frame_encoder", "av_sync"), InferenceOptions.cpu(1), 0.5);
+        org.assertj.core.api.Assertions.assertThatThrownBy(noAudioEncoder::verify).hasMessage("models.run = [frame_encoder, av_sync] "
+                + "(models.dir = 'onnx-models'): names 0 audio_step encoders []; the windows hold the embeddings of exactly one per frame "
+                + "and one per audio step (a model of that stage whose card has no result)");
     }
 
     @Test

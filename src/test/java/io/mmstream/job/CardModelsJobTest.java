@@ -70,7 +70,7 @@ class CardModelsJobTest {
                     Map.entry("topics.deadletter", "cards.deadletter"), Map.entry("source.starting-offsets", "earliest"),
                     Map.entry("source.bounded", "true"), Map.entry("delivery.guarantee", "at-least-once"),
                     Map.entry("topics.text", "cards.text"), Map.entry("predictions.embeddings", "true"),
-                    Map.entry("models.run", "blazeface_front,silero_vad,minilm_text"), Map.entry("parallelism", "2")));
+                    Map.entry("models.run", "frame_encoder,audio_encoder,blazeface_front,silero_vad,minilm_text,action_recognition,fusion_early,av_sync"), Map.entry("parallelism", "2")));
             kafka.createTopics(config, 2);
             for (Map.Entry<String, String> photo : Map.of("astronaut", "astronaut.png", "coffee", "coffee.png").entrySet()) {
                 Path clip = dir.resolve(photo.getKey() + ".mp4");

@@ -18,22 +18,23 @@ class ModelWindowConfigTest {
 
     private static void layout(Map<String, String> settings) {
         JobConfig config = JobConfig.defaults(settings);
-        Pipeline.layout(config, Pipeline.modelSettings(config));
+        Pipeline.geometry(config, Pipeline.modelSettings(config));
     }
 
     @Test
     void theDefaultsFitTheCommittedModels() {
         JobConfig config = JobConfig.defaults(Map.of());
-        assertThat(Pipeline.layout(config, Pipeline.modelSettings(config)).imuSteps()).isEqualTo(200);
+        assertThat(Pipeline.geometry(config, Pipeline.modelSettings(config)).imuSteps()).isEqualTo(200);
     }
 
     @Test
     void aGridOrWindowTheModelsWereNotTrainedOnIsRefused() {
         assertThatThrownBy(() -> layout(Map.of("window.grid-step", "100ms"))).isInstanceOf(ConfigException.class)
-                .hasMessage("(defaults): window.grid-step = '100ms': the models expect 66667us "
-                        + "(classpath:onnx-models/action_recognition.json: preprocessing.frame_step_us)");
+                .hasMessage("(defaults): window.grid-step = '100ms': the window heads bind a grid of 66667 us "
+                        + "(classpath:onnx-models/action_recognition.json: inputs[0] (video).binds.step_us)");
         assertThatThrownBy(() -> layout(Map.of("window.size", "3s"))).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("window.size = '3s': the models read windows of 30 steps of 66667 us");
+                .hasMessageContaining("window.size = '3s': the window heads read windows of 30 steps of 66667 us "
+                        + "(classpath:onnx-models/action_recognition.json: inputs[0] (video).binds.steps)");
         assertThatThrownBy(() -> layout(Map.of("window.slide", "250ms"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("window.slide = '250ms': must be a whole number of grid steps");
     }
@@ -62,6 +63,6 @@ class ModelWindowConfigTest {
     @Test
     void aModelFolderWithoutTheModelsIsRefused() {
         assertThatThrownBy(() -> layout(Map.of("models.dir", "/nonexistent"))).isInstanceOf(ModelCardException.class)
-                .hasMessageContaining("/nonexistent/action_recognition.json: no such model card (models.dir = '/nonexistent')");
+                .hasMessageContaining("/nonexistent/models.yaml: cannot be read");
     }
 }

@@ -48,7 +48,7 @@ class StreamStateTest {
     @ParameterizedTest
     @ValueSource(strings = {"hashmap", "rocksdb"})
     void windowStateHoldsEmbeddingsAndIsGoneAfterTheLastWindow(String backend) throws Exception {
-        AssembleWindow.Layout layout = Pipeline.layout(CONFIG, Pipeline.modelSettings(CONFIG));
+        io.mmstream.align.WindowGeometry layout = Pipeline.geometry(CONFIG, Pipeline.modelSettings(CONFIG));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         var windows = Pipeline.windows(env.fromData(event(Modality.VIDEO, 0, 64)), CONFIG, layout);
         @SuppressWarnings("unchecked")
@@ -110,7 +110,7 @@ class StreamStateTest {
         Collections.shuffle(events, random);
 
         try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new CutAudioPatches(GRID, 8, Pipeline.streamRules(JobConfig.defaults(Map.of("window.lateness", "0ms",
+                new KeyedProcessOperator<>(new CutAudioPatches(GRID, io.mmstream.media.LogMel.Params.standard(), 8, Pipeline.streamRules(JobConfig.defaults(Map.of("window.lateness", "0ms",
                         "watermark.out-of-orderness.audio", "1s"))), Duration.ofSeconds(10), 1024)), ModalEvent::streamId, Types.STRING)) {
             harness.open();
             for (ModalEvent event : events) {

@@ -92,10 +92,13 @@ class ImageCodecTest {
     }
 
     @Test
-    void normalisationIsChannelsFirst() {
+    void pixelsAreLaidOutAsTheBindingSays() {
         byte[] rgb = {(byte) 255, 0, 0, 0, 0, (byte) 255};
+        float[] half = {0.5f, 0.5f, 0.5f};
         float[] out = new float[6];
-        new ImageNormaliser(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.5f, 0.5f, 0.5f}).toChw(rgb, 2, 1, out, 0);
-        assertThat(out).containsExactly(1f, -1f, -1f, -1f, -1f, 1f);
+        new PixelLayout(false, false, 0, 1, half, half).write(rgb, 2, 1, out, 0);
+        assertThat(out).as("NCHW, RGB").containsExactly(1f, -1f, -1f, -1f, -1f, 1f);
+        new PixelLayout(true, true, -1, 1, new float[3], new float[] {1, 1, 1}).write(rgb, 2, 1, out, 0);
+        assertThat(out).as("NHWC, BGR, [-1, 1]").containsExactly(-1f, -1f, 1f, 1f, -1f, -1f);
     }
 }

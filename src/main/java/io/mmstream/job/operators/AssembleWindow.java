@@ -6,10 +6,10 @@ import io.mmstream.align.LateArrival;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.align.StreamClock;
+import io.mmstream.align.WindowGeometry;
 import io.mmstream.align.WindowAligner;
 import io.mmstream.align.WindowTensors;
 import io.mmstream.media.SensorResampler;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -38,21 +38,7 @@ import org.apache.flink.util.Collector;
  */
 public final class AssembleWindow extends KeyedProcessFunction<String, ModalEvent, EmbeddedWindow> {
 
-    /**
-     * What the heads expect of a window, from their model cards.
-     *
-     * @param imuMaxGapMicros an IMU step with no reading this close to its centre is absent
-     */
-    public record Layout(long gridStepMicros, int embedding, long imuStepMicros, int imuSteps, float[] imuMean, float[] imuStd,
-                         long imuMaxGapMicros) implements Serializable {
-
-        /** The same layout for windows of another length (the heads read only the length in their cards). */
-        public Layout withWindow(long windowMicros) {
-            return new Layout(gridStepMicros, embedding, imuStepMicros, (int) (windowMicros / imuStepMicros), imuMean, imuStd, imuMaxGapMicros);
-        }
-    }
-
-    private final Layout layout;
+    private final WindowGeometry geometry;
     private final StreamClock.Rules rules;
     private transient WindowAligner aligner;
     private transient SensorResampler imu;
@@ -75,15 +61,15 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
     private transient Counter streamsIdle;
     private transient Counter stepResultsDropped;
 
-    public AssembleWindow(Layout layout, StreamClock.Rules rules) {
-        this.layout = layout;
+    public AssembleWindow(WindowGeometry geometry, StreamClock.Rules rules) {
+        this.geometry = geometry;
         this.rules = rules;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        aligner = new WindowAligner(layout.gridStepMicros());
-        imu = new SensorResampler(layout.imuMean(), layout.imuStd(), layout.imuMaxGapMicros());
+        aligner = new WindowAligner(geometry.gridStepMicros());
+        imu = new SensorResampler(geometry.imuMean(), geometry.imuStd(), geometry.imuMaxGapMicros());
         clockState = getRuntimeContext().getState(new ValueStateDescriptor<>("clock", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
         events = getRuntimeContext().getListState(new ListStateDescriptor<>("events", TypeInformation.of(ModalEvent.class)));
         timers = getRuntimeContext().getState(new ValueStateDescriptor<>("timers", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
@@ -324,7 +310,7 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
             carried.addAll(within(texts, start, end));
             AlignedWindow aligned = aligner.align(streamId, start, end, carried);
             carried.addAll(within(stepResults, start, end));
-            out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, layout.embedding(), imu, layout.imuStepMicros(), layout.imuSteps()),
+            out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, geometry.embedding(), imu, geometry.imuStepMicros(), geometry.imuSteps()),
                     carried));
             windowsFired.inc();
         }

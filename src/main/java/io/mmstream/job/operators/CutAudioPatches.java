@@ -42,6 +42,7 @@ import org.apache.flink.util.Collector;
 public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEvent, ModalEvent> {
 
     private final FrameGrid grid;
+    private final LogMel.Params logMel;
     private final int patchFrames;
     private final int deadLetterValueBytes;
     private final long latenessMicros;
@@ -59,20 +60,24 @@ public final class CutAudioPatches extends KeyedProcessFunction<String, ModalEve
     private transient Counter duplicates;
     private transient Counter rejected;
 
-    /** @param maxChunk the longest chunk the input decoder accepts */
-    public CutAudioPatches(FrameGrid grid, int patchFrames, StreamClock.Rules rules, java.time.Duration maxChunk, int deadLetterValueBytes) {
+    /**
+     * @param logMel the spectrogram and patch length the audio encoder's card binds
+     * @param maxChunk the longest chunk the input decoder accepts
+     */
+    public CutAudioPatches(FrameGrid grid, LogMel.Params logMel, int patchFrames, StreamClock.Rules rules, java.time.Duration maxChunk, int deadLetterValueBytes) {
         this.grid = grid;
         this.maxChunkMicros = maxChunk.toNanos() / 1000;
         this.latenessMicros = rules.latenessMicros();
         this.outOfOrdernessMicros = rules.outOfOrdernessMicros()[Modality.AUDIO.ordinal()];
         this.retentionMillis = rules.retentionMillis();
+        this.logMel = logMel;
         this.patchFrames = patchFrames;
         this.deadLetterValueBytes = deadLetterValueBytes;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        patches = new AudioPatches(LogMel.Params.standard(), patchFrames);
+        patches = new AudioPatches(logMel, patchFrames);
         chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         newestEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("newest-end", Types.LONG));
         lastArrival = getRuntimeContext().getState(new ValueStateDescriptor<>("last-arrival", Types.LONG));
