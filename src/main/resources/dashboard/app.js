@@ -115,6 +115,10 @@ function svg(name, attributes) {
   return element;
 }
 
+function outOfBand(ms) {
+  return ms < BAND.early || ms > BAND.late;
+}
+
 function offsetY(ms) {
   const clamped = Math.max(-OFFSET_RANGE, Math.min(OFFSET_RANGE, ms));
   return 30 - (clamped / OFFSET_RANGE) * 28;
@@ -141,9 +145,11 @@ function draw(entry) {
     .map(([task, result]) => task + ': ' + describe(result)).join('   ');
   // the window's texts as they came (textContent: a text never becomes markup)
   card.querySelector('.texts').textContent = (latest.texts || []).map((t) => t.source + ': ' + t.text).join('   ');
-  const outOfBand = latest.offsetMs !== undefined && (latest.offsetMs < BAND.early || latest.offsetMs > BAND.late);
-  card.querySelector('.sync').textContent = latest.offsetMs === undefined ? 'sync: -' : 'audio ' + signed(latest.offsetMs) + ' ms';
-  card.classList.toggle('alarm', outOfBand);
+  // the alarm follows the stream's offset over its recent decisive windows, which holds still where one window's flickers
+  const stream = latest.streamOffsetMs;
+  card.querySelector('.sync').textContent = stream === undefined ? 'sync: -' : 'audio ' + signed(stream) + ' ms ('
+    + latest.streamSyncWindows + ' windows, ' + Math.round(100 * latest.streamSyncAgreement) + '% agree)';
+  card.classList.toggle('alarm', stream !== undefined && outOfBand(stream));
   for (const badge of card.querySelectorAll('[data-modality]')) {
     badge.classList.toggle('absent', !latest.present.includes(badge.dataset.modality));
   }
@@ -167,7 +173,7 @@ function draw(entry) {
   if (latest.offsetMs !== undefined) {
     dot.setAttribute('cx', x(history.length - 1 - offset));
     dot.setAttribute('cy', offsetY(latest.offsetMs));
-    dot.setAttribute('class', outOfBand ? 'off' : 'ok');
+    dot.setAttribute('class', outOfBand(latest.offsetMs) ? 'off' : 'ok');
   }
 }
 

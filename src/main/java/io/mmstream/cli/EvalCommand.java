@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mmstream.eval.Evaluation;
 import io.mmstream.eval.WindowModels;
 import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.StreamSync;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SimulationSettings;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -24,14 +26,17 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--models", defaultValue = "onnx-models", description = "Folder of the models and cards (default ${DEFAULT-VALUE}).")
     Path models;
 
-    @Option(names = "--streams", defaultValue = "4", description = "Held-out streams per case (default ${DEFAULT-VALUE}).")
+    @Option(names = "--streams", defaultValue = "8", description = "Held-out streams per seed and case (default ${DEFAULT-VALUE}).")
     int streams;
 
-    @Option(names = "--seconds", defaultValue = "150", description = "Simulated seconds per stream (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "120", description = "Simulated seconds per stream (default ${DEFAULT-VALUE}).")
     long seconds;
 
     @Option(names = "--seed", defaultValue = "3000", description = "First held-out seed; training used 1000 and 2000 (default ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--seeds", defaultValue = "2", description = "Held-out seeds, each 100 after the last (default ${DEFAULT-VALUE}).")
+    int seedCount;
 
     @Option(names = "--write-cards", description = "Write the held-out figures into the model cards.")
     boolean writeCards;
@@ -67,25 +72,26 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> figures = new LinkedHashMap<>();
         try (WindowModels windowModels = new WindowModels(models, InferenceOptions.cpu(2))) {
             Evaluation evaluation = new Evaluation(windowModels, 64);
-            SimulationSettings base = SimulationSettings.defaults(streams).withSeed(seed);
-            Evaluation.Labelled heldOut = evaluation.windows(base, seconds);
-            System.out.printf(Locale.ROOT, "held-out: seed %d, %d streams x %d s, %d windows, default difficulty, realistic delivery%n%n",
-                    seed, streams, seconds, heldOut.windows().size());
+            Evaluation.Labelled heldOut = windows(evaluation, 0, seconds, base -> base);
+            System.out.printf(Locale.ROOT, "held-out: seeds %s, %d streams x %d s each, %d windows, default difficulty, realistic delivery; "
+                    + "[95%% bootstrap interval over the %d streams]%n%n", seeds(0), streams, seconds, heldOut.windows().size(), heldOut.streamCount());
 
             Evaluation.Score action = evaluation.action(heldOut);
-            row("action recognition (video only)", action.accuracy());
-            figures.put(evaluation.actionHead(), Map.of("accuracy", action.accuracy()));
+            row("action recognition (video only)", action);
+            figures.put(evaluation.actionHead(), figure(action));
             String best = null;
             double bestAccuracy = -1;
             for (String variant : evaluation.fusionHeads()) {
                 Evaluation.Score all = evaluation.fusion(variant, heldOut);
-                Map<String, Double> cases = new LinkedHashMap<>();
-                cases.put("all modalities", all.accuracy());
-                for (Map.Entry<String, boolean[]> modalityCase : Evaluation.modalityCases().entrySet()) {
-                    cases.put(modalityCase.getKey(), evaluation.fusion(variant, heldOut, modalityCase.getValue()).accuracy());
-                }
+                Map<String, Object> cases = new LinkedHashMap<>();
                 System.out.println();
-                cases.forEach((name, accuracy) -> row(variant + ", " + name, accuracy));
+                row(variant + ", all modalities", all);
+                cases.put("all modalities", figure(all));
+                for (Map.Entry<String, boolean[]> modalityCase : Evaluation.modalityCases().entrySet()) {
+                    Evaluation.Score score = evaluation.fusion(variant, heldOut, modalityCase.getValue());
+                    row(variant + ", " + modalityCase.getKey(), score);
+                    cases.put(modalityCase.getKey(), figure(score));
+                }
                 figures.put(variant, cases);
                 if (all.accuracy() > bestAccuracy) {
                     bestAccuracy = all.accuracy();
@@ -96,21 +102,31 @@ final class EvalCommand implements Callable<Integer> {
             printConfusion("action recognition", action);
             printConfusion(best, evaluation.fusion(best, heldOut));
 
-            SimulationSettings offsets = base.withSeed(seed + 1).withAvOffset(0, 333_000, 0);
-            Evaluation.SyncScore sync = evaluation.sync(evaluation.windows(offsets, seconds), offsets.framePeriodMicros());
-            System.out.printf(Locale.ROOT, "%nAV sync (seed %d, per-stream offsets within +-333 ms, sounding windows): in-sync vs out-of-sync "
-                    + "balanced accuracy %.3f (%d in sync, %d out of sync), mean absolute offset error %.1f ms%n",
-                    seed + 1, sync.balancedAccuracy(), sync.inSyncWindows(), sync.outOfSyncWindows(), sync.meanAbsoluteErrorMicros() / 1000);
-            figures.put(windowModels.offsetHead(), Map.of("balanced_accuracy", sync.balancedAccuracy(), "mean_abs_offset_error_ms", sync.meanAbsoluteErrorMicros() / 1000));
+            Evaluation.Labelled offsetWindows = windows(evaluation, 1, seconds, base -> base.withAvOffset(0, 333_000, 0));
+            Evaluation.SyncScore sync = evaluation.sync(offsetWindows, SimulationSettings.defaults(1).framePeriodMicros());
+            System.out.printf(Locale.ROOT, "%nAV sync (seeds %s, per-stream offsets within +-333 ms, sounding windows): in-sync vs out-of-sync "
+                    + "balanced accuracy %.3f %s (%d in sync, %d out of sync), mean absolute offset error %.1f ms [%.1f, %.1f]%n",
+                    seeds(1), sync.balancedAccuracy(), sync.balancedInterval(), sync.inSyncWindows(), sync.outOfSyncWindows(),
+                    sync.meanAbsoluteErrorMicros() / 1000, sync.errorInterval().low() / 1000, sync.errorInterval().high() / 1000);
+            System.out.printf(Locale.ROOT, "  the stream's estimate (median of its last %d decisive windows, as the job keeps it): mean absolute "
+                    + "error %.1f ms [%.1f, %.1f] over %d windows%n", StreamSync.WINDOWS, sync.streamErrorMicros() / 1000,
+                    sync.streamErrorInterval().low() / 1000, sync.streamErrorInterval().high() / 1000, sync.streamEstimates());
+            figures.put(windowModels.offsetHead(), Map.of("balanced_accuracy", sync.balancedAccuracy(),
+                    "balanced_accuracy_ci95", List.of(sync.balancedInterval().low(), sync.balancedInterval().high()),
+                    "mean_abs_offset_error_ms", sync.meanAbsoluteErrorMicros() / 1000,
+                    "mean_abs_offset_error_ms_ci95", List.of(sync.errorInterval().low() / 1000, sync.errorInterval().high() / 1000),
+                    "stream_estimate_mean_abs_error_ms", sync.streamErrorMicros() / 1000,
+                    "stream_estimate_mean_abs_error_ms_ci95", List.of(sync.streamErrorInterval().low() / 1000, sync.streamErrorInterval().high() / 1000)));
 
-            System.out.printf(Locale.ROOT, "%ndifficulty (noise scale; seed %d):%n", seed + 2);
+            System.out.printf(Locale.ROOT, "%ndifficulty (noise scale; seeds %s):%n", seeds(2));
             Map<String, Object> difficulty = new LinkedHashMap<>();
             for (double scale : new double[] {1, 2, 4}) {
-                Evaluation.Labelled harder = evaluation.windows(base.withSeed(seed + 2).withNoiseScale(scale), seconds / 2);
-                double fusion = evaluation.fusion(best, harder).accuracy();
-                double video = evaluation.action(harder).accuracy();
-                System.out.printf(Locale.ROOT, "  noise x%.0f: %s %.3f, action recognition %.3f%n", scale, best, fusion, video);
-                difficulty.put("noise_x" + (int) scale, Map.of(best, fusion, evaluation.actionHead(), video));
+                Evaluation.Labelled harder = windows(evaluation, 2, seconds / 2, base -> base.withNoiseScale(scale));
+                Evaluation.Score fusion = evaluation.fusion(best, harder);
+                Evaluation.Score video = evaluation.action(harder);
+                System.out.printf(Locale.ROOT, "  noise x%.0f: %s %.3f %s, action recognition %.3f %s%n", scale, best, fusion.accuracy(),
+                        fusion.interval(), video.accuracy(), video.interval());
+                difficulty.put("noise_x" + (int) scale, Map.of(best, figure(fusion), evaluation.actionHead(), figure(video)));
             }
             figures.put("difficulty", difficulty);
         }
@@ -120,8 +136,36 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void row(String name, double accuracy) {
-        System.out.printf(Locale.ROOT, "  %-44s %6.1f%%%n", name, accuracy * 100);
+    /**
+     * The windows of {@code streams} streams at each held-out seed, as one set.
+     *
+     * @param purpose 0 for the main figures, 1 for sync, 2 for difficulty: each purpose has seeds of its own
+     */
+    private Evaluation.Labelled windows(Evaluation evaluation, int purpose, long seconds,
+                                        java.util.function.UnaryOperator<SimulationSettings> variant) throws Exception {
+        List<Evaluation.Labelled> sets = new java.util.ArrayList<>();
+        for (long heldOutSeed : seeds(purpose)) {
+            sets.add(evaluation.windows(variant.apply(SimulationSettings.defaults(streams).withSeed(heldOutSeed)), seconds));
+        }
+        return Evaluation.Labelled.concat(sets);
+    }
+
+    /** The held-out seeds of one purpose: seed + purpose, then 100 further for each further seed. */
+    private List<Long> seeds(int purpose) {
+        List<Long> out = new java.util.ArrayList<>();
+        for (int k = 0; k < seedCount; k++) {
+            out.add(seed + purpose + 100L * k);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> figure(Evaluation.Score score) {
+        return Map.of("accuracy", score.accuracy(), "accuracy_ci95", List.of(score.interval().low(), score.interval().high()));
+    }
+
+    private static void row(String name, Evaluation.Score score) {
+        System.out.printf(Locale.ROOT, "  %-44s %6.1f%%  [%.1f, %.1f]%n", name, score.accuracy() * 100, score.interval().low() * 100,
+                score.interval().high() * 100);
     }
 
     private static void printConfusion(String name, Evaluation.Score score) {
@@ -137,17 +181,25 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
+    /** The cards' own layout (as train.py writes them: two-space indents, "key": value, one array item a line), so a rewrite changes only the figures. */
+    private static final com.fasterxml.jackson.core.util.DefaultPrettyPrinter CARD_STYLE = new com.fasterxml.jackson.core.util.DefaultPrettyPrinter(
+            com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("").withArrayEmptySeparator(""))
+            .withArrayIndenter(com.fasterxml.jackson.core.util.DefaultIndenter.SYSTEM_LINEFEED_INSTANCE);
+
     private void writeCards(Map<String, Object> figures) throws Exception {
-        ObjectMapper json = new ObjectMapper();
+        // sorted keys: the same figures always give the same card
+        ObjectMapper json = new ObjectMapper().configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
         for (Map.Entry<String, Object> entry : figures.entrySet()) {
             Path card = models.resolve(entry.getKey() + ".json");
             if (!card.toFile().exists()) {
                 continue;
             }
             ObjectNode root = (ObjectNode) json.readTree(card.toFile());
-            ((ObjectNode) root.with("metrics")).set("heldout", json.valueToTree(Map.of("seed", seed, "streams", streams, "seconds", seconds,
-                    "figures", entry.getValue())));
-            json.writerWithDefaultPrettyPrinter().writeValue(card.toFile(), root);
+            ((ObjectNode) root.with("metrics")).set("heldout", json.valueToTree(Map.of("seeds", seeds(0), "streams_per_seed", streams,
+                    "seconds", seconds, "figures", entry.getValue())));
+            java.nio.file.Files.writeString(card, json.writer(CARD_STYLE).writeValueAsString(root) + "\n");
         }
         System.out.println("figures written into the cards in " + models);
     }

@@ -123,7 +123,7 @@ final class NaiveBaseline {
             WindowTensors tensors = WindowTensors.of(aligned, geometry.embedding(), imu, geometry.imuStepMicros(), geometry.imuSteps());
             WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
             out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
-                    WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, List.of(), false, System.currentTimeMillis()))));
+                    WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, null, List.of(), false, System.currentTimeMillis()))));
         }
 
         @Override

@@ -217,6 +217,11 @@ public final class DashboardState {
             window.put("offsetMs", prediction.getAvOffsetMicros() / 1000);
             window.put("inSync", prediction.getInSyncProbability());
         }
+        if (prediction.getStreamAvOffsetMicros() != null) {
+            window.put("streamOffsetMs", prediction.getStreamAvOffsetMicros() / 1000);
+            window.put("streamSyncAgreement", prediction.getStreamSyncAgreement());
+            window.put("streamSyncWindows", prediction.getStreamSyncWindows());
+        }
         ArrayNode present = window.putArray("present");
         prediction.getModalitiesPresent().forEach(present::add);
         ArrayNode coverage = window.putArray("coverage");

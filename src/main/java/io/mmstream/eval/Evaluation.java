@@ -4,6 +4,7 @@ import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.Decoding;
 import io.mmstream.inference.ModelResult;
+import io.mmstream.inference.StreamSync;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
@@ -24,10 +25,21 @@ public final class Evaluation {
     private static final int BATCH = 8;
     private static final boolean[] ALL = {true, true, true};
 
-    /** Accuracy and confusion matrix (rows: truth, columns: prediction) of one task. */
-    public record Score(double accuracy, int[][] confusion, int windows) {}
+    /**
+     * Accuracy and confusion matrix (rows: truth, columns: prediction) of one task.
+     *
+     * @param interval the accuracy's 95% bootstrap interval over streams
+     */
+    public record Score(double accuracy, int[][] confusion, int windows, Bootstrap.Interval interval) {}
 
-    public record SyncScore(double balancedAccuracy, double meanAbsoluteErrorMicros, int inSyncWindows, int outOfSyncWindows) {}
+    /**
+     * @param streamErrorMicros mean absolute error of the stream's estimate ({@link StreamSync}, as the job keeps it) at
+     *     each window where the stream has one
+     * @param balancedInterval and the other intervals: 95% bootstrap intervals over streams
+     */
+    public record SyncScore(double balancedAccuracy, double meanAbsoluteErrorMicros, int inSyncWindows, int outOfSyncWindows,
+                            double streamErrorMicros, int streamEstimates, Bootstrap.Interval balancedInterval, Bootstrap.Interval errorInterval,
+                            Bootstrap.Interval streamErrorInterval) {}
 
     private final WindowModels models;
     private final int imageSize;
@@ -37,8 +49,33 @@ public final class Evaluation {
         this.imageSize = imageSize;
     }
 
-    /** Windows of simulated streams, embedded, with their truth. */
-    public record Labelled(List<WindowTensors> windows, int[] actions, long[] offsetsMicros) {}
+    /**
+     * Windows of simulated streams, embedded, with their truth.
+     *
+     * @param streams per window, the index of its stream among {@code streamCount}
+     */
+    public record Labelled(List<WindowTensors> windows, int[] actions, long[] offsetsMicros, int[] streams, int streamCount) {
+
+        /** The windows of several sets (seeds) as one, their streams numbered on. */
+        public static Labelled concat(List<Labelled> sets) {
+            List<WindowTensors> windows = new ArrayList<>();
+            List<Integer> actions = new ArrayList<>();
+            List<Long> offsets = new ArrayList<>();
+            List<Integer> streams = new ArrayList<>();
+            int streamCount = 0;
+            for (Labelled set : sets) {
+                windows.addAll(set.windows());
+                for (int i = 0; i < set.windows().size(); i++) {
+                    actions.add(set.actions()[i]);
+                    offsets.add(set.offsetsMicros()[i]);
+                    streams.add(streamCount + set.streams()[i]);
+                }
+                streamCount += set.streamCount();
+            }
+            return new Labelled(windows, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray(),
+                    streams.stream().mapToInt(Integer::intValue).toArray(), streamCount);
+        }
+    }
 
     public Labelled windows(SimulationSettings settings, long seconds) throws IOException, InferenceException {
         DatasetWriter writer = new DatasetWriter();
@@ -47,14 +84,17 @@ public final class Evaluation {
         List<WindowTensors> embedded = new ArrayList<>();
         List<Integer> actions = new ArrayList<>();
         List<Long> offsets = new ArrayList<>();
+        List<Integer> streams = new ArrayList<>();
         for (int s = 0; s < settings.streams(); s++) {
             for (DatasetWriter.Window window : writer.windowsOf(simulator.scene(s), s, DatasetWriter.EPOCH_MICROS, params)) {
                 embedded.add(models.embed(window, imageSize));
                 actions.add(window.action());
                 offsets.add(window.avOffsetMicros());
+                streams.add(s);
             }
         }
-        return new Labelled(embedded, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray());
+        return new Labelled(embedded, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray(),
+                streams.stream().mapToInt(Integer::intValue).toArray(), settings.streams());
     }
 
     /** The head whose result is action recognition from video. */
@@ -78,7 +118,7 @@ public final class Evaluation {
         for (List<WindowTensors> batch : batches(data.windows())) {
             logits.add(models.run(head, batch, use).get(logitsOutput).data());
         }
-        return score(logits, data.actions());
+        return score(logits, data);
     }
 
     public Score fusion(String variant, Labelled data) throws InferenceException {
@@ -90,12 +130,16 @@ public final class Evaluation {
      * whose action makes regular sounds (walk, run, jump, clap) can be judged at all: silence has no offset.
      */
     public SyncScore sync(Labelled data, long framePeriodMicros) throws InferenceException {
-        int inSync = 0;
-        int inSyncRight = 0;
-        int outOfSync = 0;
-        int outOfSyncRight = 0;
-        double absoluteError = 0;
-        int errorCount = 0;
+        int streams = data.streamCount();
+        int[] inSync = new int[streams];
+        int[] inSyncRight = new int[streams];
+        int[] outOfSync = new int[streams];
+        int[] outOfSyncRight = new int[streams];
+        double[] absoluteError = new double[streams];
+        int[] errorCount = new int[streams];
+        long[][] recent = new long[streams][0];
+        double[] streamError = new double[streams];
+        int[] streamErrorCount = new int[streams];
         int index = 0;
         // the offset decoded as the job decodes it, from the card's result
         String head = models.offsetHead();
@@ -107,32 +151,54 @@ public final class Evaluation {
             float[] probability = outputs.get(offsetDecoding.inSync()).data();
             int shifts = logits.length / batch.size();
             for (int i = 0; i < batch.size(); i++, index++) {
-                Action action = Action.values()[data.actions()[index]];
-                if (!action.makesRegularSounds()) {
+                int stream = data.streams()[index];
+                long truth = data.offsetsMicros()[index];
+                float[] row = java.util.Arrays.copyOfRange(logits, i * shifts, (i + 1) * shifts);
+                long predicted = offsetDecoding.offsetMicros(syncResult.labels(), row);
+                // the stream's estimate as the job keeps it, window after window, silent ones included
+                recent[stream] = StreamSync.next(recent[stream], predicted, new Decoding.Softmax(offsetDecoding.offsets()).decode(name -> row));
+                StreamSync.Estimate estimate = StreamSync.estimate(recent[stream], framePeriodMicros);
+                if (estimate != null && Math.abs(truth) <= (shifts / 2) * framePeriodMicros) {
+                    streamError[stream] += Math.abs(estimate.offsetMicros() - truth);
+                    streamErrorCount[stream]++;
+                }
+                if (!Action.values()[data.actions()[index]].makesRegularSounds()) {
                     continue;
                 }
-                long truth = data.offsetsMicros()[index];
-                long predicted = offsetDecoding.offsetMicros(syncResult.labels(), java.util.Arrays.copyOfRange(logits, i * shifts, (i + 1) * shifts));
                 if (Math.abs(truth) <= (shifts / 2) * framePeriodMicros) {
-                    absoluteError += Math.abs(predicted - truth);
-                    errorCount++;
+                    absoluteError[stream] += Math.abs(predicted - truth);
+                    errorCount[stream]++;
                 }
                 boolean saysInSync = probability[i] >= 0.5;
                 if (Math.abs(truth) <= framePeriodMicros) {
-                    inSync++;
-                    inSyncRight += saysInSync ? 1 : 0;
+                    inSync[stream]++;
+                    inSyncRight[stream] += saysInSync ? 1 : 0;
                 } else if (Math.abs(truth) >= 2 * framePeriodMicros) {
-                    outOfSync++;
-                    outOfSyncRight += saysInSync ? 0 : 1;
+                    outOfSync[stream]++;
+                    outOfSyncRight[stream] += saysInSync ? 0 : 1;
                 }
             }
         }
-        double balanced = (ratio(inSyncRight, inSync) + ratio(outOfSyncRight, outOfSync)) / 2;
-        return new SyncScore(balanced, errorCount == 0 ? Double.NaN : absoluteError / errorCount, inSync, outOfSync);
+        int[] all = new int[streams];
+        java.util.Arrays.fill(all, 1);
+        java.util.function.ToDoubleFunction<int[]> balanced = weights ->
+                (Bootstrap.share(weights, inSyncRight, inSync) + Bootstrap.share(weights, outOfSyncRight, outOfSync)) / 2;
+        java.util.function.ToDoubleFunction<int[]> error = weights -> mean(weights, absoluteError, errorCount);
+        java.util.function.ToDoubleFunction<int[]> streamErrorFigure = weights -> mean(weights, streamError, streamErrorCount);
+        return new SyncScore(balanced.applyAsDouble(all), error.applyAsDouble(all), java.util.Arrays.stream(inSync).sum(),
+                java.util.Arrays.stream(outOfSync).sum(), streamErrorFigure.applyAsDouble(all), java.util.Arrays.stream(streamErrorCount).sum(),
+                Bootstrap.interval(streams, balanced, 1), Bootstrap.interval(streams, error, 2), Bootstrap.interval(streams, streamErrorFigure, 3));
     }
 
-    private static double ratio(int right, int total) {
-        return total == 0 ? Double.NaN : (double) right / total;
+    /** The pooled mean of per-stream sums over per-stream counts, each stream counted weight times. */
+    private static double mean(int[] weights, double[] sums, int[] counts) {
+        double sum = 0;
+        long count = 0;
+        for (int s = 0; s < weights.length; s++) {
+            sum += weights[s] * sums[s];
+            count += (long) weights[s] * counts[s];
+        }
+        return count == 0 ? Double.NaN : sum / count;
     }
 
     private static List<List<WindowTensors>> batches(List<WindowTensors> windows) {
@@ -143,11 +209,12 @@ public final class Evaluation {
         return out;
     }
 
-    private static Score score(List<float[]> logitBatches, int[] truth) {
+    private static Score score(List<float[]> logitBatches, Labelled data) {
         int classes = Action.values().length;
         int[][] confusion = new int[classes][classes];
+        int[] right = new int[data.streamCount()];
+        int[] total = new int[data.streamCount()];
         int index = 0;
-        int right = 0;
         for (float[] logits : logitBatches) {
             for (int row = 0; row < logits.length / classes; row++, index++) {
                 int best = 0;
@@ -156,11 +223,15 @@ public final class Evaluation {
                         best = c;
                     }
                 }
-                confusion[truth[index]][best]++;
-                right += best == truth[index] ? 1 : 0;
+                int truth = data.actions()[index];
+                confusion[truth][best]++;
+                right[data.streams()[index]] += best == truth ? 1 : 0;
+                total[data.streams()[index]]++;
             }
         }
-        return new Score((double) right / index, confusion, index);
+        int correct = java.util.Arrays.stream(right).sum();
+        return new Score((double) correct / index, confusion, index,
+                Bootstrap.interval(data.streamCount(), weights -> Bootstrap.share(weights, right, total), 0));
     }
 
     /** Each modality masked out in turn, then each alone. */

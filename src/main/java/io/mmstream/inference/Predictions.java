@@ -19,11 +19,12 @@ public final class Predictions {
     /**
      * A window's prediction: the heads' results, the coverage of every modality, and the latency fields.
      *
+     * @param streamSync the stream's sync estimate over its recent windows, this one included; null while it has none
      * @param texts the window's text events, oldest first
      * @param embeddings whether results that are embeddings carry them (predictions.embeddings)
      */
-    public static Prediction of(EmbeddedWindow window, WindowHeads.WindowResults results, List<WindowText> texts, boolean embeddings,
-                                long emitMillis) {
+    public static Prediction of(EmbeddedWindow window, WindowHeads.WindowResults results, StreamSync.Estimate streamSync, List<WindowText> texts,
+                                boolean embeddings, long emitMillis) {
         List<io.mmstream.schema.ModalityCoverage> coverage = new ArrayList<>();
         List<String> present = new ArrayList<>();
         for (ModalityCoverage c : window.coverage()) {
@@ -75,6 +76,9 @@ public final class Predictions {
                 .setAvOffsetMicros(results.avOffsetMicros())
                 .setInSyncProbability(results.inSyncProbability())
                 .setTexts(texts)
+                .setStreamAvOffsetMicros(streamSync == null ? null : streamSync.offsetMicros())
+                .setStreamSyncAgreement(streamSync == null ? null : streamSync.agreement())
+                .setStreamSyncWindows(streamSync == null ? 0 : streamSync.windows())
                 .build();
     }
 }

@@ -32,9 +32,11 @@ public final class WindowHeads {
 
     /**
      * @param avOffsetMicros the sync head's offset estimate (audio minus video), null when it had no say
+     * @param offsetProbabilities the sync head's distribution over its offsets; empty when it had no say
      * @param failures messages of heads whose inference failed on this window
      */
-    public record WindowResults(List<TaskOutcome> tasks, Long avOffsetMicros, Float inSyncProbability, List<String> failures) {}
+    public record WindowResults(List<TaskOutcome> tasks, Long avOffsetMicros, Float inSyncProbability, float[] offsetProbabilities,
+                                List<String> failures) {}
 
     private final List<OnnxModel> heads;
     private final float minCoverage;
@@ -58,6 +60,7 @@ public final class WindowHeads {
         List<List<String>> failures = new ArrayList<>();
         Long[] offsets = new Long[count];
         Float[] inSync = new Float[count];
+        float[][] offsetProbabilities = new float[count][0];
         for (int i = 0; i < count; i++) {
             tasks.add(new ArrayList<>());
             failures.add(new ArrayList<>());
@@ -83,6 +86,7 @@ public final class WindowHeads {
                     float[] probabilities = java.util.Arrays.copyOf(values, values.length - 1);
                     inSync[i] = values[values.length - 1];
                     offsets[i] = offset.offsetMicros(result.labels(), probabilities);
+                    offsetProbabilities[i] = probabilities;
                     tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), inSync[i] >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
                             result.labels(), probabilities, null));
                 } else {
@@ -92,7 +96,7 @@ public final class WindowHeads {
         }
         List<WindowResults> results = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            results.add(new WindowResults(tasks.get(i), offsets[i], inSync[i], failures.get(i)));
+            results.add(new WindowResults(tasks.get(i), offsets[i], inSync[i], offsetProbabilities[i], failures.get(i)));
         }
         return results;
     }

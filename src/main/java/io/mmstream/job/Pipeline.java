@@ -35,7 +35,9 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -68,7 +70,8 @@ public final class Pipeline {
         WindowGeometry geometry = geometry(config, models);
         Encoded encoded = encode(env, config, models, geometry);
         SingleOutputStreamOperator<EmbeddedWindow> windows = windows(encoded.forWindows(), config, geometry);
-        SingleOutputStreamOperator<KeyedBytes> predictions = windows
+        // the windows' own partitioning by stream, taken as it is (no shuffle), so the heads keep per-stream state
+        SingleOutputStreamOperator<KeyedBytes> predictions = DataStreamUtils.reinterpretAsKeyedStream(windows, EmbeddedWindow::streamId, Types.STRING)
                 .transform("Heads", TypeInformation.of(KeyedBytes.class),
                         new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos()), config.get(EMBEDDINGS)))
                 .uid(UID_HEADS);

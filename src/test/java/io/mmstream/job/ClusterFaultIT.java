@@ -188,6 +188,10 @@ class ClusterFaultIT {
                     assertThat(actual.getCoverage().toString()).as("what the window of %s at %d held", stream, entry.getKey())
                             .isEqualTo(expected.getCoverage().toString());
                     assertThat(actual.getAvOffsetMicros()).isEqualTo(expected.getAvOffsetMicros());
+                    // the stream's sync estimate lives in keyed state: restored, it goes on as if nothing had happened
+                    assertThat(actual.getStreamAvOffsetMicros()).as("stream sync of %s at %d", stream, entry.getKey())
+                            .isEqualTo(expected.getStreamAvOffsetMicros());
+                    assertThat(actual.getStreamSyncWindows()).isEqualTo(expected.getStreamSyncWindows());
                     for (int r = 0; r < expected.getResults().size(); r++) {
                         TaskResult e = expected.getResults().get(r);
                         TaskResult a = actual.getResults().get(r);

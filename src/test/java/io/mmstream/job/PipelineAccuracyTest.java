@@ -246,6 +246,58 @@ class PipelineAccuracyTest {
         assertThat(median(lateOffsets)).as("median offset estimate of the stream whose audio is 200 ms late").isCloseTo(200_000L, within(FRAME));
         assertThat(inSyncSaid).as("in-sync windows said in sync").isGreaterThan(inSyncOffsets.size() / 2);
         assertThat(outOfSyncSaid).as("windows of the late-audio stream said out of sync").isGreaterThan(lateOffsets.size() / 2);
+
+        // the stream's own estimate, as the job keeps it over its recent decisive windows: nearer the truth than each
+        // window's estimate, and an alarm on it (the dashboard's band) flips less often
+        int windowFlips = 0;
+        int streamFlips = 0;
+        double windowError = 0;
+        int windowErrors = 0;
+        double streamError = 0;
+        int streamErrors = 0;
+        Map<String, StreamScene> scenes = new HashMap<>(Map.of(OFFSET, lateAudio.scene(0)));
+        for (int s = 0; s < BASE.streams(); s++) {
+            scenes.put(SceneSimulator.streamId(s), base.scene(s));
+        }
+        for (Map.Entry<String, StreamScene> stream : scenes.entrySet()) {
+            long truth = stream.getKey().equals(OFFSET) ? 200_000 : 0;
+            List<Prediction> predictions = new ArrayList<>(byStream.get(stream.getKey()).values());
+            for (Prediction p : soundingWindows(byStream.get(stream.getKey()), stream.getValue())) {
+                windowError += Math.abs(p.getAvOffsetMicros() - truth);
+                windowErrors++;
+            }
+            for (Prediction p : predictions) {
+                if (p.getStreamAvOffsetMicros() != null) {
+                    streamError += Math.abs(p.getStreamAvOffsetMicros() - truth);
+                    streamErrors++;
+                }
+            }
+            windowFlips += flips(predictions.stream().map(Prediction::getAvOffsetMicros).toList());
+            streamFlips += flips(predictions.stream().map(Prediction::getStreamAvOffsetMicros).toList());
+        }
+        System.out.printf("sync over %d streams: mean error %.0f ms of each sounding window's estimate (%d), %.0f ms of the stream's (%d windows); "
+                + "alarm flips %d on each window's estimate, %d on the stream's%n", scenes.size(), windowError / windowErrors / 1000, windowErrors,
+                streamError / streamErrors / 1000, streamErrors, windowFlips, streamFlips);
+        assertThat(streamErrors).as("windows with a stream estimate").isGreaterThan(scenes.size() * SECONDS / 2);
+        assertThat(streamError / streamErrors).as("mean error of the stream's estimate").isLessThan(windowError / windowErrors);
+        assertThat(streamFlips).as("alarm flips on the stream's estimate against each window's").isLessThan(windowFlips);
+        assertThat(byStream.get(OFFSET).lastEntry().getValue().getStreamAvOffsetMicros()).as("the late-audio stream's estimate at its end")
+                .isCloseTo(200_000L, within(FRAME));
+    }
+
+    /** How often an alarm on these offsets (audio more than 45 ms early or 125 ms late) changes state; null offsets skipped. */
+    private static int flips(List<Long> offsets) {
+        int flips = 0;
+        Boolean alarm = null;
+        for (Long offset : offsets) {
+            if (offset == null) {
+                continue;
+            }
+            boolean now = offset < -45_000 || offset > 125_000;
+            flips += alarm != null && alarm != now ? 1 : 0;
+            alarm = now;
+        }
+        return flips;
     }
 
     private void absentModalitiesAreStatedNotGuessed(Map<String, TreeMap<Long, Prediction>> byStream) {

@@ -8,6 +8,7 @@ import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.Predictions;
 import io.mmstream.inference.StepModels;
+import io.mmstream.inference.StreamSync;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.schema.DeadLetter;
@@ -21,6 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -28,7 +32,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
  * Adapter: fired windows, batched across windows and streams, through {@link WindowHeads}; one encoded Prediction
- * per window. A head that fails still leaves its window's prediction (that head's label null, with the reason),
+ * per window, with its stream's sync estimate over its recent windows ({@link StreamSync}, in keyed state). A head that fails still leaves its window's prediction (that head's label null, with the reason),
  * plus a dead letter saying what failed, and a count.
  */
 public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes> {
@@ -42,6 +46,8 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
     private transient Counter predictions;
     private transient Counter failures;
     private transient Histogram captureToEmit;
+    /** Per stream: the offsets of its recent decisive windows, oldest first ({@link StreamSync}). */
+    private transient ValueState<long[]> recentSync;
 
     public RunHeads(ModelSettings models, BatchPolicy policy, boolean embeddings) {
         super(policy);
@@ -59,17 +65,18 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         predictions = getMetricGroup().counter("predictions");
         failures = getMetricGroup().counter("inferenceFailures");
         captureToEmit = getMetricGroup().histogram("captureToEmitMillis", new DescriptiveStatisticsHistogram(1000));
+        recentSync = getPartitionedState(new ValueStateDescriptor<>("recent-sync", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     }
 
     @Override
-    protected void process(List<StreamRecord<EmbeddedWindow>> batch) {
+    protected void process(List<StreamRecord<EmbeddedWindow>> batch) throws IOException {
         List<WindowHeads.WindowResults> results = heads.value().run(batch.stream().map(record -> record.getValue().tensors()).toList());
         long now = System.currentTimeMillis();
         for (int i = 0; i < batch.size(); i++) {
             EmbeddedWindow window = batch.get(i).getValue();
             WindowHeads.WindowResults result = withStepResults(results.get(i), window);
             byte[] key = window.streamId().getBytes(StandardCharsets.UTF_8);
-            var prediction = Predictions.of(window, result, texts(window), embeddings, now);
+            var prediction = Predictions.of(window, result, streamSync(window, result), texts(window), embeddings, now);
             emit(new KeyedBytes(key, WireCodec.encode(prediction)), batch.get(i));
             predictions.inc();
             captureToEmit.update(prediction.getCaptureToEmitMillis());
@@ -84,6 +91,20 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         }
     }
 
+    /**
+     * The stream's sync estimate after this window, from the stream's recent decisive offsets in keyed state (the
+     * operator runs on the windows' own keyed partitioning, so each stream's windows come here in order).
+     */
+    private StreamSync.Estimate streamSync(EmbeddedWindow window, WindowHeads.WindowResults result) throws IOException {
+        setCurrentKey(window.streamId());
+        long[] recent = recentSync.value() == null ? new long[0] : recentSync.value();
+        long[] next = StreamSync.next(recent, result.avOffsetMicros(), result.offsetProbabilities());
+        if (next != recent) {
+            recentSync.update(next);
+        }
+        return StreamSync.estimate(next, window.stepMicros());
+    }
+
     /** The heads' results, then one per model run from its card, aggregated over the window's frames, audio steps or texts. */
     private WindowHeads.WindowResults withStepResults(WindowHeads.WindowResults heads, EmbeddedWindow window) {
         if (frameModels.isEmpty() && audioStepModels.isEmpty() && textModels.isEmpty()) {
@@ -93,7 +114,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         tasks.addAll(StepModels.aggregate(frameModels, window.stepResults().getOrDefault(Modality.VIDEO, List.of())));
         tasks.addAll(StepModels.aggregate(audioStepModels, window.stepResults().getOrDefault(Modality.AUDIO, List.of())));
         tasks.addAll(StepModels.aggregate(textModels, window.stepResults().getOrDefault(Modality.TEXT, List.of())));
-        return new WindowHeads.WindowResults(tasks, heads.avOffsetMicros(), heads.inSyncProbability(), heads.failures());
+        return new WindowHeads.WindowResults(tasks, heads.avOffsetMicros(), heads.inSyncProbability(), heads.offsetProbabilities(), heads.failures());
     }
 
     /** The window's text events as the prediction carries them (validated at the source, so they decode). */
