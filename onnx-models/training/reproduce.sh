@@ -14,4 +14,6 @@ trap 'rm -rf "$work"' EXIT
 # Training seeds 1000 and 2000 (validation); evaluation uses other seeds only
 java -jar target/mmstream.jar dataset --out "$work/train" --streams 60 --seconds 60 --seed 1000
 java -jar target/mmstream.jar dataset --out "$work/val" --streams 20 --seconds 60 --seed 2000
+# the ceiling first: how well the true pose the frames were drawn from tells the actions apart (numpy only)
+/usr/bin/python3 onnx-models/training/oracle.py "$work/train" "$work/val"
 /usr/bin/python3 onnx-models/training/train.py --train "$work/train" --val "$work/val" --out onnx-models

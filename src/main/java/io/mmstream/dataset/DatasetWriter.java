@@ -13,6 +13,7 @@ import io.mmstream.schema.Label;
 import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.VideoFrame;
 import io.mmstream.sim.Action;
+import io.mmstream.sim.Pose;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
@@ -70,8 +71,9 @@ public final class DatasetWriter {
     public record Summary(int windows, long frames, double seconds, Map<String, Integer> windowsPerAction) {}
 
     /** Features of one window, in the layout of the arrays; action is the index of the majority Action. */
+    /** @param pose the simulator's true pose at each grid instant, {@link Pose#FIELDS} per step: what no model sees, for ceiling experiments */
     public record Window(byte[] frames, byte[] frameMask, float[] logMel, byte[] audioMask, float[] imu, byte[] imuMask,
-                         int action, long avOffsetMicros, int stream, long startMicros) {}
+                         int action, long avOffsetMicros, int stream, long startMicros, float[] pose) {}
 
     /** The simulated streams of every dataset start here, so the same seed gives the same windows. */
     public static final long EPOCH_MICROS = 1_700_000_000_000_000L;
@@ -103,7 +105,8 @@ public final class DatasetWriter {
              NpyWriter labelOut = new NpyWriter(dir.resolve("label.npy"), NpyWriter.Type.INT64, windows);
              NpyWriter offsetOut = new NpyWriter(dir.resolve("av_offset_us.npy"), NpyWriter.Type.INT64, windows);
              NpyWriter streamOut = new NpyWriter(dir.resolve("stream.npy"), NpyWriter.Type.INT32, windows);
-             NpyWriter startOut = new NpyWriter(dir.resolve("window_start_us.npy"), NpyWriter.Type.INT64, windows)) {
+             NpyWriter startOut = new NpyWriter(dir.resolve("window_start_us.npy"), NpyWriter.Type.INT64, windows);
+             NpyWriter poseOut = new NpyWriter(dir.resolve("pose.npy"), NpyWriter.Type.FLOAT32, windows, t, Pose.FIELDS.size())) {
             List<Future<List<Window>>> perStream = new ArrayList<>();
             for (int s = 0; s < settings.streams(); s++) {
                 int stream = s;
@@ -122,6 +125,7 @@ public final class DatasetWriter {
                     offsetOut.write(w.avOffsetMicros());
                     streamOut.write(w.stream());
                     startOut.write(w.startMicros());
+                    poseOut.write(w.pose());
                     perAction.merge(Action.values()[w.action()].wireName(), 1, Integer::sum);
                     for (byte present : w.frameMask()) {
                         frames += present;
@@ -229,9 +233,13 @@ public final class DatasetWriter {
                 System.arraycopy(imuGrid[s], 0, imu, s * 6, 6);
                 imuMask[s] = (byte) (imuPresent[s] ? 1 : 0);
             }
+            float[] pose = new float[t * Pose.FIELDS.size()];
+            for (int j = 0; j < t; j++) {
+                System.arraycopy(scene.poseAt(start + j * framePeriod).values(), 0, pose, j * Pose.FIELDS.size(), Pose.FIELDS.size());
+            }
             long windowEnd = start + params.windowMicros();
             out.add(new Window(pixels, frameMask, logMels, audioMask, imu, imuMask, majorityAction(scene.labels(start, windowEnd)).ordinal(),
-                    scene.observedAvOffsetMicros(start + params.windowMicros() / 2), stream, start));
+                    scene.observedAvOffsetMicros(start + params.windowMicros() / 2), stream, start, pose));
         }
         return out;
     }
@@ -282,6 +290,8 @@ public final class DatasetWriter {
                   "av_offset_us": {"file": "av_offset_us.npy", "dtype": "int64", "meaning": "audio minus video timestamp offset of the window's sounds"},
                   "stream": {"file": "stream.npy", "dtype": "int32"},
                   "window_start_us": {"file": "window_start_us.npy", "dtype": "int64"},
+                  "pose": {"file": "pose.npy", "shape": [%d, %d, %d], "dtype": "float32", "fields": [%s],
+                           "meaning": "the simulator's true pose at each grid instant, never shown to a model: what video could at best carry"},
                   "simulation": {"seed": %d, "streams": %d, "seconds": %d, "fps": %d, "size": %d, "av_offset_us": %d, "av_spread_us": %d,
                                  "av_drift_us_per_s": %.3f, "delivery": "%s"}
                 }
@@ -290,6 +300,7 @@ public final class DatasetWriter {
                 windows, p.framesPerWindow(), PATCH_FRAMES, mel.melBins(), PATCH_FRAMES,
                 mel.sampleRate(), mel.fftSize(), mel.windowLength(), mel.hopLength(), mel.melBins(), mel.minHz(), mel.maxHz(),
                 windows, p.imuSteps(), IMU_STEP_MICROS, Arrays.toString(IMU_MEAN), Arrays.toString(IMU_STD),
+                windows, p.framesPerWindow(), Pose.FIELDS.size(), Pose.FIELDS.stream().map(f -> "\"" + f + "\"").collect(java.util.stream.Collectors.joining(", ")),
                 s.seed(), s.streams(), p.seconds(), s.fps(), s.width(), s.avOffsetMicros(), s.avOffsetSpreadMicros(), s.avDriftMicrosPerSecond(),
                 s.delivery().equals(SimulationSettings.Delivery.perfect()) ? "perfect" : "realistic");
     }

@@ -52,6 +52,12 @@ class DatasetWriterTest {
         assertThat(read(dir.resolve("logmel.npy")).header()).contains("'descr': '<f4'", "'shape': (14, 30, 8, 64)");
         assertThat(read(dir.resolve("imu.npy")).header()).contains("'shape': (14, 200, 6)");
         assertThat(read(dir.resolve("label.npy")).header()).contains("'descr': '<i8'", "'shape': (14,)");
+        Npy pose = read(dir.resolve("pose.npy"));
+        assertThat(pose.header()).contains("'descr': '<f4'", "'shape': (14, 30, 12)");
+        float[] firstPose = new float[12];
+        pose.data().asFloatBuffer().get(firstPose);
+        assertThat(firstPose).as("the true pose at the first window's first instant").containsExactly(
+                new SceneSimulator(settings, EPOCH).scene(0).poseAt(EPOCH).values());
         assertThat(Files.readString(dir.resolve("index.json"))).contains("\"windows\": 14", "\"sit_down\"", "\"hop_length\": 160");
 
         // labels: the action covering most of each window, from the simulator's own truth
