@@ -62,6 +62,16 @@ public record WindowTensors(float[] video, float[] videoMask, float[] audio, flo
         }
     }
 
+    /** The presence mask of a modality as cards name it: video, audio or sensor. */
+    public float[] mask(String modality) {
+        return switch (modality) {
+            case "video" -> videoMask;
+            case "audio" -> audioMask;
+            case "sensor" -> imuMask;
+            default -> throw new IllegalArgumentException("no modality " + modality + " in a window (video, audio, sensor)");
+        };
+    }
+
     /** Share of the grid steps where the modality is present, 0..1. */
     public static float coverage(float[] mask) {
         float sum = 0;

@@ -108,21 +108,13 @@ public final class WindowHeads {
             boolean all = true;
             boolean any = false;
             for (String modality : requires.modalities()) {
-                float coverage = WindowTensors.coverage(mask(windows.get(i), modality));
+                float coverage = WindowTensors.coverage(windows.get(i).mask(modality));
                 all &= coverage > 0 && coverage >= minCoverage;
                 any |= coverage > 0;
             }
             out[i] = requires.all() ? all : any;
         }
         return out;
-    }
-
-    private static float[] mask(WindowTensors window, String modality) {
-        return switch (modality) {
-            case "video" -> window.videoMask();
-            case "audio" -> window.audioMask();
-            default -> window.imuMask();
-        };
     }
 
     /** Per window: each output's row, or null with the error (or not eligible). */
@@ -167,8 +159,6 @@ public final class WindowHeads {
     private Map<String, Input> inputs(OnnxModel model, List<WindowTensors> batch) {
         return WindowInputs.of(model.card(), producers, batch, java.util.Set.of());
     }
-
-
 
     private static List<Integer> indices(boolean[] flags) {
         List<Integer> out = new ArrayList<>();

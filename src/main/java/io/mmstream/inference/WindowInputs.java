@@ -76,11 +76,7 @@ public final class WindowInputs {
                 float[] values = concat(batch, field);
                 inputs.put(input.name(), Input.of(values, b, values.length / b / width, width));
             } else if (binding instanceof Binding.Present present) {
-                Function<WindowTensors, float[]> field = switch (present.modality()) {
-                    case "video" -> WindowTensors::videoMask;
-                    case "audio" -> WindowTensors::audioMask;
-                    default -> WindowTensors::imuMask;
-                };
+                Function<WindowTensors, float[]> field = window -> window.mask(present.modality());
                 float[] mask = hidden.contains(present.modality()) ? new float[field.apply(batch.get(0)).length * b] : concat(batch, field);
                 inputs.put(input.name(), Input.of(mask, b, mask.length / b));
             } else {

@@ -97,7 +97,8 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
      */
     private StreamSync.Estimate streamSync(EmbeddedWindow window, WindowHeads.WindowResults result) throws IOException {
         setCurrentKey(window.streamId());
-        long[] recent = recentSync.value() == null ? new long[0] : recentSync.value();
+        long[] stored = recentSync.value();
+        long[] recent = stored == null ? new long[0] : stored;
         long[] next = StreamSync.next(recent, result.avOffsetMicros(), result.offsetProbabilities());
         if (next != recent) {
             recentSync.update(next);
