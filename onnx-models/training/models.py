@@ -9,17 +9,19 @@ MAX_SHIFT = 5  # AV sync compares offsets of -5..+5 frame steps (+-333 ms at 15 
 
 
 class FrameEncoder(nn.Module):
-    """A small CNN: one normalised RGB frame [3, 64, 64] to an embedding."""
+    """A small CNN: one normalised RGB frame [3, 64, 64] to an embedding. The person is a few pixels wide anywhere in
+    the room, so the last map is max-pooled as well as averaged: an average alone dilutes the figure into the room."""
 
     def __init__(self):
         super().__init__()
         def block(i, o):
             return nn.Sequential(nn.Conv2d(i, o, 3, 2, 1), nn.BatchNorm2d(o), nn.ReLU())
         self.features = nn.Sequential(block(3, 16), block(16, 32), block(32, 48), block(48, EMBED))
-        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.project = nn.Linear(2 * EMBED, EMBED)
 
     def forward(self, frames):
-        return self.pool(self.features(frames)).flatten(1)
+        x = self.features(frames)
+        return self.project(torch.cat([x.amax((2, 3)), x.mean((2, 3))], dim=1))
 
 
 class AudioEncoder(nn.Module):
@@ -44,16 +46,25 @@ def masked_mean(seq, mask):
     return (seq * weights).sum(1) / weights.sum(1).clamp(min=1.0)
 
 
+def step_differences(seq, mask):
+    """Each step's change since the previous one (the motion), zero where either step is absent, [B, T, D]."""
+    both = (mask[:, 1:] * mask[:, :-1]).unsqueeze(-1)
+    return torch.cat([torch.zeros_like(seq[:, :1]), (seq[:, 1:] - seq[:, :-1]) * both], dim=1)
+
+
 class VideoActionRecognition(nn.Module):
-    """Frame embeddings over the window through an LSTM, masked mean pooling, classifier."""
+    """Frame embeddings and their step-to-step differences over the window through an LSTM, masked mean pooling,
+    classifier. The encoder runs per frame without state, so the motion between frames enters here, as the
+    differences of consecutive embeddings on the window's grid."""
 
     def __init__(self):
         super().__init__()
-        self.lstm = nn.LSTM(EMBED, EMBED, batch_first=True)
+        self.lstm = nn.LSTM(2 * EMBED, EMBED, batch_first=True)
         self.classifier = nn.Sequential(nn.Linear(2 * EMBED, EMBED), nn.ReLU(), nn.Linear(EMBED, CLASSES))
 
     def features(self, video, video_mask):
-        out, _ = self.lstm(video * video_mask.unsqueeze(-1))
+        video = video * video_mask.unsqueeze(-1)
+        out, _ = self.lstm(torch.cat([video, step_differences(video, video_mask)], dim=2))
         return torch.cat([masked_mean(out, video_mask), masked_mean(video, video_mask)], dim=1)
 
     def forward(self, video, video_mask):

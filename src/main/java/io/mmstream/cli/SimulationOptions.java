@@ -31,6 +31,10 @@ final class SimulationOptions {
     @CommandLine.Option(names = "--av-drift", defaultValue = "0", description = "Offset drift in microseconds per second (default ${DEFAULT-VALUE}).")
     double avDrift;
 
+    @CommandLine.Option(names = "--noise-scale", defaultValue = "1",
+            description = "Scales the video, audio and IMU noise together: 2 is the difficulty eval calls noise x2 (default ${DEFAULT-VALUE}).")
+    double noiseScale;
+
     @CommandLine.Option(names = "--delivery", defaultValue = "realistic",
             description = "perfect (in order, nothing lost) or realistic (jitter, reordering, drops, camera-off and mic-muted spans, bursts; default ${DEFAULT-VALUE}).")
     String delivery;
@@ -97,12 +101,15 @@ final class SimulationOptions {
             case "realistic" -> SimulationSettings.Delivery.realistic();
             default -> throw new IllegalArgumentException("--delivery '" + delivery + "': must be perfect or realistic");
         };
+        if (!(noiseScale >= 0)) {
+            throw new IllegalArgumentException("--noise-scale " + noiseScale + ": must not be negative");
+        }
         for (var knob : deliveryKnobs.entrySet()) {
             chosen = withKnob(chosen, knob.getKey(), knob.getValue());
         }
         return SimulationSettings.defaults(streams).withSeed(seed).withVideo(fps, size, size)
                 .withAvOffset(Option.parseDuration(avOffset).toNanos() / 1000, Option.parseDuration(avSpread).toNanos() / 1000, avDrift)
-                .withDelivery(chosen);
+                .withNoiseScale(noiseScale).withDelivery(chosen);
     }
 
     private static SimulationSettings.Delivery withKnob(SimulationSettings.Delivery d, String knob, String value) {

@@ -293,7 +293,7 @@ public final class DatasetWriter {
                   "pose": {"file": "pose.npy", "shape": [%d, %d, %d], "dtype": "float32", "fields": [%s],
                            "meaning": "the simulator's true pose at each grid instant, never shown to a model: what video could at best carry"},
                   "simulation": {"seed": %d, "streams": %d, "seconds": %d, "fps": %d, "size": %d, "av_offset_us": %d, "av_spread_us": %d,
-                                 "av_drift_us_per_s": %.3f, "delivery": "%s"}
+                                 "av_drift_us_per_s": %.3f, "noise_scale": %.2f, "delivery": "%s"}
                 }
                 """, windows, actions, p.windowMicros(), p.slideMicros(),
                 windows, p.framesPerWindow(), p.imageSize(), p.imageSize(), s.fps(), s.framePeriodMicros(),
@@ -302,6 +302,6 @@ public final class DatasetWriter {
                 windows, p.imuSteps(), IMU_STEP_MICROS, Arrays.toString(IMU_MEAN), Arrays.toString(IMU_STD),
                 windows, p.framesPerWindow(), Pose.FIELDS.size(), Pose.FIELDS.stream().map(f -> "\"" + f + "\"").collect(java.util.stream.Collectors.joining(", ")),
                 s.seed(), s.streams(), p.seconds(), s.fps(), s.width(), s.avOffsetMicros(), s.avOffsetSpreadMicros(), s.avDriftMicrosPerSecond(),
-                s.delivery().equals(SimulationSettings.Delivery.perfect()) ? "perfect" : "realistic");
+                s.videoNoise() / SimulationSettings.defaults(1).videoNoise(), s.delivery().equals(SimulationSettings.Delivery.perfect()) ? "perfect" : "realistic");
     }
 }

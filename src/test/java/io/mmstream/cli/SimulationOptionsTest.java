@@ -29,6 +29,17 @@ class SimulationOptionsTest {
         assertThat(settings.delivery().reorderMaxMicros()).isEqualTo(realistic.reorderMaxMicros());
         assertThat(settings.delivery().micMutedRate()).isEqualTo(realistic.micMutedRate());
         assertThat(parse("--out", "x", "--delivery", "perfect").delivery()).isEqualTo(SimulationSettings.Delivery.perfect());
+        assertThat(settings.videoNoise()).isEqualTo(SimulationSettings.defaults(3).videoNoise());
+    }
+
+    @Test
+    void theNoiseScaleScalesEveryModalitysNoise() {
+        SimulationSettings defaults = SimulationSettings.defaults(4);
+        SimulationSettings noisy = parse("--out", "x", "--noise-scale", "2.5");
+        assertThat(noisy.videoNoise()).isEqualTo(defaults.videoNoise() * 2.5);
+        assertThat(noisy.audioNoise()).isEqualTo(defaults.audioNoise() * 2.5);
+        assertThat(noisy.imuNoise()).isEqualTo(defaults.imuNoise() * 2.5);
+        assertThatThrownBy(() -> parse("--out", "x", "--noise-scale", "-1")).hasMessage("--noise-scale -1.0: must not be negative");
     }
 
     @Test
