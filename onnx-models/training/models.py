@@ -182,17 +182,20 @@ class AttentionFusion(nn.Module):
 
 
 class AudioVisualSync(nn.Module):
-    """SyncNet-style: visual and audio embedding sequences through their own temporal convolutions, compared at
-    every offset of -MAX_SHIFT..+MAX_SHIFT frame steps. Outputs offset logits and the in-sync probability
-    (offset within one frame step)."""
+    """SyncNet-style: visual and audio embedding sequences, each with its step-to-step differences (a foot landing,
+    hands meeting and a sound's onset are changes), through their own temporal convolutions, compared at every
+    offset of -MAX_SHIFT..+MAX_SHIFT frame steps. Outputs offset logits and the in-sync probability (offset within
+    one frame step)."""
 
     def __init__(self):
         super().__init__()
-        self.visual = nn.Sequential(nn.Conv1d(EMBED, EMBED, 3, 1, 1), nn.ReLU(), nn.Conv1d(EMBED, 32, 3, 1, 1))
-        self.audio = nn.Sequential(nn.Conv1d(EMBED, EMBED, 3, 1, 1), nn.ReLU(), nn.Conv1d(EMBED, 32, 3, 1, 1))
+        self.visual = nn.Sequential(nn.Conv1d(2 * EMBED, EMBED, 3, 1, 1), nn.ReLU(), nn.Conv1d(EMBED, 32, 3, 1, 1))
+        self.audio = nn.Sequential(nn.Conv1d(2 * EMBED, EMBED, 3, 1, 1), nn.ReLU(), nn.Conv1d(EMBED, 32, 3, 1, 1))
         self.scale = nn.Parameter(torch.tensor(5.0))
 
     def forward(self, video, video_mask, audio, audio_mask):
+        video = torch.cat([video, step_differences(video, video_mask)], dim=2)
+        audio = torch.cat([audio, step_differences(audio, audio_mask)], dim=2)
         v = nn.functional.normalize(self.visual(video.transpose(1, 2)), dim=1)  # [B, 32, T]
         a = nn.functional.normalize(self.audio(audio.transpose(1, 2)), dim=1)
         steps = video.shape[1]
