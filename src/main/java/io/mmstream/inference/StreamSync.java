@@ -6,10 +6,11 @@ import java.util.Arrays;
  * A stream's audio-visual offset, for the stream rather than for one window: the median of the offsets of its recent
  * decisive windows, with the share of them within one grid step of that median as its agreement. A window is decisive
  * where the sync head puts at least {@link #MIN_PEAK} on one offset: over silence or stillness its distribution is
- * flat and its most probable offset is noise. The figures chose the two constants (held-out seeds 3001 and 3101,
- * 16 streams x 120 s with offsets within 333 ms; the mean error of the stream's estimate at each window where it has
- * one): a peak of 0.3 gave 70 ms with 9 windows, 0.4 gave 53 ms, 0.5 gave 38 ms (35-38 ms for 5 to 25 windows),
- * against 144 ms for each window's own estimate over sounding windows alone. One window's estimate flickers; the
+ * flat and its most probable offset is noise. The figures chose the two constants, with the sync head of commit
+ * 375743f (held-out seeds 3001 and 3101, 16 streams x 120 s with offsets within 333 ms; the mean error of the
+ * stream's estimate at each window where it has one): a peak of 0.3 gave 70 ms with 9 windows, 0.4 gave 53 ms, 0.5
+ * gave 38 ms (35-38 ms for 5 to 25 windows), against 144 ms for each window's own estimate over sounding windows
+ * alone. Not tuned again for today's head, whose figures `eval` prints (23 ms against 116 ms). One window's estimate flickers; the
  * stream's holds still, so an alarm on it does not.
  */
 public final class StreamSync {
