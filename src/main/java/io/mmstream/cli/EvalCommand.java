@@ -111,12 +111,21 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  the stream's estimate (median of its last %d decisive windows, as the job keeps it): mean absolute "
                     + "error %.1f ms [%.1f, %.1f] over %d windows%n", StreamSync.WINDOWS, sync.streamErrorMicros() / 1000,
                     sync.streamErrorInterval().low() / 1000, sync.streamErrorInterval().high() / 1000, sync.streamEstimates());
+            Map<String, Object> byAction = new LinkedHashMap<>();
+            sync.byAction().forEach((sounding, errors) -> {
+                System.out.printf(Locale.ROOT, "  %-5s %4d windows: offset within half a frame step %.1f%%, within one %.1f%%, off by 4 or more "
+                        + "(a repetition of its sounds away) %.1f%%%n", sounding.wireName(), errors.windows(), 100.0 * errors.withinHalfStep() / errors.windows(),
+                        100.0 * errors.withinOneStep() / errors.windows(), 100.0 * errors.farWindows() / errors.windows());
+                byAction.put(sounding.wireName(), Map.of("windows", errors.windows(), "within_half_step", (double) errors.withinHalfStep() / errors.windows(),
+                        "off_by_4_steps_or_more", (double) errors.farWindows() / errors.windows()));
+            });
             figures.put(windowModels.offsetHead(), Map.of("balanced_accuracy", sync.balancedAccuracy(),
                     "balanced_accuracy_ci95", List.of(sync.balancedInterval().low(), sync.balancedInterval().high()),
                     "mean_abs_offset_error_ms", sync.meanAbsoluteErrorMicros() / 1000,
                     "mean_abs_offset_error_ms_ci95", List.of(sync.errorInterval().low() / 1000, sync.errorInterval().high() / 1000),
                     "stream_estimate_mean_abs_error_ms", sync.streamErrorMicros() / 1000,
-                    "stream_estimate_mean_abs_error_ms_ci95", List.of(sync.streamErrorInterval().low() / 1000, sync.streamErrorInterval().high() / 1000)));
+                    "stream_estimate_mean_abs_error_ms_ci95", List.of(sync.streamErrorInterval().low() / 1000, sync.streamErrorInterval().high() / 1000),
+                    "offset_errors_by_action", byAction));
 
             System.out.printf(Locale.ROOT, "%ndifficulty (noise scale; seeds %s):%n", seeds(2));
             Map<String, Object> difficulty = new LinkedHashMap<>();

@@ -36,10 +36,27 @@ public final class Evaluation {
      * @param streamErrorMicros mean absolute error of the stream's estimate ({@link StreamSync}, as the job keeps it) at
      *     each window where the stream has one
      * @param balancedInterval and the other intervals: 95% bootstrap intervals over streams
+     * @param byAction per sounding action, where each window's offset error lies
      */
     public record SyncScore(double balancedAccuracy, double meanAbsoluteErrorMicros, int inSyncWindows, int outOfSyncWindows,
                             double streamErrorMicros, int streamEstimates, Bootstrap.Interval balancedInterval, Bootstrap.Interval errorInterval,
-                            Bootstrap.Interval streamErrorInterval) {}
+                            Bootstrap.Interval streamErrorInterval, Map<Action, OffsetErrors> byAction) {}
+
+    /**
+     * How one action's windows missed their offset. Footsteps and claps repeat every few frame steps, so an offset one
+     * repetition away looks as right as the true one: {@code farWindows} counts the misses of {@value #FAR_STEPS} steps
+     * or more, where those aliases lie (a run's steps come every 4.5 to 6.7 frame steps, a walk's every 7 to 10).
+     */
+    public record OffsetErrors(int windows, int withinHalfStep, int withinOneStep, int farWindows) {
+
+        OffsetErrors add(long errorMicros, long framePeriodMicros) {
+            long error = Math.abs(errorMicros);
+            return new OffsetErrors(windows + 1, withinHalfStep + (2 * error <= framePeriodMicros ? 1 : 0),
+                    withinOneStep + (error <= framePeriodMicros ? 1 : 0), farWindows + (error >= FAR_STEPS * framePeriodMicros ? 1 : 0));
+        }
+    }
+
+    private static final int FAR_STEPS = 4;
 
     private final WindowModels models;
     private final int imageSize;
@@ -138,6 +155,7 @@ public final class Evaluation {
         double[] absoluteError = new double[streams];
         int[] errorCount = new int[streams];
         long[][] recent = new long[streams][0];
+        Map<Action, OffsetErrors> byAction = new java.util.EnumMap<>(Action.class);
         double[] streamError = new double[streams];
         int[] streamErrorCount = new int[streams];
         int index = 0;
@@ -168,6 +186,9 @@ public final class Evaluation {
                 if (Math.abs(truth) <= (shifts / 2) * framePeriodMicros) {
                     absoluteError[stream] += Math.abs(predicted - truth);
                     errorCount[stream]++;
+                    long error = predicted - truth;
+                    byAction.compute(Action.values()[data.actions()[index]],
+                            (action, sum) -> (sum == null ? new OffsetErrors(0, 0, 0, 0) : sum).add(error, framePeriodMicros));
                 }
                 boolean saysInSync = probability[i] >= 0.5;
                 if (Math.abs(truth) <= framePeriodMicros) {
@@ -187,7 +208,8 @@ public final class Evaluation {
         java.util.function.ToDoubleFunction<int[]> streamErrorFigure = weights -> mean(weights, streamError, streamErrorCount);
         return new SyncScore(balanced.applyAsDouble(all), error.applyAsDouble(all), java.util.Arrays.stream(inSync).sum(),
                 java.util.Arrays.stream(outOfSync).sum(), streamErrorFigure.applyAsDouble(all), java.util.Arrays.stream(streamErrorCount).sum(),
-                Bootstrap.interval(streams, balanced, 1), Bootstrap.interval(streams, error, 2), Bootstrap.interval(streams, streamErrorFigure, 3));
+                Bootstrap.interval(streams, balanced, 1), Bootstrap.interval(streams, error, 2), Bootstrap.interval(streams, streamErrorFigure, 3),
+                byAction);
     }
 
     /** The pooled mean of per-stream sums over per-stream counts, each stream counted weight times. */
