@@ -117,7 +117,17 @@ class DeployFilesTest {
         JobConfig defaults = JobConfig.defaults(Map.of());
         assertThat(topics).containsExactlyInAnyOrder(defaults.get(JobOptions.TOPIC_VIDEO), defaults.get(JobOptions.TOPIC_AUDIO),
                 defaults.get(JobOptions.TOPIC_SENSOR), defaults.get(JobOptions.TOPIC_TEXT), defaults.get(JobOptions.TOPIC_PREDICTIONS), defaults.get(JobOptions.TOPIC_LATE),
-                defaults.get(JobOptions.TOPIC_DEADLETTER), io.mmstream.cli.EmbeddedKafka.LABELS_TOPIC);
+                defaults.get(JobOptions.TOPIC_DEADLETTER), io.mmstream.cli.EmbeddedKafka.LABELS_TOPIC, io.mmstream.cli.EmbeddedKafka.TRUTH_TOPIC);
+        // the standalone cluster and compose create the same topics, and the README's table lists each
+        for (String file : List.of("local/cluster.sh", "compose/docker-compose.yml")) {
+            Matcher loop = Pattern.compile("for topic in ([^;]+);").matcher(Files.readString(DEPLOY.resolve(file)));
+            assertThat(loop.find()).as("%s creates its topics in a loop", file).isTrue();
+            assertThat(Set.of(loop.group(1).trim().split("\\s+"))).as("topics of %s", file).isEqualTo(topics);
+        }
+        String readme = Files.readString(Path.of("README.md"));
+        for (String topic : topics) {
+            assertThat(readme).as("README's topic table").contains("| `" + topic + "` |");
+        }
     }
 
     @Test

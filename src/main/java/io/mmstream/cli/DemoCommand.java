@@ -88,7 +88,9 @@ final class DemoCommand implements Callable<Integer> {
                 SimulationPublisher producer = new SimulationPublisher(
                         new SceneSimulator(simulation.settings(), System.currentTimeMillis() * 1000, simulation.trouble()), kafka.clientProperties(),
                         Map.of(Modality.VIDEO, job.get(TOPIC_VIDEO), Modality.AUDIO, job.get(TOPIC_AUDIO), Modality.SENSOR, job.get(TOPIC_SENSOR)),
-                        EmbeddedKafka.LABELS_TOPIC, true, Long.MAX_VALUE, corruptEvery, stop, null);
+                        EmbeddedKafka.LABELS_TOPIC, new SimulationPublisher.TruthWindows(EmbeddedKafka.TRUTH_TOPIC,
+                                job.get(WINDOW_SIZE).toNanos() / 1000, job.get(WINDOW_SLIDE).toNanos() / 1000),
+                        true, Long.MAX_VALUE, corruptEvery, stop, null);
                 Thread producerThread = new Thread(producer, "mmstream-demo-producer");
                 producerThread.start();
 

@@ -20,6 +20,7 @@ import org.apache.kafka.common.test.TestKitNodes;
 public final class EmbeddedKafka implements AutoCloseable {
 
     public static final String LABELS_TOPIC = "mm.labels";
+    public static final String TRUTH_TOPIC = "mm.truth";
 
     private final KafkaClusterTestKit cluster;
 
@@ -61,10 +62,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return properties;
     }
 
-    /** Creates every topic of the configuration (inputs, outputs and mm.labels), leaving existing ones alone. */
+    /** Creates every topic of the configuration (inputs, outputs, mm.labels and mm.truth), leaving existing ones alone. */
     public void createTopics(JobConfig config, int partitions) throws InterruptedException, ExecutionException {
         List<String> names = List.of(config.get(JobOptions.TOPIC_VIDEO), config.get(JobOptions.TOPIC_AUDIO), config.get(JobOptions.TOPIC_SENSOR),
-                config.get(JobOptions.TOPIC_TEXT), config.get(JobOptions.TOPIC_PREDICTIONS), config.get(JobOptions.TOPIC_LATE), config.get(JobOptions.TOPIC_DEADLETTER), LABELS_TOPIC);
+                config.get(JobOptions.TOPIC_TEXT), config.get(JobOptions.TOPIC_PREDICTIONS), config.get(JobOptions.TOPIC_LATE), config.get(JobOptions.TOPIC_DEADLETTER), LABELS_TOPIC,
+                TRUTH_TOPIC);
         try (Admin admin = Admin.create(clientProperties())) {
             for (String name : names) {
                 try {

@@ -27,8 +27,14 @@ final class SimulateCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--fast", description = "As fast as possible (capture times end now) instead of in real time.")
     boolean fast;
 
-    @picocli.CommandLine.Option(names = "--topic-prefix", defaultValue = "mm.", description = "Topics are PREFIX{video,audio,sensor,labels} (default ${DEFAULT-VALUE}).")
+    @picocli.CommandLine.Option(names = "--topic-prefix", defaultValue = "mm.", description = "Topics are PREFIX{video,audio,sensor,labels,truth} (default ${DEFAULT-VALUE}).")
     String topicPrefix;
+
+    @picocli.CommandLine.Option(names = "--window", defaultValue = "2s", description = "The job's window size, for the per-window truth (default ${DEFAULT-VALUE}, as the job's window.size).")
+    String window;
+
+    @picocli.CommandLine.Option(names = "--slide", defaultValue = "1s", description = "The job's window slide, for the per-window truth (default ${DEFAULT-VALUE}, as the job's window.slide).")
+    String slide;
 
     @Override
     public Integer call() {
@@ -46,13 +52,15 @@ final class SimulateCommand implements Callable<Integer> {
                 Modality.SENSOR, topicPrefix + "sensor");
         AtomicBoolean stop = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true)));
-        SimulationPublisher publisher = new SimulationPublisher(simulator, kafka, topics, topicPrefix + "labels", !fast,
+        SimulationPublisher.TruthWindows truth = new SimulationPublisher.TruthWindows(topicPrefix + "truth",
+                Option.parseDuration(window).toNanos() / 1000, Option.parseDuration(slide).toNanos() / 1000);
+        SimulationPublisher publisher = new SimulationPublisher(simulator, kafka, topics, topicPrefix + "labels", truth, !fast,
                 duration == null ? Long.MAX_VALUE : epoch + length, 0, stop, System.err);
         long started = System.nanoTime();
         publisher.run();
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.printf("{\"streams\": %d, \"records\": %d, \"labels\": %d, \"seconds\": %.1f, \"recordsPerSecond\": %.0f}%n",
-                settings.streams(), publisher.sent.get(), publisher.labels.get(), seconds, publisher.sent.get() / seconds);
+        System.out.printf("{\"streams\": %d, \"records\": %d, \"labels\": %d, \"windowTruths\": %d, \"seconds\": %.1f, \"recordsPerSecond\": %.0f}%n",
+                settings.streams(), publisher.sent.get(), publisher.labels.get(), publisher.truths.get(), seconds, publisher.sent.get() / seconds);
         return 0;
     }
 }

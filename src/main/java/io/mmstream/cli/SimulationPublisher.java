@@ -3,6 +3,7 @@ package io.mmstream.cli;
 import io.mmstream.align.Modality;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.schema.Label;
+import io.mmstream.schema.WindowTruth;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.StreamScene;
@@ -17,9 +18,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * Publishes simulated streams to Kafka in delivery order: in real time (each record when the wall clock reaches its
- * delivery time) or as fast as possible. Labels go to the labels topic once each action is complete.
+ * delivery time) or as fast as possible. Labels go to the labels topic once each action is complete, and each
+ * window's truth (captions, answers) to the truth topic once the window is complete.
  */
 final class SimulationPublisher implements Runnable {
+
+    /** Where the per-window truth goes, for windows of the job's size and slide. */
+    record TruthWindows(String topic, long windowMicros, long slideMicros) {}
 
     private static final long STEP_MICROS = 100_000;
 
@@ -27,6 +32,7 @@ final class SimulationPublisher implements Runnable {
     private final Properties kafka;
     private final Map<Modality, String> topics;
     private final String labelsTopic;
+    private final TruthWindows truth;
     private final boolean realTime;
     private final long endMicros;
     private final int corruptEvery;
@@ -35,17 +41,19 @@ final class SimulationPublisher implements Runnable {
     final AtomicLong sent = new AtomicLong();
     final AtomicLong corrupted = new AtomicLong();
     final AtomicLong labels = new AtomicLong();
+    final AtomicLong truths = new AtomicLong();
 
     /**
      * @param endMicros absolute end of the simulated time, or Long.MAX_VALUE for endless
      * @param progress where a progress bar goes when bounded, or null
      */
-    SimulationPublisher(SceneSimulator simulator, Properties kafka, Map<Modality, String> topics, String labelsTopic, boolean realTime,
-                        long endMicros, int corruptEvery, AtomicBoolean stop, PrintStream progress) {
+    SimulationPublisher(SceneSimulator simulator, Properties kafka, Map<Modality, String> topics, String labelsTopic, TruthWindows truth,
+                        boolean realTime, long endMicros, int corruptEvery, AtomicBoolean stop, PrintStream progress) {
         this.simulator = simulator;
         this.kafka = kafka;
         this.topics = topics;
         this.labelsTopic = labelsTopic;
+        this.truth = truth;
         this.realTime = realTime;
         this.endMicros = endMicros;
         this.corruptEvery = corruptEvery;
@@ -74,6 +82,10 @@ final class SimulationPublisher implements Runnable {
                             producer.send(labelsTopic, key(label.getStreamId()), WireCodec.encode(label));
                             labels.incrementAndGet();
                         }
+                    }
+                    for (WindowTruth window : simulator.completedWindows(generatedUntil, next, truth.windowMicros(), truth.slideMicros())) {
+                        producer.send(truth.topic(), key(window.getStreamId()), WireCodec.encode(window));
+                        truths.incrementAndGet();
                     }
                     generatedUntil = next;
                 }

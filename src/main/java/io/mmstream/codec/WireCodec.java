@@ -3,6 +3,7 @@ package io.mmstream.codec;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.Label;
+import io.mmstream.schema.WindowTruth;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.SensorReading;
@@ -79,6 +80,7 @@ public final class WireCodec {
         types.put("Prediction", Prediction.class);
         types.put("DeadLetter", DeadLetter.class);
         types.put("LateEvent", LateEvent.class);
+        types.put("WindowTruth", WindowTruth.class);
         return Map.copyOf(types);
     }
 

@@ -14,6 +14,7 @@ import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.VideoFrame;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.Pose;
+import io.mmstream.sim.SceneTruth;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
@@ -73,7 +74,7 @@ public final class DatasetWriter {
     /** Features of one window, in the layout of the arrays; action is the index of the majority Action. */
     /** @param pose the simulator's true pose at each grid instant, {@link Pose#FIELDS} per step: what no model sees, for ceiling experiments */
     public record Window(byte[] frames, byte[] frameMask, float[] logMel, byte[] audioMask, float[] imu, byte[] imuMask,
-                         int action, long avOffsetMicros, int stream, long startMicros, float[] pose) {}
+                         int action, long avOffsetMicros, int stream, long startMicros, float[] pose, SceneTruth truth) {}
 
     /** The simulated streams of every dataset start here, so the same seed gives the same windows. */
     public static final long EPOCH_MICROS = 1_700_000_000_000_000L;
@@ -106,7 +107,8 @@ public final class DatasetWriter {
              NpyWriter offsetOut = new NpyWriter(dir.resolve("av_offset_us.npy"), NpyWriter.Type.INT64, windows);
              NpyWriter streamOut = new NpyWriter(dir.resolve("stream.npy"), NpyWriter.Type.INT32, windows);
              NpyWriter startOut = new NpyWriter(dir.resolve("window_start_us.npy"), NpyWriter.Type.INT64, windows);
-             NpyWriter poseOut = new NpyWriter(dir.resolve("pose.npy"), NpyWriter.Type.FLOAT32, windows, t, Pose.FIELDS.size())) {
+             NpyWriter poseOut = new NpyWriter(dir.resolve("pose.npy"), NpyWriter.Type.FLOAT32, windows, t, Pose.FIELDS.size());
+             java.io.BufferedWriter truthOut = Files.newBufferedWriter(dir.resolve("truth.jsonl"), StandardCharsets.UTF_8)) {
             List<Future<List<Window>>> perStream = new ArrayList<>();
             for (int s = 0; s < settings.streams(); s++) {
                 int stream = s;
@@ -126,6 +128,7 @@ public final class DatasetWriter {
                     streamOut.write(w.stream());
                     startOut.write(w.startMicros());
                     poseOut.write(w.pose());
+                    truthOut.write(truthLine(w.truth(), settings.seed()));
                     perAction.merge(Action.values()[w.action()].wireName(), 1, Integer::sum);
                     for (byte present : w.frameMask()) {
                         frames += present;
@@ -138,6 +141,17 @@ public final class DatasetWriter {
         }
         Files.writeString(dir.resolve("index.json"), index(params, windows), StandardCharsets.UTF_8);
         return new Summary(windows, frames, (System.nanoTime() - started) / 1e9, perAction);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** One window's captions and answers as a JSON line, in the windows' order. */
+    private static String truthLine(SceneTruth truth, long seed) throws IOException {
+        Map<String, String> answers = new java.util.LinkedHashMap<>();
+        for (SceneTruth.Question question : SceneTruth.Question.values()) {
+            answers.put(question.wireName(), truth.answer(question));
+        }
+        return JSON.writeValueAsString(Map.of("captions", truth.captions(seed), "answers", answers)) + "\n";
     }
 
     private static <T> T get(Future<T> future) throws InterruptedException {
@@ -239,7 +253,8 @@ public final class DatasetWriter {
             }
             long windowEnd = start + params.windowMicros();
             out.add(new Window(pixels, frameMask, logMels, audioMask, imu, imuMask, majorityAction(scene.labels(start, windowEnd)).ordinal(),
-                    scene.observedAvOffsetMicros(start + params.windowMicros() / 2), stream, start, pose));
+                    scene.observedAvOffsetMicros(start + params.windowMicros() / 2), stream, start, pose,
+                    SceneTruth.of(scene, start, windowEnd, framePeriod)));
         }
         return out;
     }
@@ -290,6 +305,7 @@ public final class DatasetWriter {
                   "av_offset_us": {"file": "av_offset_us.npy", "dtype": "int64", "meaning": "audio minus video timestamp offset of the window's sounds"},
                   "stream": {"file": "stream.npy", "dtype": "int32"},
                   "window_start_us": {"file": "window_start_us.npy", "dtype": "int64"},
+                  "truth": {"file": "truth.jsonl", "meaning": "per window, a JSON line: five reference captions and the answers to the standing questions (sim.SceneTruth)"},
                   "pose": {"file": "pose.npy", "shape": [%d, %d, %d], "dtype": "float32", "fields": [%s],
                            "meaning": "the simulator's true pose at each grid instant, never shown to a model: what video could at best carry"},
                   "simulation": {"seed": %d, "streams": %d, "seconds": %d, "fps": %d, "size": %d, "av_offset_us": %d, "av_spread_us": %d,

@@ -28,6 +28,30 @@ final class AudioSynth {
             long n = firstSample + i;
             out[i] = (float) (noiseLevel * (pink(n) + 1.5 * babble(n)));
         }
+        addActor(firstSample, out, sounds);
+    }
+
+    /** The actor's own sounds alone, without the room's noise and voices: what separation should recover. */
+    void renderActor(long firstSample, float[] out, List<Audible> sounds) {
+        java.util.Arrays.fill(out, 0);
+        addActor(firstSample, out, sounds);
+    }
+
+    /** How many background voices talk at that stream time (0, 1 or 2). */
+    int voices(long streamMicros) {
+        long bucket = streamMicros / 3_000_000;
+        int voices = 0;
+        for (int voice = 0; voice < 2; voice++) {
+            voices += talks(bucket, voice) ? 1 : 0;
+        }
+        return voices;
+    }
+
+    private boolean talks(long bucket, int voice) {
+        return Hash.unit(seed, bucket, 200 + voice, 0) <= 0.4;
+    }
+
+    private void addActor(long firstSample, float[] out, List<Audible> sounds) {
         for (Audible sound : sounds) {
             long onset = Math.round(sound.audibleMicros() * sampleRate / 1e6);
             long length = Math.round(sound.event().kind().seconds * sampleRate);
@@ -61,7 +85,7 @@ final class AudioSynth {
         double sum = 0;
         for (int voice = 0; voice < 2; voice++) {
             long bucket = (long) (t / 3);
-            if (Hash.unit(seed, bucket, 200 + voice, 0) > 0.4) {
+            if (!talks(bucket, voice)) {
                 continue;
             }
             double f0 = 100 + 120 * Hash.unit(seed, bucket, 210 + voice, 0);

@@ -144,13 +144,8 @@ final class FrameRenderer {
 
     /** Someone walking through the picture for 1.5 s in some 10 s spans. */
     private void drawOccluder(Graphics2D g, long streamMicros) {
-        long bucket = streamMicros / 10_000_000;
-        if (Hash.unit(seed, bucket, 31, 0) >= 0.25) {
-            return;
-        }
-        long start = bucket * 10_000_000 + (long) (Hash.unit(seed, bucket, 32, 0) * 8_500_000);
-        double progress = (streamMicros - start) / 1.5e6;
-        if (progress < 0 || progress > 1) {
+        double progress = passerByProgress(streamMicros);
+        if (Double.isNaN(progress)) {
             return;
         }
         int w = settings.width();
@@ -160,12 +155,40 @@ final class FrameRenderer {
         g.fillRoundRect(x, (int) (settings.height() * 0.15), width, settings.height(), width / 2, width / 2);
     }
 
+    /** How far the passer-by has crossed the picture at that stream time (0 to 1), or NaN when nobody passes. */
+    double passerByProgress(long streamMicros) {
+        long bucket = streamMicros / 10_000_000;
+        if (Hash.unit(seed, bucket, 31, 0) >= 0.25) {
+            return Double.NaN;
+        }
+        long start = bucket * 10_000_000 + (long) (Hash.unit(seed, bucket, 32, 0) * 8_500_000);
+        double progress = (streamMicros - start) / 1.5e6;
+        return progress < 0 || progress > 1 ? Double.NaN : progress;
+    }
+
+    /** Whether the room's main light is off at that stream time (the picture at 65% of its brightness). */
+    boolean lightOff(long streamMicros) {
+        long bucket = streamMicros / 15_000_000;
+        return Hash.unit(seed, bucket, 41, 0) < 0.3 && (streamMicros % 15_000_000) > Hash.unit(seed, bucket, 42, 0) * 10_000_000;
+    }
+
+    /** The shirt's colour in a word, by its hue (the renderer draws saturated shirts, never grey ones). */
+    String shirtColour() {
+        float hue = Color.RGBtoHSB(shirt.getRed(), shirt.getGreen(), shirt.getBlue(), null)[0];
+        String[] names = {"red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "red"};
+        double[] upTo = {0.04, 0.11, 0.19, 0.45, 0.53, 0.72, 0.83, 0.95, 1.01};
+        int i = 0;
+        while (hue >= upTo[i]) {
+            i++;
+        }
+        return names[i];
+    }
+
     /** Lighting drift and switching, then Gaussian sensor noise, directly on the pixels. */
     private void light(BufferedImage image, long streamMicros, long frameIndex) {
         double t = streamMicros / 1e6;
         double gain = 1 + 0.15 * Math.sin(2 * Math.PI * t / 23 + seed % 7) + 0.08 * Math.sin(2 * Math.PI * t / 7.3 + seed % 5);
-        long bucket = streamMicros / 15_000_000;
-        if (Hash.unit(seed, bucket, 41, 0) < 0.3 && (streamMicros % 15_000_000) > Hash.unit(seed, bucket, 42, 0) * 10_000_000) {
+        if (lightOff(streamMicros)) {
             gain *= 0.65;
         }
         double sigma = settings.videoNoise() * 255;

@@ -1,6 +1,7 @@
 package io.mmstream.sim;
 
 import io.mmstream.schema.Label;
+import io.mmstream.schema.WindowTruth;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Map;
 public final class SceneSimulator {
 
     private final List<StreamScene> scenes = new ArrayList<>();
+    private final SimulationSettings settings;
 
     public SceneSimulator(SimulationSettings settings, long epochMicros) {
         this(settings, epochMicros, Map.of());
@@ -17,6 +19,7 @@ public final class SceneSimulator {
 
     /** @param trouble what goes wrong with some streams' devices, by stream index; the others deliver as the settings say */
     public SceneSimulator(SimulationSettings settings, long epochMicros, Map<Integer, DeviceTrouble> trouble) {
+        this.settings = settings;
         for (int i = 0; i < settings.streams(); i++) {
             scenes.add(new StreamScene(settings, i, epochMicros, trouble.getOrDefault(i, DeviceTrouble.NONE)));
         }
@@ -49,6 +52,26 @@ public final class SceneSimulator {
         List<Label> out = new ArrayList<>();
         for (StreamScene scene : scenes) {
             out.addAll(scene.labels(fromMicros, toMicros));
+        }
+        return out;
+    }
+
+    /**
+     * The truth of every window that ends in (from, to]: sliding windows of windowMicros every slideMicros, aligned to
+     * multiples of the slide since the Unix epoch as Flink aligns them, from each stream's first whole window on.
+     */
+    public List<WindowTruth> completedWindows(long fromMicros, long toMicros, long windowMicros, long slideMicros) {
+        List<WindowTruth> out = new ArrayList<>();
+        long firstEnd = Math.floorDiv(fromMicros - windowMicros, slideMicros) * slideMicros + windowMicros;
+        for (long end = firstEnd; end <= toMicros; end += slideMicros) {
+            if (end <= fromMicros) {
+                continue;
+            }
+            for (StreamScene scene : scenes) {
+                if (end - windowMicros >= scene.epochMicros()) {
+                    out.add(SceneTruth.of(scene, end - windowMicros, end, settings.framePeriodMicros()).toRecord(settings.seed()));
+                }
+            }
         }
         return out;
     }

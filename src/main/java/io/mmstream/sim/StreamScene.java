@@ -278,7 +278,46 @@ public final class StreamScene {
 
     /** The chunk's samples in [-1, 1]: what the microphone hears from micros on. */
     public float[] audioSamples(long micros, int samples) {
-        long firstSample = Math.round((micros - epochMicros) * settings.sampleRate() / 1e6);
+        float[] out = new float[samples];
+        audio.render(firstSample(micros), out, audible(micros, samples));
+        return out;
+    }
+
+    /**
+     * The actor's own sounds alone over the same samples, without the room's noise and background voices: the clean
+     * reference of audio-visual separation. {@link #audioSamples} is this plus the background, sample for sample.
+     */
+    public float[] actorAudioSamples(long micros, int samples) {
+        float[] out = new float[samples];
+        audio.renderActor(firstSample(micros), out, audible(micros, samples));
+        return out;
+    }
+
+    private long firstSample(long micros) {
+        return Math.round((micros - epochMicros) * settings.sampleRate() / 1e6);
+    }
+
+    /** Background voices talking at that moment (0, 1 or 2). */
+    public int voices(long micros) {
+        return audio.voices(micros - epochMicros);
+    }
+
+    /** Whether someone walks through the picture at that moment. */
+    public boolean passerBy(long micros) {
+        return !Double.isNaN(renderer.passerByProgress(micros - epochMicros));
+    }
+
+    /** Whether the room's main light is off at that moment. */
+    public boolean lightOff(long micros) {
+        return renderer.lightOff(micros - epochMicros);
+    }
+
+    /** The actor's shirt colour in a word (red, orange, yellow, green, teal, blue, purple, pink). */
+    public String shirtColour() {
+        return renderer.shirtColour();
+    }
+
+    private List<AudioSynth.Audible> audible(long micros, int samples) {
         long end = micros + Math.round(samples * 1e6 / settings.sampleRate());
         List<AudioSynth.Audible> sounds = new ArrayList<>();
         for (SoundEvent event : soundEvents(micros - MAX_SOUND_MICROS - Math.abs(physicalAvOffsetMicros(micros)) - 1_000_000,
@@ -288,9 +327,7 @@ public final class StreamScene {
                 sounds.add(new AudioSynth.Audible(event, audible - epochMicros));
             }
         }
-        float[] out = new float[samples];
-        audio.render(firstSample, out, sounds);
-        return out;
+        return sounds;
     }
 
     private byte[] audioChunk(long micros, long index) {

@@ -97,7 +97,7 @@ class SecuredKafkaTest {
         broker = new SecuredKafkaBroker(dir, List.of(JOB_USER, OPS_USER, INTRUDER));
         try (Admin admin = Admin.create(broker.client("admin"))) {
             List<NewTopic> topics = new ArrayList<>();
-            for (String topic : List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.predictions", "mm.late", "mm.deadletter")) {
+            for (String topic : List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.truth", "mm.predictions", "mm.late", "mm.deadletter")) {
                 topics.add(new NewTopic(topic, 2, (short) 1));
             }
             admin.createTopics(topics).all().get();
@@ -118,7 +118,7 @@ class SecuredKafkaTest {
         }
         // ACLs reach the broker's authorizer through the metadata log a moment after they are created
         awaitDescribable(JOB_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.predictions", "mm.late", "mm.deadletter"));
-        awaitDescribable(OPS_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.predictions", "mm.late", "mm.deadletter"));
+        awaitDescribable(OPS_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.truth", "mm.predictions", "mm.late", "mm.deadletter"));
     }
 
     private static void awaitDescribable(String user, List<String> topics) throws Exception {

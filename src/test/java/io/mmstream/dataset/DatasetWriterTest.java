@@ -7,6 +7,7 @@ import io.mmstream.media.ImageCodec;
 import io.mmstream.schema.VideoFrame;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SceneTruth;
 import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
 import io.mmstream.sim.StreamScene;
@@ -16,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -70,6 +72,13 @@ class DatasetWriterTest {
             assertThat(start).isEqualTo(EPOCH + (w % 7) * 1_000_000L);
             assertThat(Action.values()[(int) labels.getLong(8 * w)]).isEqualTo(DatasetWriter.majorityAction(scene.labels(start, start + 2_000_000)));
         }
+        // each window's captions and answers, a JSON line each, as the simulator publishes them on mm.truth
+        List<String> truthLines = Files.readAllLines(dir.resolve("truth.jsonl"));
+        assertThat(truthLines).hasSize(14);
+        var lastTruth = new com.fasterxml.jackson.databind.ObjectMapper().readTree(truthLines.get(13));
+        var published = SceneTruth.of(simulator.scene(1), EPOCH + 6_000_000, EPOCH + 8_000_000, settings.framePeriodMicros()).toRecord(9);
+        assertThat(lastTruth.get("captions").get(4).asText()).isEqualTo(published.getCaptions().get(4));
+        assertThat(lastTruth.get("answers").get("shirt").asText()).isEqualTo(published.getShirtColour());
 
         // the first frame of the first window is the wire JPEG decoded and resized by the job's codec
         SimRecord first = simulator.scene(0).records(EPOCH, EPOCH + 1).stream().filter(r -> r.modality() == Modality.VIDEO).findFirst().orElseThrow();
