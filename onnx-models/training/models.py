@@ -210,3 +210,44 @@ class AudioVisualSync(nn.Module):
         probabilities = torch.softmax(offset_logits, dim=1)
         in_sync = probabilities[:, MAX_SHIFT - 1:MAX_SHIFT + 2].sum(1, keepdim=True)
         return offset_logits, in_sync
+
+
+class _Projected(nn.Module):
+    """A modality's window features, projected into the text model's space and L2-normalised."""
+
+    def __init__(self, features, width):
+        super().__init__()
+        self.features = features
+        self.project = nn.Sequential(nn.Linear(2 * EMBED, 256), nn.ReLU(), nn.Linear(256, width))
+
+    def forward(self, *inputs):
+        return nn.functional.normalize(self.project(self.features(*inputs)), dim=1)
+
+
+class _VideoFeatures(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.recognition = VideoActionRecognition()
+
+    def forward(self, video, video_mask):
+        return self.recognition.features(video, video_mask)
+
+
+class ContrastiveEmbeddings(nn.Module):
+    """Video, audio and IMU of a window, each into the space of a frozen pretrained text model (MiniLM's, 384 wide),
+    trained with InfoNCE against the window's reference captions and audio against video (CLIP-style, the text side
+    locked). The window's embedding is the normalised sum of its present modalities' embeddings. Outputs: window,
+    video, audio and IMU embeddings, each [B, width]."""
+
+    def __init__(self, width=384):
+        super().__init__()
+        self.video = _Projected(_VideoFeatures(), width)
+        self.audio = _Projected(AudioTemporal(), width)
+        self.imu = _Projected(ImuEncoder(), width)
+        self.logit_scale = nn.Parameter(torch.tensor(2.659))  # ln(1 / 0.07), CLIP's initial temperature
+
+    def forward(self, video, video_mask, audio, audio_mask, imu, imu_mask):
+        v, a, i = self.video(video, video_mask), self.audio(audio, audio_mask), self.imu(imu, imu_mask)
+        present = torch.stack([video_mask.amax(1), audio_mask.amax(1), imu_mask.amax(1)], dim=1)
+        window = nn.functional.normalize(v * present[:, :1] + a * present[:, 1:2] + i * present[:, 2:3], dim=1)
+        return window, v, a, i

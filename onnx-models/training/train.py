@@ -5,7 +5,8 @@
 
 Stages: (1) frame encoder end to end with the action head on every 3rd frame; (2) audio encoder end to end with a
 temporal audio head; (3) both frozen, embeddings of every frame and patch; (4) per-window heads on the embeddings:
-action recognition, the four fusion variants (with modality dropout), audio-visual sync (random shifts).
+action recognition, the four fusion variants (with modality dropout), audio-visual sync (random shifts), and the
+contrastive window embedding in the text model's space (where the datasets hold caption_embeddings.npy).
 Fixed seeds throughout. Validation figures go into the cards as such; held-out figures come from `mmstream eval`.
 """
 import argparse
@@ -37,9 +38,11 @@ ARRAYS = ["frames", "frame_mask", "logmel", "audio_mask", "imu", "imu_mask", "la
 
 
 def load(directories):
-    """Several `mmstream dataset` folders (seeds, noise scales, AV offsets) as one set, in memory."""
+    """Several `mmstream dataset` folders (seeds, noise scales, AV offsets) as one set, in memory; the captions'
+    embeddings where every folder has them (datasets written before they existed have not)."""
     indexes = [json.load(open(os.path.join(d, "index.json"))) for d in directories]
-    arrays = {name: np.concatenate([np.load(os.path.join(d, name + ".npy")) for d in directories]) for name in ARRAYS}
+    names = ARRAYS + (["caption_embeddings"] if all(os.path.exists(os.path.join(d, "caption_embeddings.npy")) for d in directories) else [])
+    arrays = {name: np.concatenate([np.load(os.path.join(d, name + ".npy")) for d in directories]) for name in names}
     return indexes, arrays
 
 
@@ -219,6 +222,7 @@ def embed(data, frame_encoder, audio_encoder, period_us):
         "label": torch.from_numpy(np.array(data["label"])),
         # the window's true AV offset in whole frame steps (the simulator's, never shown to a model)
         "offset_steps": np.rint(data["av_offset_us"] / period_us).astype(np.int64),
+        "captions": torch.from_numpy(data["caption_embeddings"]) if "caption_embeddings" in data else None,
     }
 
 
@@ -314,6 +318,50 @@ def train_sync(train, val, classes, epochs, rng):
     return model, best
 
 
+def info_nce(a, b, scale):
+    """Symmetric InfoNCE: row i of a and row i of b belong together, every other row of the batch is a negative."""
+    logits = scale * a @ b.T
+    target = torch.arange(len(a))
+    return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target)) / 2
+
+
+def train_contrastive(train, val, epochs, rng):
+    """The window's modalities into the frozen text model's space: each against one of the window's captions (drawn
+    per step), and audio against video of the same window. Kept: the epoch whose validation windows are best found
+    by their own first caption (mean reciprocal rank)."""
+    model = models.ContrastiveEmbeddings(train["captions"].shape[2])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    count = len(train["label"])
+    val_idx = np.arange(len(val["label"]))
+    val_captions = nn.functional.normalize(val["captions"][:, 0], dim=1)
+    best, best_state = -1.0, None
+    for epoch in range(epochs):
+        model.train()
+        for batch in batches(count, 256, rng):
+            window, video, audio, imu = model(*fusion_inputs(train, batch, rng, 0.2))
+            drawn = torch.from_numpy(rng.integers(0, train["captions"].shape[1], len(batch)))
+            captions = nn.functional.normalize(train["captions"][torch.from_numpy(batch), drawn], dim=1)
+            scale = model.logit_scale.exp().clamp(max=100)
+            # audio alone describes only the sounds of a caption: half weight
+            loss = (info_nce(window, captions, scale) + info_nce(video, captions, scale) + 0.5 * info_nce(audio, captions, scale)
+                    + info_nce(imu, captions, scale) + info_nce(audio, video, scale))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            window = model(*fusion_inputs(val, val_idx))[0]
+            similarity = val_captions @ window.T
+            ranks = (similarity > similarity.diag().unsqueeze(1)).sum(1).float()
+            reciprocal = float((1 / (ranks + 1)).mean())
+        if reciprocal > best:
+            best, best_state = reciprocal, {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    model.eval()
+    log(f"window embedding: best validation mean reciprocal rank of a window by its own caption {best:.3f} among {len(val_idx)}")
+    return model, best
+
+
 def export(model, name, inputs, input_specs, output_specs, out_dir, card_extra):
     path = os.path.join(out_dir, name + ".onnx")
     dynamic = {spec["name"]: {i: d for i, d in enumerate(spec["shape"]) if isinstance(d, str)} for spec in input_specs + output_specs}
@@ -337,7 +385,7 @@ def export(model, name, inputs, input_specs, output_specs, out_dir, card_extra):
     log(f"exported {name}: {os.path.getsize(path) / 1024:.0f} KiB")
 
 
-HEADS = ["action_recognition", "fusion_early", "fusion_weighted", "fusion_late", "fusion_attention", "av_sync"]
+HEADS = ["action_recognition", "fusion_early", "fusion_weighted", "fusion_late", "fusion_attention", "av_sync", "window_embedding"]
 
 
 def family_rng(family):
@@ -389,6 +437,7 @@ def main():
     parser.add_argument("--encoder-epochs", type=int, default=16)
     parser.add_argument("--head-epochs", type=int, default=12)
     parser.add_argument("--sync-epochs", type=int, default=12)
+    parser.add_argument("--embedding-epochs", type=int, default=8, help="window_embedding (the epoch kept is chosen on validation)")
     parser.add_argument("--encoders", help="reuse the encoders in this folder, frozen, instead of training them (heads only)")
     parser.add_argument("--heads", nargs="+", choices=HEADS, default=HEADS, help="the window heads to train and export")
     args = parser.parse_args()
@@ -431,6 +480,12 @@ def main():
         elif name == "av_sync":
             def train_family(rng):
                 return train_sync(e_train, e_val, classes, args.sync_epochs, rng)
+        elif name == "window_embedding":
+            if e_train["captions"] is None or e_val["captions"] is None:
+                sys.exit("window_embedding needs caption_embeddings.npy in every dataset folder (mmstream dataset writes it)")
+
+            def train_family(rng):
+                return train_contrastive(e_train, e_val, args.embedding_epochs, rng)
         else:
             def train_family(rng, name=name):
                 model = fusions[name]()
@@ -489,6 +544,19 @@ def main():
                         result={"name": "av_sync", "decode": {"kind": "offset", "offsets": "offset_logits", "in_sync": "in_sync",
                                                               "step_us": period_us},
                                 "requires": {"all": ["video", "audio"]}}))
+        elif name == "window_embedding":
+            width = e_train["captions"].shape[2]
+            embedding = lambda n: {"name": n, "dtype": "float32", "shape": ["B", width]}
+            export(model, name, [video, mask30, audio, mask30, imu, mask200],
+                   [seq("video", "frame_encoder"), msk("video_mask", "video"),
+                    seq("audio", "audio_encoder"), msk("audio_mask", "audio"),
+                    imu_spec, msk("imu_mask", "sensor", "S")],
+                   [embedding("window_embedding"), embedding("video_embedding"), embedding("audio_embedding"), embedding("imu_embedding")],
+                   args.out, dict(common(name), task="window_embedding", labels=[],
+                                  embedding_space="minilm_text's: a sentence the job embeds with it finds windows",
+                                  metrics={"validation_mean_reciprocal_rank_own_caption": metrics[name]},
+                                  result={"name": "window_embedding", "from": "window_embedding", "decode": {"kind": "embedding", "normalise": True},
+                                          "requires": {"any": ["video", "audio", "sensor"]}}))
         else:
             export(model, name, [video, mask30, audio, mask30, imu, mask200],
                    [seq("video", "frame_encoder"), msk("video_mask", "video"),

@@ -1,7 +1,12 @@
 package io.mmstream.cli;
 
 import io.mmstream.config.Option;
+import io.mmstream.dataset.CaptionEmbeddings;
 import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.inference.ElementModel;
+import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.OnnxModel;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -31,6 +36,10 @@ final class DatasetCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--image-size", defaultValue = "64", description = "Frames are resized to this square size (default ${DEFAULT-VALUE}).")
     int imageSize;
 
+    @picocli.CommandLine.Option(names = "--text-model", defaultValue = "onnx-models/minilm_text.json",
+            description = "Card of the text model that embeds each window's reference captions into caption_embeddings.npy (default ${DEFAULT-VALUE}).")
+    Path textModel;
+
     @Override
     public Integer call() throws Exception {
         var params = new DatasetWriter.Params(simulation.settings(), seconds, Option.parseDuration(window).toNanos() / 1000,
@@ -45,6 +54,10 @@ final class DatasetCommand implements Callable<Integer> {
             }
         });
         System.err.println();
+        try (OnnxModel text = OnnxModel.open(ModelCard.load(textModel), InferenceOptions.cpu(Runtime.getRuntime().availableProcessors()))) {
+            int distinct = CaptionEmbeddings.write(out, new ElementModel(text));
+            System.err.printf(Locale.ROOT, "%d distinct captions embedded with %s%n", distinct, text.card().name());
+        }
         System.out.printf(Locale.ROOT, "{\"out\": \"%s\", \"windows\": %d, \"frames\": %d, \"seconds\": %.1f, \"framesPerSecond\": %.0f, \"windowsPerAction\": %s}%n",
                 out, summary.windows(), summary.frames(), summary.seconds(), summary.frames() / summary.seconds(),
                 summary.windowsPerAction().toString().replace("=", ": "));

@@ -3,8 +3,12 @@ package io.mmstream.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mmstream.eval.Evaluation;
+import io.mmstream.eval.RetrievalEvaluation;
 import io.mmstream.eval.WindowModels;
+import io.mmstream.inference.ElementModel;
 import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.StreamSync;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SimulationSettings;
@@ -127,6 +131,10 @@ final class EvalCommand implements Callable<Integer> {
                     "stream_estimate_mean_abs_error_ms_ci95", List.of(sync.streamErrorInterval().low() / 1000, sync.streamErrorInterval().high() / 1000),
                     "offset_errors_by_action", byAction));
 
+            for (String head : windowModels.heads("window_embedding")) {
+                figures.put(head, retrieval(windowModels, head, heldOut));
+            }
+
             System.out.printf(Locale.ROOT, "%ndifficulty (noise scale; seeds %s):%n", seeds(2));
             Map<String, Object> difficulty = new LinkedHashMap<>();
             for (double scale : new double[] {1, 2, 4}) {
@@ -143,6 +151,33 @@ final class EvalCommand implements Callable<Integer> {
             writeCards(figures);
         }
         return 0;
+    }
+
+    /** Text to window (queries embedded by the text model in the same directory) and audio to video, printed and as card figures. */
+    private Map<String, Object> retrieval(WindowModels windowModels, String head, Evaluation.Labelled heldOut) throws Exception {
+        RetrievalEvaluation retrieval = new RetrievalEvaluation(windowModels, head, heldOut);
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (OnnxModel text = OnnxModel.open(ModelCard.load(models.resolve("minilm_text.json")), InferenceOptions.cpu(2))) {
+            ElementModel minilm = new ElementModel(text);
+            Map<String, RetrievalEvaluation.Figures> textToWindow = retrieval.textToWindow("window_embedding", texts -> minilm.run(
+                    texts.stream().map(t -> ElementModel.Call.text(minilm.tokens(t))).toList()).stream().map(ElementModel.Outcome::values).toList());
+            System.out.printf(Locale.ROOT, "%n%s: text to window (queries embedded by %s; a hit is any window whose truth the query describes):%n",
+                    head, text.card().name());
+            textToWindow.forEach((family, f) -> {
+                System.out.printf(Locale.ROOT, "  %-24s %3d queries: R@1 %.3f, R@5 %.3f, R@10 %.3f, mAP %.3f%n", family, f.queries(),
+                        f.recallAt1(), f.recallAt5(), f.recallAt10(), f.meanAveragePrecision());
+                out.put("text_to_window " + family, retrievalFigure(f));
+            });
+        }
+        RetrievalEvaluation.Figures audioToVideo = retrieval.audioToVideo("audio_embedding", "video_embedding");
+        System.out.printf(Locale.ROOT, "  audio to video (%d windows with both; the hit is the window's own video): R@1 %.3f, R@5 %.3f, R@10 %.3f, mAP %.3f%n",
+                audioToVideo.queries(), audioToVideo.recallAt1(), audioToVideo.recallAt5(), audioToVideo.recallAt10(), audioToVideo.meanAveragePrecision());
+        out.put("audio_to_video", retrievalFigure(audioToVideo));
+        return out;
+    }
+
+    private static Map<String, Object> retrievalFigure(RetrievalEvaluation.Figures f) {
+        return Map.of("queries", f.queries(), "r_at_1", f.recallAt1(), "r_at_5", f.recallAt5(), "r_at_10", f.recallAt10(), "map", f.meanAveragePrecision());
     }
 
     /**

@@ -306,6 +306,8 @@ public final class DatasetWriter {
                   "stream": {"file": "stream.npy", "dtype": "int32"},
                   "window_start_us": {"file": "window_start_us.npy", "dtype": "int64"},
                   "truth": {"file": "truth.jsonl", "meaning": "per window, a JSON line: five reference captions and the answers to the standing questions (sim.SceneTruth)"},
+                  "caption_embeddings": {"file": "caption_embeddings.npy", "dtype": "float32", "layout": "window, caption, width",
+                                         "meaning": "each reference caption embedded by the text model of `dataset --text-model` (MiniLM by default)"},
                   "pose": {"file": "pose.npy", "shape": [%d, %d, %d], "dtype": "float32", "fields": [%s],
                            "meaning": "the simulator's true pose at each grid instant, never shown to a model: what video could at best carry"},
                   "simulation": {"seed": %d, "streams": %d, "seconds": %d, "fps": %d, "size": %d, "av_offset_us": %d, "av_spread_us": %d,

@@ -8,6 +8,7 @@ import io.mmstream.inference.StreamSync;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SceneTruth;
 import io.mmstream.sim.SimulationSettings;
 import java.io.IOException;
 import io.mmstream.align.WindowTensors;
@@ -71,7 +72,7 @@ public final class Evaluation {
      *
      * @param streams per window, the index of its stream among {@code streamCount}
      */
-    public record Labelled(List<WindowTensors> windows, int[] actions, long[] offsetsMicros, int[] streams, int streamCount) {
+    public record Labelled(List<WindowTensors> windows, int[] actions, long[] offsetsMicros, int[] streams, int streamCount, List<SceneTruth> truths) {
 
         /** The windows of several sets (seeds) as one, their streams numbered on. */
         public static Labelled concat(List<Labelled> sets) {
@@ -79,9 +80,11 @@ public final class Evaluation {
             List<Integer> actions = new ArrayList<>();
             List<Long> offsets = new ArrayList<>();
             List<Integer> streams = new ArrayList<>();
+            List<SceneTruth> truths = new ArrayList<>();
             int streamCount = 0;
             for (Labelled set : sets) {
                 windows.addAll(set.windows());
+                truths.addAll(set.truths());
                 for (int i = 0; i < set.windows().size(); i++) {
                     actions.add(set.actions()[i]);
                     offsets.add(set.offsetsMicros()[i]);
@@ -90,7 +93,7 @@ public final class Evaluation {
                 streamCount += set.streamCount();
             }
             return new Labelled(windows, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray(),
-                    streams.stream().mapToInt(Integer::intValue).toArray(), streamCount);
+                    streams.stream().mapToInt(Integer::intValue).toArray(), streamCount, truths);
         }
     }
 
@@ -102,16 +105,18 @@ public final class Evaluation {
         List<Integer> actions = new ArrayList<>();
         List<Long> offsets = new ArrayList<>();
         List<Integer> streams = new ArrayList<>();
+        List<SceneTruth> truths = new ArrayList<>();
         for (int s = 0; s < settings.streams(); s++) {
             for (DatasetWriter.Window window : writer.windowsOf(simulator.scene(s), s, DatasetWriter.EPOCH_MICROS, params)) {
                 embedded.add(models.embed(window, imageSize));
+                truths.add(window.truth());
                 actions.add(window.action());
                 offsets.add(window.avOffsetMicros());
                 streams.add(s);
             }
         }
         return new Labelled(embedded, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray(),
-                streams.stream().mapToInt(Integer::intValue).toArray(), settings.streams());
+                streams.stream().mapToInt(Integer::intValue).toArray(), settings.streams(), truths);
     }
 
     /** The head whose result is action recognition from video. */
