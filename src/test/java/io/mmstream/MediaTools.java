@@ -25,6 +25,25 @@ public final class MediaTools {
         run(List.of(command));
     }
 
+    /** Runs an mmstream command; returns what it printed on stdout, failing the test on a non-zero exit. */
+    public static String command(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        java.io.PrintStream stdout = System.out;
+        int exit;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            exit = Main.commandLine().setErr(new PrintWriter(err, true)).execute(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        if (exit != 0) {
+            throw new AssertionError(String.join(" ", args) + ": exit " + exit + ": " + printed + err);
+        }
+        return printed;
+    }
+
     /** Runs `produce` with these arguments; returns what it printed on stderr (nothing, when all went well). */
     public static String produce(List<String> args) {
         StringWriter err = new StringWriter();

@@ -98,6 +98,9 @@ final class OutputWatcher implements AutoCloseable {
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%-10s %s-%s", io.mmstream.codec.PrintableText.escaped(prediction.getStreamId()),
                 CLOCK.format(prediction.getWindowStart()), CLOCK.format(prediction.getWindowEnd())));
         for (TaskResult result : prediction.getResults()) {
+            if (io.mmstream.inference.Predictions.isEmbedding(result)) {
+                continue; // a vector has no one-word summary: it goes to the embeddings topic
+            }
             String label = result.getLabel() == null ? "-" : result.getLabel();
             float confidence = result.getScores().stream().filter(s -> s.getLabel().equals(result.getLabel())).map(LabelScore::getScore)
                     .findFirst().orElse(0f);

@@ -3,6 +3,7 @@ package io.mmstream.codec;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.Label;
+import io.mmstream.schema.WindowEmbedding;
 import io.mmstream.schema.WindowTruth;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.Prediction;
@@ -81,6 +82,7 @@ public final class WireCodec {
         types.put("DeadLetter", DeadLetter.class);
         types.put("LateEvent", LateEvent.class);
         types.put("WindowTruth", WindowTruth.class);
+        types.put("WindowEmbedding", WindowEmbedding.class);
         return Map.copyOf(types);
     }
 

@@ -114,6 +114,10 @@ public final class LiveAccuracy {
                 scoreSync(result, prediction.getAvOffsetMicros(), truth, truthOffset);
                 continue;
             }
+            if (!result.getTask().equals(WindowHeads.TASK_ACTION) && !result.getTask().equals(WindowHeads.TASK_FUSION)) {
+                // embeddings and the results of other cards (faces, speech) say nothing an action label could score
+                continue;
+            }
             long[] score = tasks.computeIfAbsent(result.getTask() + "/" + result.getModelName(), k -> new long[3]);
             if (result.getLabel() == null) {
                 score[2]++;

@@ -23,6 +23,24 @@ public final class Predictions {
      * @param texts the window's text events, oldest first
      * @param embeddings whether results that are embeddings carry them (predictions.embeddings)
      */
+    public static final String EMBEDDING_NOT_EMITTED = "an embedding, not emitted: predictions.embeddings is false";
+
+    /** Whether a prediction's result is an embedding (carried or not), rather than a label. */
+    public static boolean isEmbedding(io.mmstream.schema.TaskResult result) {
+        return !result.getEmbedding().isEmpty() || EMBEDDING_NOT_EMITTED.equals(result.getReason());
+    }
+
+    /** A window head's embedding as its own record, for the embeddings topic. */
+    public static io.mmstream.schema.WindowEmbedding embedding(EmbeddedWindow window, WindowHeads.TaskOutcome outcome) {
+        List<Float> values = new ArrayList<>(outcome.embedding().length);
+        for (float v : outcome.embedding()) {
+            values.add(v);
+        }
+        return io.mmstream.schema.WindowEmbedding.newBuilder().setStreamId(window.streamId())
+                .setWindowStart(io.mmstream.codec.Times.ofMicros(window.startMicros())).setWindowEnd(io.mmstream.codec.Times.ofMicros(window.endMicros()))
+                .setResultName(outcome.task()).setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setEmbedding(values).build();
+    }
+
     public static Prediction of(EmbeddedWindow window, WindowHeads.WindowResults results, StreamSync.Estimate streamSync, List<WindowText> texts,
                                 boolean embeddings, long emitMillis) {
         List<io.mmstream.schema.ModalityCoverage> coverage = new ArrayList<>();
@@ -57,7 +75,7 @@ public final class Predictions {
             for (int i = 0; embeddings && i < outcome.embedding().length; i++) {
                 embedding.add(outcome.embedding()[i]);
             }
-            String reason = outcome.embedding().length > 0 && !embeddings ? "an embedding, not emitted: predictions.embeddings is false" : outcome.reason();
+            String reason = outcome.embedding().length > 0 && !embeddings ? EMBEDDING_NOT_EMITTED : outcome.reason();
             tasks.add(TaskResult.newBuilder().setTask(outcome.task()).setLabel(outcome.label()).setScores(scores).setValues(values)
                     .setEmbedding(embedding).setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(reason).build());
         }

@@ -89,6 +89,9 @@ public final class WindowHeads {
                     offsetProbabilities[i] = probabilities;
                     tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), inSync[i] >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
                             result.labels(), probabilities, null));
+                } else if (result.decoding() instanceof Decoding.Embedding) {
+                    // an embedding head (window_embedding): no label, its vector for the embeddings topic
+                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, values));
                 } else {
                     tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), result.labels(), values, null));
                 }

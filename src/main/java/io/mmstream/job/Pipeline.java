@@ -62,6 +62,7 @@ public final class Pipeline {
     public static final String UID_SINK_PREDICTIONS = "sink-predictions";
     public static final String UID_SINK_LATE = "sink-late";
     public static final String UID_SINK_DEADLETTER = "sink-deadletter";
+    public static final String UID_SINK_EMBEDDINGS = "sink-embeddings";
     private Pipeline() {}
 
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
@@ -78,6 +79,9 @@ public final class Pipeline {
 
         predictions.sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "predictions", config))
                 .uid(UID_SINK_PREDICTIONS).name("Predictions to " + config.get(TOPIC_PREDICTIONS));
+        predictions.getSideOutput(SideOutputs.EMBEDDINGS)
+                .sinkTo(KafkaSinks.to(config.get(TOPIC_EMBEDDINGS), "embeddings", config))
+                .uid(UID_SINK_EMBEDDINGS).name("Embeddings to " + config.get(TOPIC_EMBEDDINGS));
         windows.getSideOutput(SideOutputs.LATE).union(encoded.patches().getSideOutput(SideOutputs.LATE))
                 .map(new EncodeLateEvent()).uid(UID_LATE).name("Late events")
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_LATE), "late", config))

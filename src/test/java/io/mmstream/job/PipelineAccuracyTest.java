@@ -18,8 +18,10 @@ import io.mmstream.schema.Prediction;
 import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.TaskResult;
 import io.mmstream.schema.VideoFrame;
+import io.mmstream.schema.WindowEmbedding;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SceneTruth;
 import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
 import io.mmstream.sim.StreamScene;
@@ -94,7 +96,8 @@ class PipelineAccuracyTest {
                 Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()), Map.entry("kafka.group-id", "accuracy"),
                 Map.entry("topics.video", "acc.video"), Map.entry("topics.audio", "acc.audio"), Map.entry("topics.sensor", "acc.sensor"),
                 Map.entry("topics.predictions", "acc.predictions"), Map.entry("topics.late", "acc.late"),
-                Map.entry("topics.deadletter", "acc.deadletter"), Map.entry("source.starting-offsets", "earliest"),
+                Map.entry("topics.deadletter", "acc.deadletter"), Map.entry("topics.embeddings", "acc.embeddings"),
+                Map.entry("source.starting-offsets", "earliest"),
                 Map.entry("window.lateness", "300ms"),
                 Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
                 Map.entry("watermark.out-of-orderness.sensor", "300ms"),
@@ -152,6 +155,9 @@ class PipelineAccuracyTest {
                         return streams.stream().allMatch(stream -> seen.getOrDefault(stream, java.util.Set.of()).containsAll(expected));
                     });
             System.out.printf("PHASE predicted in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            // each window's embedding, committed by its own sink on the same checkpoints
+            int predicted = records.size();
+            client.awaitCommitted("acc.embeddings", Duration.ofMinutes(1), "an embedding per prediction", r -> r.size() >= predicted);
             assertThat(job.getJobStatus().get(30, TimeUnit.SECONDS)).as("no failure, no restart").isEqualTo(JobStatus.RUNNING);
             job.cancel().get(60, TimeUnit.SECONDS);
 
@@ -172,6 +178,42 @@ class PipelineAccuracyTest {
             outOfOrderDeliveryChangesNothing(byStream.get("stream-000"), byStream.get(IN_ORDER));
             syncIsJudgedPerStream(byStream, base, lateAudio);
             absentModalitiesAreStatedNotGuessed(byStream);
+            wordsFindTheWindowsOfFalls(client, byStream, base, lateAudio);
+        }
+    }
+
+    /**
+     * Every window's embedding reaches the embeddings topic once, and `search` over them finds falls by the words
+     * "someone falls": the windows it lists first are windows in which someone fell, by the simulator's truth.
+     */
+    private void wordsFindTheWindowsOfFalls(KafkaTestClient client, Map<String, TreeMap<Long, Prediction>> byStream, SceneSimulator base,
+                                            SceneSimulator lateAudio) throws IOException {
+        List<WindowEmbedding> embeddings = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : client.readCommitted("acc.embeddings")) {
+            embeddings.add(WireCodec.decode(WindowEmbedding.class, record.value()));
+        }
+        Map<String, Long> perStream = embeddings.stream().collect(java.util.stream.Collectors.groupingBy(WindowEmbedding::getStreamId,
+                java.util.stream.Collectors.counting()));
+        byStream.forEach((stream, windows) -> assertThat(perStream.get(stream)).as("embeddings of %s", stream).isEqualTo((long) windows.size()));
+        assertThat(embeddings).allSatisfy(e -> assertThat(e.getEmbedding()).hasSize(384));
+
+        String printed = io.mmstream.MediaTools.command("search", "--bootstrap", kafka.bootstrapServers(), "--topic", "acc.embeddings",
+                "--text", "someone falls", "--top", "3");
+        List<String> hits = printed.lines().filter(line -> line.matches("\\s*\\d+\\. .*")).toList();
+        assertThat(hits).as(printed).hasSize(3);
+        for (String hit : hits) {
+            String[] fields = hit.trim().split("\\s+");
+            String stream = fields[1];
+            long start = Times.micros(java.time.Instant.parse(fields[2]));
+            StreamScene scene = switch (stream) {
+                case IN_ORDER -> base.scene(0);
+                case MUTED -> base.scene(1);
+                case NO_CAMERA -> base.scene(2);
+                case OFFSET -> lateAudio.scene(0);
+                default -> base.scene(Integer.parseInt(stream.substring("stream-".length())));
+            };
+            SceneTruth truth = SceneTruth.of(scene, start, start + 2 * SECOND, FRAME);
+            assertThat(truth.fell()).as("someone fell in %s (%s)", hit, truth).isTrue();
         }
     }
 

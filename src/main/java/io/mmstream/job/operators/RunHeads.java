@@ -78,6 +78,12 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
             byte[] key = window.streamId().getBytes(StandardCharsets.UTF_8);
             var prediction = Predictions.of(window, result, streamSync(window, result), texts(window), embeddings, now);
             emit(new KeyedBytes(key, WireCodec.encode(prediction)), batch.get(i));
+            for (WindowHeads.TaskOutcome outcome : results.get(i).tasks()) {
+                if (outcome.embedding().length > 0) {
+                    output.collect(SideOutputs.EMBEDDINGS, new StreamRecord<>(new KeyedBytes(key, WireCodec.encode(Predictions.embedding(window, outcome))),
+                            batch.get(i).getTimestamp()));
+                }
+            }
             predictions.inc();
             captureToEmit.update(prediction.getCaptureToEmitMillis());
             for (String failure : result.failures()) {
