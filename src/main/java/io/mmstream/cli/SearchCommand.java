@@ -67,7 +67,7 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--text-model", defaultValue = "onnx-models/minilm_text.json", description = "Card of the text model that embeds --text (default ${DEFAULT-VALUE}).")
     Path textModel;
 
-    @Option(names = "--dashboard", defaultValue = "http://127.0.0.1:8080", description = "Dashboard address for the links (default ${DEFAULT-VALUE}).")
+    @Option(names = "--dashboard", defaultValue = "http://127.0.0.1:8088", description = "Dashboard address for the links (the demo's and the dashboard command's own (default ${DEFAULT-VALUE}).")
     String dashboard;
 
     @Override
