@@ -551,11 +551,11 @@ def main():
                    [seq("video", "frame_encoder"), msk("video_mask", "video"),
                     seq("audio", "audio_encoder"), msk("audio_mask", "audio"),
                     imu_spec, msk("imu_mask", "sensor", "S")],
-                   [embedding("window_embedding"), embedding("video_embedding"), embedding("audio_embedding"), embedding("imu_embedding")],
+                   [embedding("embedding"), embedding("video_embedding"), embedding("audio_embedding"), embedding("imu_embedding")],
                    args.out, dict(common(name), task="window_embedding", labels=[],
                                   embedding_space="minilm_text's: a sentence the job embeds with it finds windows",
                                   metrics={"validation_mean_reciprocal_rank_own_caption": metrics[name]},
-                                  result={"name": "window_embedding", "from": "window_embedding", "decode": {"kind": "embedding", "normalise": True},
+                                  result={"name": "retrieval", "from": "embedding", "decode": {"kind": "embedding", "normalise": True},
                                           "requires": {"any": ["video", "audio", "sensor"]}}))
         else:
             export(model, name, [video, mask30, audio, mask30, imu, mask200],

@@ -131,7 +131,7 @@ final class EvalCommand implements Callable<Integer> {
                     "stream_estimate_mean_abs_error_ms_ci95", List.of(sync.streamErrorInterval().low() / 1000, sync.streamErrorInterval().high() / 1000),
                     "offset_errors_by_action", byAction));
 
-            for (String head : windowModels.heads("window_embedding")) {
+            for (String head : windowModels.heads(io.mmstream.inference.WindowHeads.TASK_RETRIEVAL)) {
                 figures.put(head, retrieval(windowModels, head, heldOut));
             }
 
@@ -159,7 +159,7 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         try (OnnxModel text = OnnxModel.open(ModelCard.load(models.resolve("minilm_text.json")), InferenceOptions.cpu(2))) {
             ElementModel minilm = new ElementModel(text);
-            Map<String, RetrievalEvaluation.Figures> textToWindow = retrieval.textToWindow("window_embedding", texts -> minilm.run(
+            Map<String, RetrievalEvaluation.Figures> textToWindow = retrieval.textToWindow("embedding", texts -> minilm.run(
                     texts.stream().map(t -> ElementModel.Call.text(minilm.tokens(t))).toList()).stream().map(ElementModel.Outcome::values).toList());
             System.out.printf(Locale.ROOT, "%n%s: text to window (queries embedded by %s; a hit is any window whose truth the query describes):%n",
                     head, text.card().name());

@@ -55,7 +55,7 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = "mm.embeddings", description = "The embeddings topic (default ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--result", defaultValue = "window_embedding", description = "Which result's embeddings to search (default ${DEFAULT-VALUE}).")
+    @Option(names = "--result", defaultValue = "retrieval", description = "Which result's embeddings to search (default ${DEFAULT-VALUE}).")
     String result;
 
     @Option(names = "--last", description = "Only windows that started within this long before the newest one, e.g. 10min (default: all on the topic).")
@@ -67,7 +67,7 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--text-model", defaultValue = "onnx-models/minilm_text.json", description = "Card of the text model that embeds --text (default ${DEFAULT-VALUE}).")
     Path textModel;
 
-    @Option(names = "--dashboard", defaultValue = "http://127.0.0.1:8088", description = "Dashboard address for the links (the demo's and the dashboard command's own (default ${DEFAULT-VALUE}).")
+    @Option(names = "--dashboard", defaultValue = "http://127.0.0.1:8088", description = "Dashboard address for the links (default ${DEFAULT-VALUE}, where the demo and the dashboard command serve it).")
     String dashboard;
 
     @Override

@@ -18,6 +18,8 @@ public final class WindowHeads {
     public static final String TASK_ACTION = "action";
     public static final String TASK_FUSION = "fusion";
     public static final String TASK_SYNC = "av_sync";
+    /** A window embedding in a text model's space, for search (its outputs: embedding, video_embedding, audio_embedding). */
+    public static final String TASK_RETRIEVAL = "retrieval";
     public static final String IN_SYNC = "in_sync";
     public static final String OUT_OF_SYNC = "out_of_sync";
 

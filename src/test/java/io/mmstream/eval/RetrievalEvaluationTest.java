@@ -33,7 +33,7 @@ class RetrievalEvaluationTest {
             RetrievalEvaluation retrieval = new RetrievalEvaluation(models, "window_embedding", windows);
             ElementModel minilm = new ElementModel(text);
             float[] query = minilm.run(List.of(ElementModel.Call.text(minilm.tokens("someone falls")))).get(0).values();
-            List<Integer> ranked = retrieval.ranked("window_embedding", query);
+            List<Integer> ranked = retrieval.ranked("embedding", query);
             List<SceneTruth> top = ranked.subList(0, 3).stream().map(windows.truths()::get).toList();
             assertThat(top).as("the three windows found first").allSatisfy(t -> assertThat(t.fell()).as("%s", t).isTrue());
 
@@ -41,7 +41,7 @@ class RetrievalEvaluationTest {
             for (Action action : List.of(Action.WALK, Action.CLAP, Action.SIT_DOWN)) {
                 String words = "someone " + action.wireName().replace("sit_down", "sits down").replace("walk", "walks").replace("clap", "claps");
                 float[] asked = minilm.run(List.of(ElementModel.Call.text(minilm.tokens(words)))).get(0).values();
-                assertThat(windows.truths().get(retrieval.ranked("window_embedding", asked).get(0)).action()).as(words).isEqualTo(action);
+                assertThat(windows.truths().get(retrieval.ranked("embedding", asked).get(0)).action()).as(words).isEqualTo(action);
             }
         }
     }

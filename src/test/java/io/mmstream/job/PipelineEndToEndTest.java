@@ -302,7 +302,7 @@ class PipelineEndToEndTest {
             if (prediction.getStreamId().equals(NO_SENSOR_STREAM)) {
                 assertThat(prediction.getModalitiesPresent()).doesNotContain("sensor");
             }
-            assertThat(prediction.getResults()).extracting(TaskResult::getTask).containsExactly("action", "fusion", "av_sync");
+            assertThat(prediction.getResults()).extracting(TaskResult::getTask).containsExactly("action", "fusion", "av_sync", "retrieval");
             for (TaskResult result : prediction.getResults()) {
                 // a label, or none with the reason; never a silent gap
                 assertThat(result.getLabel() != null || result.getReason() != null).as("%s of %s", result.getTask(), prediction.getStreamId()).isTrue();
