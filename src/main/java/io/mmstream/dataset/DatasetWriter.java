@@ -27,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -261,11 +260,7 @@ public final class DatasetWriter {
 
     /** The action that covers most of the window. */
     public static Action majorityAction(List<Label> labels) {
-        Map<Action, Long> covered = new EnumMap<>(Action.class);
-        for (Label label : labels) {
-            covered.merge(Action.fromWireName(label.getAction()), Times.micros(label.getEnd()) - Times.micros(label.getStart()), Long::sum);
-        }
-        return covered.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        return SceneTruth.majorityAction(labels);
     }
 
     /** The index of the first time at or after the target in ascending times; their length where there is none. */

@@ -14,16 +14,10 @@ import java.util.List;
 /** Builds a window's Prediction record from what the heads and the models run from their card concluded. */
 public final class Predictions {
 
-    private Predictions() {}
-
-    /**
-     * A window's prediction: the heads' results, the coverage of every modality, and the latency fields.
-     *
-     * @param streamSync the stream's sync estimate over its recent windows, this one included; null while it has none
-     * @param texts the window's text events, oldest first
-     * @param embeddings whether results that are embeddings carry them (predictions.embeddings)
-     */
+    /** The reason an embedding result of a prediction carries no vector (the embeddings topic has it). */
     public static final String EMBEDDING_NOT_EMITTED = "an embedding, not emitted: predictions.embeddings is false";
+
+    private Predictions() {}
 
     /** Whether a prediction's result is an embedding (carried or not), rather than a label. */
     public static boolean isEmbedding(io.mmstream.schema.TaskResult result) {
@@ -41,6 +35,13 @@ public final class Predictions {
                 .setResultName(outcome.task()).setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setEmbedding(values).build();
     }
 
+    /**
+     * A window's prediction: the heads' results, the coverage of every modality, and the latency fields.
+     *
+     * @param streamSync the stream's sync estimate over its recent windows, this one included; null while it has none
+     * @param texts the window's text events, oldest first
+     * @param embeddings whether results that are embeddings carry them (predictions.embeddings)
+     */
     public static Prediction of(EmbeddedWindow window, WindowHeads.WindowResults results, StreamSync.Estimate streamSync, List<WindowText> texts,
                                 boolean embeddings, long emitMillis) {
         List<io.mmstream.schema.ModalityCoverage> coverage = new ArrayList<>();

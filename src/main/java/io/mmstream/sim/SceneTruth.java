@@ -6,7 +6,6 @@ import io.mmstream.schema.QuestionAnswer;
 import io.mmstream.schema.WindowTruth;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +54,7 @@ public record SceneTruth(String streamId, long startMicros, long endMicros, Acti
     public static SceneTruth of(StreamScene scene, long startMicros, long endMicros, long framePeriodMicros) {
         long middle = (startMicros + endMicros) / 2;
         List<Label> labels = scene.labels(startMicros, endMicros);
-        Action action = majority(labels);
+        Action action = majorityAction(labels);
         Set<SoundEvent.Kind> sounds = EnumSet.noneOf(SoundEvent.Kind.class);
         scene.soundEvents(startMicros, endMicros).forEach(event -> sounds.add(event.kind()));
         boolean passerBy = false;
@@ -73,8 +72,9 @@ public record SceneTruth(String streamId, long startMicros, long endMicros, Acti
                 scene.shirtColour(), 2 * dark > frames, scene.voices(middle), sounds, position, offset, Math.abs(offset) <= framePeriodMicros);
     }
 
-    private static Action majority(List<Label> labels) {
-        Map<Action, Long> covered = new LinkedHashMap<>();
+    /** The action that covers most of the labels' time (on a tie, the first in Action's order). */
+    public static Action majorityAction(List<Label> labels) {
+        Map<Action, Long> covered = new java.util.EnumMap<>(Action.class);
         for (Label label : labels) {
             covered.merge(Action.fromWireName(label.getAction()), Times.micros(label.getEnd()) - Times.micros(label.getStart()), Long::sum);
         }
