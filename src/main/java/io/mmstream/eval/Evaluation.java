@@ -46,7 +46,7 @@ public final class Evaluation {
     /**
      * How one action's windows missed their offset. Footsteps and claps repeat every few frame steps, so an offset one
      * repetition away looks as right as the true one: {@code farWindows} counts the misses of {@value #FAR_STEPS} steps
-     * or more, where those aliases lie (a run's steps come every 4.5 to 6.7 frame steps, a walk's every 7 to 10).
+     * or more, where those aliases lie (at 15 fps a run's steps come every 4.9 to 6.0 frame steps, claps every 5.5 to 6.7, a walk's steps every 7.6 to 9.3).
      */
     public record OffsetErrors(int windows, int withinHalfStep, int withinOneStep, int farWindows) {
 
