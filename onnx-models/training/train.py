@@ -553,7 +553,8 @@ def main():
                     imu_spec, msk("imu_mask", "sensor", "S")],
                    [embedding("embedding"), embedding("video_embedding"), embedding("audio_embedding"), embedding("imu_embedding")],
                    args.out, dict(common(name), task="window_embedding", labels=[],
-                                  embedding_space="minilm_text's: a sentence the job embeds with it finds windows",
+                                  # the text model of the space: search embeds words with it (read by the dashboard)
+                                  text_model="minilm_text",
                                   metrics={"validation_mean_reciprocal_rank_own_caption": metrics[name]},
                                   result={"name": "retrieval", "from": "embedding", "decode": {"kind": "embedding", "normalise": True},
                                           "requires": {"any": ["video", "audio", "sensor"]}}))

@@ -234,5 +234,37 @@ window.addEventListener('hashchange', () => {
   for (const id of streams.keys()) dirty.add(id);
   schedule();
 });
+// the search box: words to the server, which embeds them and asks its index of recent window embeddings
+document.getElementById('search').addEventListener('submit', async event => {
+  event.preventDefault();
+  const words = document.getElementById('search-words').value.trim();
+  const box = document.getElementById('search-results');
+  box.hidden = false;
+  box.replaceChildren();
+  if (!words) return;
+  const response = await fetch('/search?k=10&q=' + encodeURIComponent(words));
+  if (!response.ok) {
+    box.textContent = await response.text();
+    return;
+  }
+  const data = await response.json();
+  const head = document.createElement('div');
+  head.textContent = data.hits.length + ' of ' + data.windows + ' recent windows most like "' + data.query + '":';
+  const list = document.createElement('ol');
+  for (const hit of data.hits) {
+    const item = document.createElement('li');
+    const link = document.createElement('a');
+    link.className = 'hit';
+    link.textContent = hit.stream + ' ' + new Date(hit.start).toISOString().slice(11, 19) + '-' + new Date(hit.end).toISOString().slice(11, 19);
+    link.href = '#stream=' + encodeURIComponent(hit.stream);
+    const similarity = document.createElement('span');
+    similarity.className = 'similarity';
+    similarity.textContent = hit.similarity.toFixed(3);
+    item.append(link, similarity);
+    list.appendChild(item);
+  }
+  box.append(head, list);
+});
+
 legend();
 connect();

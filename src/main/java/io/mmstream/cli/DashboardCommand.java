@@ -6,6 +6,9 @@ import io.mmstream.dashboard.DashboardState;
 import io.mmstream.dashboard.PredictionFeed;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.OnnxModel;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -72,13 +75,21 @@ final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--deadletter-topic", defaultValue = "mm.deadletter", description = "(default ${DEFAULT-VALUE})")
     String deadLetter;
 
+    @Option(names = "--embeddings-topic", defaultValue = "mm.embeddings", description = "Window embeddings for the search box (default ${DEFAULT-VALUE}).")
+    String embeddings;
+
+    @Option(names = "--models", defaultValue = "onnx-models",
+            description = "The job's models directory: its retrieval head's card names the text model that embeds the search box's words (default ${DEFAULT-VALUE}).")
+    String models;
+
     @Override
     public Integer call() throws Exception {
         Properties kafka = kafkaClient.properties();
         DashboardState state = new DashboardState(gridStepMicros());
         DashboardServer.Settings settings = new DashboardServer.Settings(host, port, PUSH_EVERY, maxClients, Set.copyOf(allowedHosts),
                 tokenFile == null ? null : firstLine(tokenFile, "--token-file"), tlsKeystore == null ? null : tls());
-        try (PredictionFeed feed = new PredictionFeed(kafka, new PredictionFeed.Topics(predictions, labels, late, deadLetter), fromBeginning, state);
+        try (OnnxModel text = DemoCommand.searchBox(ModelSettings.of(models, List.of(), InferenceOptions.cpu(1), 0), state);
+             PredictionFeed feed = new PredictionFeed(kafka, new PredictionFeed.Topics(predictions, labels, late, deadLetter, embeddings), fromBeginning, state);
              DashboardServer server = DashboardServer.start(settings, state)) {
             System.out.println("Dashboard on " + server.url() + " (Ctrl-C stops)");
             CountDownLatch stopped = new CountDownLatch(1);

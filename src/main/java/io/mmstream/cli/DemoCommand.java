@@ -7,6 +7,13 @@ import io.mmstream.config.JobConfig;
 import io.mmstream.dashboard.DashboardServer;
 import io.mmstream.dashboard.DashboardState;
 import io.mmstream.dashboard.PredictionFeed;
+import io.mmstream.dashboard.WindowSearch;
+import io.mmstream.inference.ElementModel;
+import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.OnnxModel;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.ConfigFiles;
 import io.mmstream.job.MmstreamJob;
 import io.mmstream.job.Pipeline;
@@ -74,8 +81,9 @@ final class DemoCommand implements Callable<Integer> {
 
             long gridStepMicros = job.get(GRID_STEP).toNanos() / 1000;
             DashboardState dashboardState = new DashboardState(gridStepMicros);
-            try (PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), new PredictionFeed.Topics(job.get(TOPIC_PREDICTIONS),
-                         EmbeddedKafka.LABELS_TOPIC, job.get(TOPIC_LATE), job.get(TOPIC_DEADLETTER)), true, dashboardState);
+            try (OnnxModel text = searchBox(Pipeline.modelSettings(job), dashboardState);
+                 PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), new PredictionFeed.Topics(job.get(TOPIC_PREDICTIONS),
+                         EmbeddedKafka.LABELS_TOPIC, job.get(TOPIC_LATE), job.get(TOPIC_DEADLETTER), job.get(TOPIC_EMBEDDINGS)), true, dashboardState);
                  DashboardServer dashboard = DashboardServer.start("127.0.0.1", dashboardPort, dashboardState, DashboardCommand.PUSH_EVERY)) {
                 System.out.println("Dashboard on " + dashboard.url());
 
@@ -139,4 +147,24 @@ final class DemoCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new DemoCommand()), "--duration '" + text + "' " + e.getMessage());
         }
     }
+
+    /**
+     * The dashboard's search box over the retrieval head's embeddings, words embedded by the text model its card
+     * names; without a retrieval head in the models the box says search is off.
+     *
+     * @return the opened text model, for the caller to close, or null
+     */
+    static OnnxModel searchBox(ModelSettings models, DashboardState state) throws java.io.IOException {
+        ModelCard card = WindowSearch.textModelOf(models, WindowHeads.TASK_RETRIEVAL);
+        if (card == null) {
+            System.out.println("search box off: the models run no " + WindowHeads.TASK_RETRIEVAL + " head");
+            return null;
+        }
+        OnnxModel text = OnnxModel.open(card, InferenceOptions.cpu(1));
+        state.searchWith(new WindowSearch(WindowHeads.TASK_RETRIEVAL, WindowSearch.textEmbedder(new ElementModel(text)), SEARCH_CAPACITY));
+        return text;
+    }
+
+    /** Windows the search box holds at most (about 1.5 KB each): the newest, some 7 hours of 4 streams. */
+    static final int SEARCH_CAPACITY = 100_000;
 }

@@ -122,6 +122,7 @@ public final class DashboardServer implements AutoCloseable {
         DashboardServer dashboard = new DashboardServer(server, state, settings, handlers, pusher);
         server.setExecutor(handlers);
         server.createContext("/events", exchange -> dashboard.guarded(exchange, dashboard::events));
+        server.createContext("/search", exchange -> dashboard.guarded(exchange, dashboard::search));
         server.createContext("/", exchange -> dashboard.guarded(exchange, dashboard::asset));
         server.start();
         long every = settings.pushEvery().toMillis();
@@ -229,6 +230,55 @@ public final class DashboardServer implements AutoCloseable {
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
             exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
+        }
+    }
+
+    /** GET /search?q=WORDS[&k=10]: the recent windows most like the words, as JSON. */
+    private void search(HttpExchange exchange) throws IOException {
+        WindowSearch search = state.search();
+        if (!exchange.getRequestMethod().equals("GET")) {
+            refuse(exchange, 405, "GET only");
+            return;
+        }
+        if (search == null) {
+            refuse(exchange, 503, "search is off: this dashboard has no text model to embed words with (--text-model)");
+            return;
+        }
+        String words = null;
+        int k = 10;
+        String query = exchange.getRequestURI().getRawQuery();
+        for (String pair : query == null ? new String[0] : query.split("&")) {
+            String value = java.net.URLDecoder.decode(pair.substring(pair.indexOf('=') + 1), StandardCharsets.UTF_8);
+            if (pair.startsWith("q=")) {
+                words = value.strip();
+            } else if (pair.startsWith("k=")) {
+                try {
+                    k = Math.max(1, Math.min(50, Integer.parseInt(value)));
+                } catch (NumberFormatException e) {
+                    refuse(exchange, 400, "k='" + value + "': must be a whole number");
+                    return;
+                }
+            }
+        }
+        if (words == null || words.isEmpty() || words.length() > 500) {
+            refuse(exchange, 400, "q: the words to search for (1 to 500 characters)");
+            return;
+        }
+        WindowSearch.Found found = search.search(words, k);
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        body.put("query", words);
+        body.put("windows", found.windows());
+        var hits = body.putArray("hits");
+        for (io.mmstream.search.WindowIndex.Hit hit : found.hits()) {
+            hits.addObject().put("stream", hit.streamId()).put("start", hit.startMicros() / 1000).put("end", hit.endMicros() / 1000)
+                    .put("similarity", Math.round(hit.similarity() * 1000) / 1000.0);
+        }
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        try (exchange) {
+            exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+            exchange.getResponseHeaders().set("Cache-Control", "no-store");
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
         }
     }
 

@@ -53,6 +53,17 @@ public final class DashboardState {
     private boolean labelsSeen;
     private String feedError;
 
+    private volatile WindowSearch search;
+
+    /** The search box's index, fed by the feed's embeddings topic; null leaves the box answering that search is off. */
+    public void searchWith(WindowSearch search) {
+        this.search = search;
+    }
+
+    public WindowSearch search() {
+        return search;
+    }
+
     public DashboardState(long framePeriodMicros) {
         this(framePeriodMicros, DEFAULT_MAX_STREAMS, DEFAULT_TTL);
     }

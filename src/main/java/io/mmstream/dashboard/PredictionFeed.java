@@ -3,6 +3,7 @@ package io.mmstream.dashboard;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.schema.Label;
 import io.mmstream.schema.Prediction;
+import io.mmstream.schema.WindowEmbedding;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -21,8 +22,16 @@ public final class PredictionFeed implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PredictionFeed.class);
     private static final Duration RETRY = Duration.ofSeconds(1);
 
-    /** @param labels ground truth, scored when present; late and deadLetter are only counted */
-    public record Topics(String predictions, String labels, String late, String deadLetter) {}
+    /**
+     * @param labels ground truth, scored when present; late and deadLetter are only counted
+     * @param embeddings window embeddings for the search box, or null
+     */
+    public record Topics(String predictions, String labels, String late, String deadLetter, String embeddings) {
+
+        public Topics(String predictions, String labels, String late, String deadLetter) {
+            this(predictions, labels, late, deadLetter, null);
+        }
+    }
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Topics topics;
@@ -39,7 +48,11 @@ public final class PredictionFeed implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.topics = topics;
         this.state = state;
-        consumer.subscribe(List.of(topics.predictions(), topics.labels(), topics.late(), topics.deadLetter()));
+        List<String> subscribed = new java.util.ArrayList<>(List.of(topics.predictions(), topics.labels(), topics.late(), topics.deadLetter()));
+        if (topics.embeddings() != null) {
+            subscribed.add(topics.embeddings());
+        }
+        consumer.subscribe(subscribed);
         this.thread = new Thread(this::run, "mmstream-dashboard-feed");
         thread.setDaemon(true);
         thread.start();
@@ -79,6 +92,11 @@ public final class PredictionFeed implements AutoCloseable {
                 state.add(WireCodec.decode(Prediction.class, record.value()), System.currentTimeMillis());
             } else if (record.topic().equals(topics.labels())) {
                 state.add(WireCodec.decode(Label.class, record.value()));
+            } else if (record.topic().equals(topics.embeddings())) {
+                WindowSearch search = state.search();
+                if (search != null) {
+                    search.add(WireCodec.decode(WindowEmbedding.class, record.value()));
+                }
             } else if (record.topic().equals(topics.late())) {
                 state.countLate();
             } else {

@@ -199,6 +199,62 @@ class DashboardBrowserTest {
         return cards().stream().filter(WebElement::isDisplayed).toList();
     }
 
+    /**
+     * The search box: window embeddings on the embeddings topic, the words embedded by MiniLM (the job's text model);
+     * each window's embedding here is MiniLM's of a sentence about it, so the words of a fall find the fall's window.
+     */
+    @Test
+    void theSearchBoxFindsWindowsByWordsAndLinksToTheirStream() throws Exception {
+        String embeddingsTopic = "dash.embeddings";
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(embeddingsTopic, 1, (short) 1))).all().get();
+        }
+        try (io.mmstream.inference.OnnxModel text = io.mmstream.inference.OnnxModel.open(
+                io.mmstream.inference.ModelCard.load(Path.of("onnx-models/minilm_text.json")), io.mmstream.inference.InferenceOptions.cpu(1))) {
+            var embed = WindowSearch.textEmbedder(new io.mmstream.inference.ElementModel(text));
+            DashboardState state = new DashboardState(66_667);
+            state.searchWith(new WindowSearch("retrieval", embed, 1000));
+            PredictionFeed.Topics topics = new PredictionFeed.Topics(TOPICS.predictions(), TOPICS.labels(), TOPICS.late(), TOPICS.deadLetter(), embeddingsTopic);
+            try (PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), topics, true, state);
+                 DashboardServer server = DashboardServer.start("127.0.0.1", 0, state, Duration.ofMillis(250))) {
+                String[][] windows = {{"cam-walk", "a person walks across the room"}, {"cam-fall", "someone falls to the floor"},
+                        {"cam-clap", "a person claps their hands"}, {"cam-sit", "someone sits down on a chair"}};
+                for (String[] window : windows) {
+                    long start = nextWindow;
+                    nextWindow += 1000;
+                    List<Float> values = new ArrayList<>();
+                    for (float v : embed.apply(window[1])) {
+                        values.add(v);
+                    }
+                    var record = io.mmstream.schema.WindowEmbedding.newBuilder().setStreamId(window[0])
+                            .setWindowStart(Times.ofMicros(start * 1000)).setWindowEnd(Times.ofMicros((start + 2000) * 1000))
+                            .setResultName("retrieval").setModelName("window_embedding").setModelVersion("1.0.0").setEmbedding(values).build();
+                    producer.send(new ProducerRecord<>(embeddingsTopic, window[0].getBytes(StandardCharsets.UTF_8), WireCodec.encode(record))).get();
+                }
+                await(10, () -> state.search().size() == 4 ? true : null);
+
+                browser.get(server.url().toString());
+                browser.findElement(By.id("search-words")).sendKeys("a person falls down");
+                browser.findElement(By.cssSelector("#search button")).click();
+                List<WebElement> hits = await(10, () -> {
+                    List<WebElement> found = browser.findElements(By.cssSelector("#search-results a.hit"));
+                    return found.size() == 4 ? found : null;
+                });
+                assertThat(hits.get(0).getText()).startsWith("cam-fall ");
+                hits.get(0).click();
+                await(5, () -> browser.getCurrentUrl().endsWith("#stream=cam-fall") ? true : null);
+                screenshot("dashboard-search.png");
+            }
+        }
+        // a dashboard without a text model says so instead of failing
+        try (DashboardServer bare = DashboardServer.start("127.0.0.1", 0, new DashboardState(66_667), Duration.ofMillis(250))) {
+            var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(bare.url().resolve("/search?q=x")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.body()).contains("search is off");
+        }
+    }
+
     private WebElement card(String stream) {
         return cards().stream().filter(card -> stream.equals(card.getDomAttribute("data-stream"))).findFirst().orElseThrow();
     }
