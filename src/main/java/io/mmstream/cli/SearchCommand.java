@@ -129,12 +129,7 @@ final class SearchCommand implements Callable<Integer> {
 
     private float[] embed(String text) {
         try (OnnxModel onnx = OnnxModel.open(ModelCard.load(textModel), InferenceOptions.cpu(1))) {
-            ElementModel model = new ElementModel(onnx);
-            ElementModel.Outcome outcome = model.run(List.of(ElementModel.Call.text(model.tokens(text)))).get(0);
-            if (!outcome.ok()) {
-                throw new IllegalStateException(textModel + " could not embed \"" + text + "\": " + outcome.error());
-            }
-            return outcome.values();
+            return io.mmstream.dashboard.WindowSearch.textEmbedder(new ElementModel(onnx)).apply(text);
         }
     }
 
