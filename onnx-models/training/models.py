@@ -215,40 +215,164 @@ class AudioVisualSync(nn.Module):
 class _Projected(nn.Module):
     """A modality's window features, projected into the text model's space and L2-normalised."""
 
-    def __init__(self, features, width):
+    def __init__(self, features, width, features_width=2 * EMBED):
         super().__init__()
         self.features = features
-        # one linear map, as CLIP's projections are: a hidden layer of 256 made the model 1.9 MB, past the folder's 30 MB
-        self.project = nn.Linear(2 * EMBED, width)
+        # one linear map, as CLIP's projections are (a hidden layer of 256 doubled the model for no validation gain)
+        self.project = nn.Linear(features_width, width)
 
     def forward(self, *inputs):
         return nn.functional.normalize(self.project(self.features(*inputs)), dim=1)
 
 
 class _VideoFeatures(nn.Module):
+    """What a caption says of the picture: the motion (action recognition's features of the frame embeddings) and
+    the look (the appearance embeddings over the window: shirt colour, light, a passer-by)."""
+
     def __init__(self):
         super().__init__()
         self.recognition = VideoActionRecognition()
+        self.appearance = nn.Sequential(nn.Linear(3 * APPEARANCE, 64), nn.ReLU())
 
-    def forward(self, video, video_mask):
-        return self.recognition.features(video, video_mask)
+    def forward(self, video, video_mask, appearance):
+        return torch.cat([self.recognition.features(video, video_mask), self.appearance(appearance_summary(appearance, video_mask))], dim=1)
 
 
 class ContrastiveEmbeddings(nn.Module):
-    """Video, audio and IMU of a window, each into the space of a frozen pretrained text model (MiniLM's, 384 wide),
+    """Video (motion and appearance), audio and IMU of a window, each into the space of a frozen pretrained text model (MiniLM's, 384 wide),
     trained with InfoNCE against the window's reference captions and audio against video (CLIP-style, the text side
     locked). The window's embedding is the normalised sum of its present modalities' embeddings. Outputs: window,
     video, audio and IMU embeddings, each [B, width]."""
 
     def __init__(self, width=384):
         super().__init__()
-        self.video = _Projected(_VideoFeatures(), width)
+        self.video = _Projected(_VideoFeatures(), width, 2 * EMBED + 64)
         self.audio = _Projected(AudioTemporal(), width)
         self.imu = _Projected(ImuEncoder(), width)
         self.logit_scale = nn.Parameter(torch.tensor(2.659))  # ln(1 / 0.07), CLIP's initial temperature
 
-    def forward(self, video, video_mask, audio, audio_mask, imu, imu_mask):
-        v, a, i = self.video(video, video_mask), self.audio(audio, audio_mask), self.imu(imu, imu_mask)
+    def forward(self, video, video_mask, appearance, audio, audio_mask, imu, imu_mask):
+        v, a, i = self.video(video, video_mask, appearance), self.audio(audio, audio_mask), self.imu(imu, imu_mask)
         present = torch.stack([video_mask.amax(1), audio_mask.amax(1), imu_mask.amax(1)], dim=1)
         window = nn.functional.normalize(v * present[:, :1] + a * present[:, 1:2] + i * present[:, 2:3], dim=1)
         return window, v, a, i
+
+
+APPEARANCE = 16
+SHIRTS = ["red", "orange", "yellow", "green", "teal", "blue", "purple", "pink"]
+POSITIONS = ["left", "middle", "right"]
+
+
+class AppearanceEncoder(nn.Module):
+    """What a frame looks like rather than what moves in it: the shirt's colour, the light, a second person, where the
+    actor stands. Trained without colour or brightness augmentation (the action encoder's augmentation removes
+    exactly these), and small: three strided convolutions, max and mean pooled, plus the frame's mean colour."""
+
+    def __init__(self):
+        super().__init__()
+        def block(i, o):
+            return nn.Sequential(nn.Conv2d(i, o, 3, 2, 1), nn.BatchNorm2d(o), nn.ReLU())
+        self.features = nn.Sequential(block(3, 24), block(24, 48), block(48, 48))
+        # where the actor stands is spatial: the 8x8 map's column profile, 4 columns wide
+        self.project = nn.Linear(2 * 48 + 3 + 48 * 4, APPEARANCE)
+
+    def forward(self, frames):
+        x = self.features(frames)
+        columns = nn.functional.adaptive_max_pool2d(x, (1, 4)).flatten(1)
+        return self.project(torch.cat([x.amax((2, 3)), x.mean((2, 3)), frames.mean((2, 3)), columns], dim=1))
+
+
+ANSWERS = ["idle", "walk", "run", "jump", "wave", "clap", "sit down", "fall", "one", "two"] + SHIRTS + ["yes", "no"]
+TEXT = 384  # the text model's width (MiniLM)
+
+
+def appearance_summary(appearance, mask):
+    """The appearance embeddings over the window: masked mean, max and min (a passer-by is brief, the light can
+    switch)."""
+    m = mask.unsqueeze(-1)
+    mean = masked_mean(appearance, mask)
+    maximum = (appearance * m - 1e4 * (1 - m)).max(1).values * mask.amax(1, keepdim=True)
+    minimum = (appearance * m + 1e4 * (1 - m)).min(1).values * mask.amax(1, keepdim=True)
+    return torch.cat([mean, maximum, minimum], dim=1)
+
+
+class QuestionAnswering(nn.Module):
+    """A question (its text embedding) and a window to an answer from one vocabulary (ANSWERS). The window's
+    features (WindowFeatures: what happens, the action, a fall; the appearance over the window: shirt, light,
+    people) and the sync comparison's offset distribution (sync). The question scales and shifts the features
+    (FiLM), then picks the answer."""
+
+    def __init__(self):
+        super().__init__()
+        self.window = WindowFeatures()
+        self.sync = AudioVisualSync()
+        self.features = nn.Sequential(nn.Linear(6 * EMBED + 3 + 64 + 2 * MAX_SHIFT + 1, 256), nn.ReLU())
+        self.film = nn.Linear(TEXT, 2 * 256)
+        self.head = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Dropout(0.1), nn.Linear(256, len(ANSWERS)))
+
+    def forward(self, question, video, video_mask, appearance, audio, audio_mask, imu, imu_mask):
+        window = self.window(video, video_mask, appearance, audio, audio_mask, imu, imu_mask)
+        offset_logits, _ = self.sync(video, video_mask, audio, audio_mask)
+        both = video_mask.amax(1, keepdim=True) * audio_mask.amax(1, keepdim=True)
+        x = self.features(torch.cat([window, torch.softmax(offset_logits, dim=1) * both], dim=1))
+        scale, shift = self.film(question).chunk(2, dim=1)
+        return self.head(x * (1 + scale) + shift), offset_logits
+
+
+MAX_WORDS = 24  # the longest caption the decoder writes, its end word included
+
+
+class WindowFeatures(nn.Module):
+    """A window's modalities as early fusion reads them, with its appearance over the window: [B, 6*EMBED+3+64]."""
+
+    def __init__(self):
+        super().__init__()
+        self.modalities = ModalityFeatures()
+        self.appearance = nn.Sequential(nn.Linear(3 * APPEARANCE, 64), nn.ReLU())
+
+    def forward(self, video, video_mask, appearance, audio, audio_mask, imu, imu_mask):
+        feats, present = self.modalities(video, video_mask, audio, audio_mask, imu, imu_mask)
+        feats = [f * present[:, i:i + 1] for i, f in enumerate(feats)]
+        return torch.cat(feats + [present, self.appearance(appearance_summary(appearance, video_mask))], dim=1)
+
+
+class CaptionDecoder(nn.Module):
+    """A window to a caption, word by word (show and tell): the window's features start an LSTM's state and join
+    every step's input; each step's word is the previous step's choice. Training feeds the reference's words
+    (teacher forcing); the exported graph decodes greedily for MAX_WORDS steps inside itself, so the job makes one
+    call per batch of windows, not one per word. Vocabulary: word 0 ends a caption, word 1 starts one."""
+
+    def __init__(self, vocabulary_size, hidden=256):
+        super().__init__()
+        self.window = WindowFeatures()
+        self.context = nn.Sequential(nn.Linear(6 * EMBED + 3 + 64, hidden), nn.ReLU())
+        self.start_state = nn.Linear(hidden, 2 * hidden)
+        self.words = nn.Embedding(vocabulary_size, 64)
+        self.cell = nn.LSTMCell(64 + hidden, hidden)
+        self.out = nn.Linear(hidden, vocabulary_size)
+
+    def start(self, video, video_mask, appearance, audio, audio_mask, imu, imu_mask):
+        context = self.context(self.window(video, video_mask, appearance, audio, audio_mask, imu, imu_mask))
+        h, c = torch.tanh(self.start_state(context)).chunk(2, dim=1)
+        return context, h.contiguous(), c.contiguous()
+
+    def teacher_forced(self, words, *window):
+        """Logits [B, L, V] for the next word at each position, the reference's words [B, L] given (start word first)."""
+        context, h, c = self.start(*window)
+        logits = []
+        for t in range(words.shape[1]):
+            h, c = self.cell(torch.cat([self.words(words[:, t]), context], dim=1), (h, c))
+            logits.append(self.out(h))
+        return torch.stack(logits, dim=1)
+
+    def forward(self, video, video_mask, appearance, audio, audio_mask, imu, imu_mask):
+        """Greedy decoding: word ids [B, MAX_WORDS] as float32 (the job reads them as the card's vocabulary)."""
+        context, h, c = self.start(video, video_mask, appearance, audio, audio_mask, imu, imu_mask)
+        # the start word, one per window (ones_like keeps the batch axis dynamic in the exported graph)
+        word = torch.ones_like(video_mask[:, 0], dtype=torch.long)
+        chosen = []
+        for _ in range(MAX_WORDS):
+            h, c = self.cell(torch.cat([self.words(word), context], dim=1), (h, c))
+            word = self.out(h).argmax(1)
+            chosen.append(word)
+        return torch.stack(chosen, dim=1).float()

@@ -25,3 +25,6 @@ dataset --out "$work/val-2001" --streams 20 --seed 2001 --noise-scale 2 --av-spr
 # the ceiling first: how well the true pose the frames were drawn from tells the actions apart (numpy only)
 /usr/bin/python3 onnx-models/training/oracle.py "$work/train-1000" "$work/val-2000"
 /usr/bin/python3 onnx-models/training/train.py --train "$work"/train-* --val "$work"/val-* --out onnx-models
+# the cross-modal models read the encoders just written: the appearance encoder, then the window embedding, question
+# answering and captions (each window's captions and the questions' wordings embedded by minilm_text, by `dataset`)
+/usr/bin/python3 onnx-models/training/train_crossmodal.py --train "$work"/train-* --val "$work"/val-* --out onnx-models --encoders onnx-models

@@ -5,8 +5,8 @@
 
 Stages: (1) frame encoder end to end with the action head on every 3rd frame; (2) audio encoder end to end with a
 temporal audio head; (3) both frozen, embeddings of every frame and patch; (4) per-window heads on the embeddings:
-action recognition, the four fusion variants (with modality dropout), audio-visual sync (random shifts), and the
-contrastive window embedding in the text model's space (where the datasets hold caption_embeddings.npy).
+action recognition, the four fusion variants (with modality dropout) and audio-visual sync (random shifts). The
+cross-modal models (appearance encoder, window embedding, question answering, captions) are train_crossmodal.py's.
 Fixed seeds throughout. Validation figures go into the cards as such; held-out figures come from `mmstream eval`.
 """
 import argparse
@@ -318,50 +318,6 @@ def train_sync(train, val, classes, epochs, rng):
     return model, best
 
 
-def info_nce(a, b, scale):
-    """Symmetric InfoNCE: row i of a and row i of b belong together, every other row of the batch is a negative."""
-    logits = scale * a @ b.T
-    target = torch.arange(len(a))
-    return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target)) / 2
-
-
-def train_contrastive(train, val, epochs, rng):
-    """The window's modalities into the frozen text model's space: each against one of the window's captions (drawn
-    per step), and audio against video of the same window. Kept: the epoch whose validation windows are best found
-    by their own first caption (mean reciprocal rank)."""
-    model = models.ContrastiveEmbeddings(train["captions"].shape[2])
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
-    count = len(train["label"])
-    val_idx = np.arange(len(val["label"]))
-    val_captions = nn.functional.normalize(val["captions"][:, 0], dim=1)
-    best, best_state = -1.0, None
-    for epoch in range(epochs):
-        model.train()
-        for batch in batches(count, 256, rng):
-            window, video, audio, imu = model(*fusion_inputs(train, batch, rng, 0.2))
-            drawn = torch.from_numpy(rng.integers(0, train["captions"].shape[1], len(batch)))
-            captions = nn.functional.normalize(train["captions"][torch.from_numpy(batch), drawn], dim=1)
-            scale = model.logit_scale.exp().clamp(max=100)
-            # audio alone describes only the sounds of a caption: half weight
-            loss = (info_nce(window, captions, scale) + info_nce(video, captions, scale) + 0.5 * info_nce(audio, captions, scale)
-                    + info_nce(imu, captions, scale) + info_nce(audio, video, scale))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            window = model(*fusion_inputs(val, val_idx))[0]
-            similarity = val_captions @ window.T
-            ranks = (similarity > similarity.diag().unsqueeze(1)).sum(1).float()
-            reciprocal = float((1 / (ranks + 1)).mean())
-        if reciprocal > best:
-            best, best_state = reciprocal, {k: v.clone() for k, v in model.state_dict().items()}
-    model.load_state_dict(best_state)
-    model.eval()
-    log(f"window embedding: best validation mean reciprocal rank of a window by its own caption {best:.3f} among {len(val_idx)}")
-    return model, best
-
-
 def export(model, name, inputs, input_specs, output_specs, out_dir, card_extra):
     path = os.path.join(out_dir, name + ".onnx")
     dynamic = {spec["name"]: {i: d for i, d in enumerate(spec["shape"]) if isinstance(d, str)} for spec in input_specs + output_specs}
@@ -376,7 +332,7 @@ def export(model, name, inputs, input_specs, output_specs, out_dir, card_extra):
               "outputs": {s["name"]: {"shape": list(y.shape), "data": compact(y)} for s, y in zip(output_specs, outputs)}}
     with open(os.path.join(out_dir, "golden", name + ".json"), "w") as f:
         json.dump(golden, f, separators=(",", ":"))
-    stage = {"frame_encoder": "frame", "audio_encoder": "audio_step"}.get(name, "window")
+    stage = {"frame_encoder": "frame", "appearance_encoder": "frame", "audio_encoder": "audio_step"}.get(name, "window")
     card = {"name": name, "version": "1.0.0", "stage": stage, "file": name + ".onnx",
             "sha256": hashlib.sha256(open(path, "rb").read()).hexdigest(),
             "inputs": input_specs, "outputs": output_specs}
@@ -387,7 +343,7 @@ def export(model, name, inputs, input_specs, output_specs, out_dir, card_extra):
     log(f"exported {name}: {os.path.getsize(path) / 1024:.0f} KiB")
 
 
-HEADS = ["action_recognition", "fusion_early", "fusion_weighted", "fusion_late", "fusion_attention", "av_sync", "window_embedding"]
+HEADS = ["action_recognition", "fusion_early", "fusion_weighted", "fusion_late", "fusion_attention", "av_sync"]
 
 
 def family_rng(family):
@@ -399,36 +355,39 @@ def family_rng(family):
 
 
 def encoders_from_onnx(directory):
-    """The committed encoders, frozen, as PyTorch modules. Their ONNX files hold each convolution with its batch
-    normalisation folded in: the modules take those weights and an identity normalisation, and must give the golden
-    outputs the export wrote."""
+    """The committed frame and audio encoders, frozen, as PyTorch modules (module_from_onnx)."""
+    return [module_from_onnx(directory, "frame_encoder", models.FrameEncoder()),
+            module_from_onnx(directory, "audio_encoder", models.AudioEncoder())]
+
+
+def module_from_onnx(directory, name, module):
+    """A committed encoder, frozen, as its PyTorch module. The ONNX file holds each convolution with its batch
+    normalisation folded in: the module takes those weights and an identity normalisation, and must give the golden
+    output the export wrote."""
     import onnx
     from onnx import numpy_helper
-    encoders = []
-    for name, module in (("frame_encoder", models.FrameEncoder()), ("audio_encoder", models.AudioEncoder())):
-        graph = onnx.load(os.path.join(directory, name + ".onnx")).graph
-        weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
-        convs = [m for m in module.modules() if isinstance(m, nn.Conv2d)]
-        conv_nodes = [n for n in graph.node if n.op_type == "Conv"]
-        (linear,), (gemm,) = [m for m in module.modules() if isinstance(m, nn.Linear)], [n for n in graph.node if n.op_type == "Gemm"]
-        assert len(convs) == len(conv_nodes), f"{name}.onnx: {len(conv_nodes)} convolutions, models.py has {len(convs)}"
-        with torch.no_grad():
-            for conv, node in zip(convs, conv_nodes):
-                conv.weight.copy_(weights[node.input[1]])
-                conv.bias.copy_(weights[node.input[2]])
-            for norm in (m for m in module.modules() if isinstance(m, nn.BatchNorm2d)):
-                norm.reset_parameters()
-                norm.running_var.fill_(1 - norm.eps)
-            transposed = any(attr.name == "transB" and attr.i == 1 for attr in gemm.attribute)
-            linear.weight.copy_(weights[gemm.input[1]] if transposed else weights[gemm.input[1]].T)
-            linear.bias.copy_(weights[gemm.input[2]])
-            golden = json.load(open(os.path.join(directory, "golden", name + ".json")))
-            (given,), (wanted,) = golden["inputs"].values(), golden["outputs"].values()
-            got = module.eval()(torch.tensor(given["data"]).reshape(given["shape"]))
-            error = float((got - torch.tensor(wanted["data"]).reshape(wanted["shape"])).abs().max())
-            assert error < 1e-4, f"{name}.onnx read back differs from its golden output by {error}"
-        encoders.append(module)
-    return encoders
+    graph = onnx.load(os.path.join(directory, name + ".onnx")).graph
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+    convs = [m for m in module.modules() if isinstance(m, nn.Conv2d)]
+    conv_nodes = [n for n in graph.node if n.op_type == "Conv"]
+    (linear,), (gemm,) = [m for m in module.modules() if isinstance(m, nn.Linear)], [n for n in graph.node if n.op_type == "Gemm"]
+    assert len(convs) == len(conv_nodes), f"{name}.onnx: {len(conv_nodes)} convolutions, models.py has {len(convs)}"
+    with torch.no_grad():
+        for conv, node in zip(convs, conv_nodes):
+            conv.weight.copy_(weights[node.input[1]])
+            conv.bias.copy_(weights[node.input[2]])
+        for norm in (m for m in module.modules() if isinstance(m, nn.BatchNorm2d)):
+            norm.reset_parameters()
+            norm.running_var.fill_(1 - norm.eps)
+        transposed = any(attr.name == "transB" and attr.i == 1 for attr in gemm.attribute)
+        linear.weight.copy_(weights[gemm.input[1]] if transposed else weights[gemm.input[1]].T)
+        linear.bias.copy_(weights[gemm.input[2]])
+        golden = json.load(open(os.path.join(directory, "golden", name + ".json")))
+        (given,), (wanted,) = golden["inputs"].values(), golden["outputs"].values()
+        got = module.eval()(torch.tensor(given["data"]).reshape(given["shape"]))
+        error = float((got - torch.tensor(wanted["data"]).reshape(wanted["shape"])).abs().max())
+        assert error < 1e-4, f"{name}.onnx read back differs from its golden output by {error}"
+    return module
 
 
 def main():
@@ -439,7 +398,6 @@ def main():
     parser.add_argument("--encoder-epochs", type=int, default=16)
     parser.add_argument("--head-epochs", type=int, default=12)
     parser.add_argument("--sync-epochs", type=int, default=12)
-    parser.add_argument("--embedding-epochs", type=int, default=8, help="window_embedding (the epoch kept is chosen on validation)")
     parser.add_argument("--encoders", help="reuse the encoders in this folder, frozen, instead of training them (heads only)")
     parser.add_argument("--heads", nargs="+", choices=HEADS, default=HEADS, help="the window heads to train and export")
     args = parser.parse_args()
@@ -482,12 +440,6 @@ def main():
         elif name == "av_sync":
             def train_family(rng):
                 return train_sync(e_train, e_val, classes, args.sync_epochs, rng)
-        elif name == "window_embedding":
-            if e_train["captions"] is None or e_val["captions"] is None:
-                sys.exit("window_embedding needs caption_embeddings.npy in every dataset folder (mmstream dataset writes it)")
-
-            def train_family(rng):
-                return train_contrastive(e_train, e_val, args.embedding_epochs, rng)
         else:
             def train_family(rng, name=name):
                 model = fusions[name]()
@@ -546,20 +498,6 @@ def main():
                         result={"name": "av_sync", "decode": {"kind": "offset", "offsets": "offset_logits", "in_sync": "in_sync",
                                                               "step_us": period_us},
                                 "requires": {"all": ["video", "audio"]}}))
-        elif name == "window_embedding":
-            width = e_train["captions"].shape[2]
-            embedding = lambda n: {"name": n, "dtype": "float32", "shape": ["B", width]}
-            export(model, name, [video, mask30, audio, mask30, imu, mask200],
-                   [seq("video", "frame_encoder"), msk("video_mask", "video"),
-                    seq("audio", "audio_encoder"), msk("audio_mask", "audio"),
-                    imu_spec, msk("imu_mask", "sensor", "S")],
-                   [embedding("embedding"), embedding("video_embedding"), embedding("audio_embedding"), embedding("imu_embedding")],
-                   args.out, dict(common(name), task="window_embedding", labels=[],
-                                  # the text model of the space: search embeds words with it (read by the dashboard)
-                                  text_model="minilm_text",
-                                  metrics={"validation_mean_reciprocal_rank_own_caption": metrics[name]},
-                                  result={"name": "retrieval", "from": "embedding", "decode": {"kind": "embedding", "normalise": True},
-                                          "requires": {"any": ["video", "audio", "sensor"]}}))
         else:
             export(model, name, [video, mask30, audio, mask30, imu, mask200],
                    [seq("video", "frame_encoder"), msk("video_mask", "video"),

@@ -178,7 +178,8 @@ function draw(entry) {
 }
 
 function describe(result) {
-  if (result.label) return result.label + ' ' + Math.round(100 * score(result)) + '%';
+  // a text the model wrote (a caption) has no scores
+  if (result.label) return result.labels.length ? result.label + ' ' + Math.round(100 * score(result)) + '%' : result.label;
   if (result.values && result.values.length) return result.values.map((v) => Number(v.toFixed(2))).join(' / ');
   if (result.dims) return result.dims + '-d embedding';
   return result.reason || '-';

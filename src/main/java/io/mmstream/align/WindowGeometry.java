@@ -5,19 +5,20 @@ import java.util.Arrays;
 
 /**
  * The shape of every window, one value for the whole job, built once from the window heads' cards: the grid the
- * modalities are aligned on, the width of the encoders' embeddings held at each step, and the sensor series.
+ * modalities are aligned on, the widths of the frame and audio embeddings held at each step, and the sensor series.
  *
  * @param gridStepMicros distance between the grid's instants
  * @param steps the grid's instants per window
- * @param embedding width of the frame and audio embeddings held at each step
+ * @param videoWidth width of what a frame's step holds: its encoders' embeddings side by side
+ * @param audioWidth width of what an audio step holds: its encoders' embeddings side by side
  * @param imuMaxGapMicros an IMU step with no reading this close to its centre is absent
  */
-public record WindowGeometry(long gridStepMicros, int steps, int embedding, long imuStepMicros, int imuSteps, float[] imuMean, float[] imuStd,
+public record WindowGeometry(long gridStepMicros, int steps, int videoWidth, int audioWidth, long imuStepMicros, int imuSteps, float[] imuMean, float[] imuStd,
                              long imuMaxGapMicros) implements Serializable {
 
     /** The same geometry for windows of another length (a benchmark's long windows). */
     public WindowGeometry withWindow(long windowMicros) {
-        return new WindowGeometry(gridStepMicros, (int) (windowMicros / gridStepMicros), embedding, imuStepMicros,
+        return new WindowGeometry(gridStepMicros, (int) (windowMicros / gridStepMicros), videoWidth, audioWidth, imuStepMicros,
                 (int) (windowMicros / imuStepMicros), imuMean, imuStd, imuMaxGapMicros);
     }
 
@@ -30,7 +31,8 @@ public record WindowGeometry(long gridStepMicros, int steps, int embedding, long
 
     /** Gathers what each head's bindings say of the window and refuses the first that disagrees with another. */
     public static final class Builder {
-        private final int embedding;
+        private final int videoWidth;
+        private final int audioWidth;
         private long gridStepMicros;
         private String stepFrom;
         private int steps;
@@ -41,8 +43,9 @@ public record WindowGeometry(long gridStepMicros, int steps, int embedding, long
         private float[] sensorStd;
         private String sensorFrom;
 
-        public Builder(int embedding) {
-            this.embedding = embedding;
+        public Builder(int videoWidth, int audioWidth) {
+            this.videoWidth = videoWidth;
+            this.audioWidth = audioWidth;
         }
 
         /**
@@ -107,7 +110,7 @@ public record WindowGeometry(long gridStepMicros, int steps, int embedding, long
             long sensorStep = sensorFrom == null ? step / 4 : sensorStepMicros;
             float[] mean = sensorFrom == null ? new float[WindowTensors.IMU_AXES] : sensorMean;
             float[] std = sensorFrom == null ? new float[] {1, 1, 1, 1, 1, 1} : sensorStd;
-            return new WindowGeometry(step, gridSteps, embedding, sensorStep, (int) (gridSteps * step / sensorStep), mean, std, 2 * sensorStep);
+            return new WindowGeometry(step, gridSteps, videoWidth, audioWidth, sensorStep, (int) (gridSteps * step / sensorStep), mean, std, 2 * sensorStep);
         }
     }
 }

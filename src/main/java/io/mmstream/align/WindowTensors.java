@@ -11,17 +11,17 @@ public record WindowTensors(float[] video, float[] videoMask, float[] audio, flo
     public static final int IMU_AXES = 6;
 
     /**
-     * @param embedding width of the frame and audio embeddings
+     * @param videoWidth width of a frame step's embeddings, audioWidth of an audio step's
      * @param imu normalises the IMU axes; readings with another number of values are left out
      */
-    public static WindowTensors of(AlignedWindow window, int embedding, SensorResampler imu, long imuStepMicros, int imuSteps) {
+    public static WindowTensors of(AlignedWindow window, int videoWidth, int audioWidth, SensorResampler imu, long imuStepMicros, int imuSteps) {
         int steps = window.steps();
-        float[] video = new float[steps * embedding];
+        float[] video = new float[steps * videoWidth];
         float[] videoMask = new float[steps];
-        float[] audio = new float[steps * embedding];
+        float[] audio = new float[steps * audioWidth];
         float[] audioMask = new float[steps];
-        place(window.track(Modality.VIDEO), embedding, video, videoMask);
-        place(window.track(Modality.AUDIO), embedding, audio, audioMask);
+        place(window.track(Modality.VIDEO), videoWidth, video, videoMask);
+        place(window.track(Modality.AUDIO), audioWidth, audio, audioMask);
 
         ModalityTrack sensor = window.track(Modality.SENSOR);
         int readings = 0;

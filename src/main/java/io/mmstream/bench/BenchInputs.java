@@ -39,12 +39,15 @@ public final class BenchInputs {
 
     /**
      * {@code count} 2 s windows of random embeddings and IMU values with every step present (the heads' cost does not
-     * depend on the values): 30 frame and 30 audio embeddings of 64 values, 200 IMU steps of 6 axes.
+     * depend on the values): 30 frame and 30 audio steps of the graph's widths (its encoders' embeddings side by
+     * side), 200 IMU steps of 6 axes.
      */
-    public static List<WindowTensors> of(int count, Random random) {
+    public static List<WindowTensors> of(int count, Random random, io.mmstream.inference.ModelSettings graph) {
+        int video = graph.stepWidth(io.mmstream.inference.ModelCard.Stage.FRAME);
+        int audio = graph.stepWidth(io.mmstream.inference.ModelCard.Stage.AUDIO_STEP);
         List<WindowTensors> windows = new ArrayList<>(count);
         for (int w = 0; w < count; w++) {
-            windows.add(new WindowTensors(gaussian(random, 30 * 64), ones(30), gaussian(random, 30 * 64), ones(30), gaussian(random, 200 * 6), ones(200)));
+            windows.add(new WindowTensors(gaussian(random, 30 * video), ones(30), gaussian(random, 30 * audio), ones(30), gaussian(random, 200 * 6), ones(200)));
         }
         return windows;
     }

@@ -92,9 +92,9 @@ public class HotPaths {
         imu = new SensorResampler(new float[6], BenchInputs.ones(6), 20_000);
 
         ModelSettings models = ModelSettings.of("classpath:onnx-models", java.util.List.of(), InferenceOptions.cpu(1), 0.5);
-        windows = BenchInputs.of(WINDOWS, random);
+        windows = BenchInputs.of(WINDOWS, random, models);
         heads = models.heads();
-        frameEncoder = OnnxModel.open(models.encoder(io.mmstream.inference.ModelCard.Stage.FRAME), InferenceOptions.cpu(1));
+        frameEncoder = OnnxModel.open(models.encoders(io.mmstream.inference.ModelCard.Stage.FRAME).get(0), InferenceOptions.cpu(1));
         frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(BenchInputs.gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
     }
 
@@ -121,7 +121,7 @@ public class HotPaths {
     @Benchmark
     public WindowTensors windowAssembly() {
         AlignedWindow aligned = aligner.align("cam", EPOCH, EPOCH + 2_000_000, windowEvents);
-        return WindowTensors.of(aligned, 64, imu, 10_000, 200);
+        return WindowTensors.of(aligned, 64, 64, imu, 10_000, 200);
     }
 
     /** A batch of 64 windows' tensors stacked into the heads' inputs. */

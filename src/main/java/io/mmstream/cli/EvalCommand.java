@@ -2,15 +2,19 @@ package io.mmstream.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mmstream.eval.CaptionEvaluation;
 import io.mmstream.eval.Evaluation;
+import io.mmstream.eval.QuestionEvaluation;
 import io.mmstream.eval.RetrievalEvaluation;
 import io.mmstream.eval.WindowModels;
 import io.mmstream.inference.ElementModel;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.StreamSync;
 import io.mmstream.sim.Action;
+import io.mmstream.sim.SceneTruth;
 import io.mmstream.sim.SimulationSettings;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -45,7 +49,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--write-cards", description = "Write the held-out figures into the model cards.")
     boolean writeCards;
 
-    @Option(names = "--live", description = "Instead: join a deployment's predictions with its labels and report accuracy as they come.")
+    @Option(names = "--live", description = "Instead: join a deployment's predictions with its labels and per-window truth and report "
+            + "accuracy, answers and captions as they come.")
     boolean live;
 
     /** With --live: how to reach the deployment's Kafka. */
@@ -57,6 +62,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--labels-topic", defaultValue = "mm.labels", description = "With --live (default ${DEFAULT-VALUE}).")
     String labelsTopic;
+
+    @Option(names = "--truth-topic", defaultValue = "mm.truth",
+            description = "With --live: the per-window truth (WindowTruth) the standing questions' answers and the captions are scored against (default ${DEFAULT-VALUE}).")
+    String truthTopic;
 
     @Option(names = "--every", defaultValue = "10s", description = "With --live: report this often (default ${DEFAULT-VALUE}).")
     String every;
@@ -70,7 +79,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (live) {
-            return new LiveEvaluation(kafkaClient.properties(), predictionsTopic, labelsTopic, fromBeginning).run(
+            return new LiveEvaluation(kafkaClient.properties(), predictionsTopic, labelsTopic, truthTopic, fromBeginning).run(
                     io.mmstream.config.Option.parseDuration(every), duration == null ? null : io.mmstream.config.Option.parseDuration(duration));
         }
         Map<String, Object> figures = new LinkedHashMap<>();
@@ -134,6 +143,12 @@ final class EvalCommand implements Callable<Integer> {
             for (String head : windowModels.heads(io.mmstream.inference.WindowHeads.TASK_RETRIEVAL)) {
                 figures.put(head, retrieval(windowModels, head, heldOut));
             }
+            for (String head : windowModels.heads(io.mmstream.inference.WindowHeads.TASK_ANSWER)) {
+                figures.put(head, questions(windowModels, head, heldOut));
+            }
+            for (String head : windowModels.heads(io.mmstream.inference.WindowHeads.TASK_CAPTION)) {
+                figures.put(head, captions(windowModels, head, heldOut));
+            }
 
             System.out.printf(Locale.ROOT, "%ndifficulty (noise scale; seeds %s):%n", seeds(2));
             Map<String, Object> difficulty = new LinkedHashMap<>();
@@ -174,6 +189,33 @@ final class EvalCommand implements Callable<Integer> {
                 audioToVideo.queries(), audioToVideo.recallAt1(), audioToVideo.recallAt5(), audioToVideo.recallAt10(), audioToVideo.meanAveragePrecision());
         out.put("audio_to_video", retrievalFigure(audioToVideo));
         return out;
+    }
+
+    /** Each of the simulator's questions asked of every held-out window in its own words (embedded by the text model). */
+    private Map<String, Object> questions(WindowModels windowModels, String head, Evaluation.Labelled heldOut) throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (OnnxModel text = OnnxModel.open(ModelCard.load(models.resolve("minilm_text.json")), InferenceOptions.cpu(2))) {
+            ElementModel minilm = new ElementModel(text);
+            Map<SceneTruth.Question, QuestionEvaluation.Figure> figures = QuestionEvaluation.of(
+                    windowModels, head, heldOut, question -> ModelSettings.embed(List.of(question), minilm).get(question));
+            System.out.printf(Locale.ROOT, "%n%s: answer accuracy per question (%d windows each):%n", head, heldOut.windows().size());
+            figures.forEach((question, f) -> {
+                System.out.printf(Locale.ROOT, "  %-36s %6.1f%%  [%.1f, %.1f]%n", question.text, 100 * f.accuracy(), 100 * f.interval().low(),
+                        100 * f.interval().high());
+                out.put(question.wireName(), Map.of("accuracy", f.accuracy(), "accuracy_ci95", List.of(f.interval().low(), f.interval().high())));
+            });
+        }
+        return out;
+    }
+
+    /** Each held-out window's caption against its five references. */
+    private Map<String, Object> captions(WindowModels windowModels, String head, Evaluation.Labelled heldOut) throws Exception {
+        CaptionEvaluation.Figures f = CaptionEvaluation.of(windowModels, head, heldOut, seed);
+        System.out.printf(Locale.ROOT, "%n%s over %d windows, five references each: BLEU-1 %.3f, BLEU-2 %.3f, BLEU-3 %.3f, BLEU-4 %.3f, "
+                + "METEOR %.3f, CIDEr-D %.3f%n", head, f.windows(), f.bleu()[0], f.bleu()[1], f.bleu()[2], f.bleu()[3], f.meteor(), f.ciderD());
+        f.examples().forEach(example -> System.out.println("  " + example));
+        return Map.of("bleu_1", f.bleu()[0], "bleu_2", f.bleu()[1], "bleu_3", f.bleu()[2], "bleu_4", f.bleu()[3], "meteor", f.meteor(),
+                "cider_d", f.ciderD(), "windows", f.windows());
     }
 
     private static Map<String, Object> retrievalFigure(RetrievalEvaluation.Figures f) {

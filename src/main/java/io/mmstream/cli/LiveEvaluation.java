@@ -2,8 +2,10 @@ package io.mmstream.cli;
 
 import io.mmstream.codec.WireCodec;
 import io.mmstream.eval.LiveAccuracy;
+import io.mmstream.eval.LiveCrossModal;
 import io.mmstream.schema.Label;
 import io.mmstream.schema.Prediction;
+import io.mmstream.schema.WindowTruth;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.List;
@@ -15,22 +17,28 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** `eval --live`: any deployment's predictions joined with its labels, accuracy reported as it accumulates. */
+/**
+ * `eval --live`: any deployment's predictions joined with its labels and its per-window truth, accuracy, the
+ * standing questions' answers and the captions reported as they accumulate.
+ */
 final class LiveEvaluation {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String predictionsTopic;
+    private final String labelsTopic;
     private final LiveAccuracy accuracy;
+    private final LiveCrossModal crossModal = new LiveCrossModal();
 
-    LiveEvaluation(Properties kafka, String predictionsTopic, String labelsTopic, boolean fromBeginning) {
+    LiveEvaluation(Properties kafka, String predictionsTopic, String labelsTopic, String truthTopic, boolean fromBeginning) {
         Properties properties = new Properties();
         properties.putAll(kafka);
         properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "mmstream-eval-" + UUID.randomUUID());
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(predictionsTopic, labelsTopic));
+        consumer.subscribe(List.of(predictionsTopic, labelsTopic, truthTopic));
         this.predictionsTopic = predictionsTopic;
+        this.labelsTopic = labelsTopic;
         this.accuracy = new LiveAccuracy(DashboardCommand.gridStepMicros());
     }
 
@@ -43,10 +51,14 @@ final class LiveEvaluation {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     try {
                         if (record.topic().equals(predictionsTopic)) {
-                            accuracy.add(WireCodec.decode(Prediction.class, record.value()));
+                            Prediction prediction = WireCodec.decode(Prediction.class, record.value());
+                            accuracy.add(prediction);
+                            crossModal.add(prediction);
                             predictions++;
-                        } else {
+                        } else if (record.topic().equals(labelsTopic)) {
                             accuracy.add(WireCodec.decode(Label.class, record.value()));
+                        } else {
+                            crossModal.add(WireCodec.decode(WindowTruth.class, record.value()));
                         }
                     } catch (java.io.IOException | RuntimeException e) {
                         System.err.println("skipping undecodable record " + record.topic() + "/" + record.partition() + "@" + record.offset() + ": " + e);
@@ -58,7 +70,7 @@ final class LiveEvaluation {
                 }
             }
         }
-        System.out.println("{" + accuracy.json() + "}");
+        System.out.println("{" + accuracy.json() + ", " + crossModal.json() + "}");
         return 0;
     }
 
@@ -73,6 +85,13 @@ final class LiveEvaluation {
         }
         line.append(String.format(Locale.ROOT, "  sync on %d sounding windows: in-sync recall %.3f, balanced %.3f, mean error %.0f ms",
                 accuracy.syncWindows(), accuracy.syncInSyncRecall(), accuracy.syncBalancedAccuracy(), accuracy.syncMeanAbsoluteErrorMillis()));
+        for (LiveCrossModal.QuestionScore score : crossModal.questions()) {
+            line.append(String.format(Locale.ROOT, "  %s %.3f of %d", score.question(), score.accuracy(), score.scored()));
+        }
+        if (crossModal.captionWindows() > 0) {
+            line.append(String.format(Locale.ROOT, "  captions of %d windows: BLEU-4 %.3f, CIDEr-D %.3f", crossModal.captionWindows(),
+                    crossModal.captionBleu4(), crossModal.captionCiderD()));
+        }
         return line.toString();
     }
 }

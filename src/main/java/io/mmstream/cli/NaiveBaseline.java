@@ -120,7 +120,7 @@ final class NaiveBaseline {
                 }
             }
             AlignedWindow aligned = aligner.align(stream, start, end, encoded);
-            WindowTensors tensors = WindowTensors.of(aligned, geometry.embedding(), imu, geometry.imuStepMicros(), geometry.imuSteps());
+            WindowTensors tensors = WindowTensors.of(aligned, geometry.videoWidth(), geometry.audioWidth(), imu, geometry.imuStepMicros(), geometry.imuSteps());
             WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
             out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
                     WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, null, List.of(), false, System.currentTimeMillis()))));

@@ -108,7 +108,9 @@ final class OutputWatcher implements AutoCloseable {
                 case WindowHeads.TASK_SYNC -> text.append(prediction.getAvOffsetMicros() == null ? "  sync -"
                         : String.format(Locale.ROOT, "  sync %+4d ms %s", prediction.getAvOffsetMicros() / 1000,
                                 label.equals(WindowHeads.IN_SYNC) ? "ok " : "OFF"));
-                default -> text.append(String.format(Locale.ROOT, "  %s %-8s %s", result.getTask(), label,
+                case WindowHeads.TASK_CAPTION -> text.append("  \"").append(io.mmstream.codec.PrintableText.escaped(label)).append('"');
+                default -> text.append(String.format(Locale.ROOT, "  %s %-8s %s", result.getQuestion() != null
+                                ? io.mmstream.codec.PrintableText.escaped(result.getQuestion()) : result.getTask(), label,
                         result.getLabel() == null ? "    " : String.format(Locale.ROOT, "%.2f", confidence)));
             }
         }

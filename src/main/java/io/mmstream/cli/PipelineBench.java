@@ -176,7 +176,7 @@ final class PipelineBench implements Callable<Integer> {
                 encoders.value().audio(batch);
             }) / 32;
 
-            List<WindowTensors> windows = BenchInputs.of(64, new Random(1));
+            List<WindowTensors> windows = BenchInputs.of(64, new Random(1), models);
             double window = secondsPerCall(() -> heads.value().run(windows)) / windows.size();
             return new Limit(frame, patch, window);
         }

@@ -116,6 +116,10 @@ public final class JobOptions {
             "The models the job runs, each a card name in models.dir, in order: the encoders whose embeddings the windows hold, models "
             + "per frame, audio step or text, and window heads, whose results join each window's prediction in this order; empty: "
             + "the list in models.dir's models.yaml.");
+    public static final Option<List<String>> MODELS_QUESTIONS = Option.texts("models.questions",
+            "is anyone on the floor?,how many people are there?,is the light on?,are sound and picture in sync?",
+            "Standing questions, in words (no commas; quoted in a YAML list), that a question-answering head (a card binding a question) answers for every window; "
+            + "each answer is a result of the prediction naming its question. Empty: none asked.");
     public static final Option<Double> MIN_COVERAGE = Option.fraction("models.min-coverage", "0.5",
             "Share of a window's grid steps a head's modality must cover, or the head gives no label and says why.");
     public static final Option<io.mmstream.inference.ExecutionProvider> INFERENCE_PROVIDER = Option.choice("inference.provider",
@@ -156,7 +160,7 @@ public final class JobOptions {
             FUTURE_HORIZON, MAX_RECORD_BYTES, DEADLETTER_VALUE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCANS, MAX_AUDIO_CHUNK, MAX_TEXT_CHARS,
             JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
-            MODELS_DIR, MODELS_RUN, MIN_COVERAGE, EMBEDDINGS, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
+            MODELS_DIR, MODELS_RUN, MODELS_QUESTIONS, MIN_COVERAGE, EMBEDDINGS, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
             ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY);
 
     private JobOptions() {}

@@ -60,6 +60,20 @@ public record Option<T>(String key, String defaultText, String description, Func
         });
     }
 
+    /** Distinct texts, comma-separated (or a YAML list), each trimmed; none empty. */
+    public static Option<List<String>> texts(String key, String defaultText, String description) {
+        return new Option<>(key, defaultText, description, text -> {
+            List<String> texts = java.util.Arrays.stream(text.split(",")).map(String::trim).toList();
+            if (text.isBlank()) {
+                return List.of();
+            }
+            if (texts.stream().anyMatch(String::isEmpty) || texts.size() != new java.util.HashSet<>(texts).size()) {
+                throw new IllegalArgumentException("must be a comma-separated list (or a YAML list) of distinct, non-empty texts without commas");
+            }
+            return texts;
+        });
+    }
+
     /** A number from 0 to 1. */
     public static Option<Double> fraction(String key, String defaultText, String description) {
         return new Option<>(key, defaultText, description, text -> {

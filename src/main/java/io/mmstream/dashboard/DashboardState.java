@@ -206,7 +206,8 @@ public final class DashboardState {
             if (result.getTask().equals(WindowHeads.TASK_SYNC)) {
                 continue;
             }
-            ObjectNode task = window.putObject(result.getTask());
+            // each standing question's answer under its question, the other results under their names
+            ObjectNode task = window.putObject(result.getQuestion() != null ? result.getQuestion() : result.getTask());
             task.put("model", result.getModelName());
             task.put("label", result.getLabel());
             task.put("reason", result.getReason());

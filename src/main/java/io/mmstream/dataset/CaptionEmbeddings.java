@@ -2,6 +2,8 @@ package io.mmstream.dataset;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mmstream.inference.ElementModel;
+import io.mmstream.inference.ModelSettings;
+import io.mmstream.sim.SceneTruth;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +24,26 @@ public final class CaptionEmbeddings {
     private static final int BATCH = 32;
 
     private CaptionEmbeddings() {}
+
+    /**
+     * Every wording of every standing question of the simulator's truth ({@link SceneTruth.Question}), embedded by the
+     * same text model: questions.json lists them ({"question": type, "text": words} in order) and
+     * question_embeddings.npy holds their embeddings [wordings, width].
+     */
+    public static void writeQuestions(Path dir, ElementModel textModel) throws IOException {
+        List<Map<String, String>> wordings = new ArrayList<>();
+        for (SceneTruth.Question question : SceneTruth.Question.values()) {
+            question.wordings().forEach(text -> wordings.add(Map.of("question", question.wireName(), "text", text)));
+        }
+        Map<String, float[]> embedded = ModelSettings.embed(wordings.stream().map(w -> w.get("text")).toList(), textModel);
+        Files.writeString(dir.resolve("questions.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(wordings), StandardCharsets.UTF_8);
+        int width = embedded.values().iterator().next().length;
+        try (NpyWriter out = new NpyWriter(dir.resolve("question_embeddings.npy"), NpyWriter.Type.FLOAT32, wordings.size(), width)) {
+            for (float[] embedding : embedded.values()) {
+                out.write(embedding);
+            }
+        }
+    }
 
     /** @return the number of distinct captions embedded */
     public static int write(Path dir, ElementModel textModel) throws IOException {
@@ -44,6 +66,7 @@ public final class CaptionEmbeddings {
                 embedded.put(batch.get(i), outcomes.get(i).values());
             }
         }
+        writeQuestions(dir, textModel);
         int perWindow = captions.isEmpty() ? 0 : captions.get(0).size();
         int width = distinct.isEmpty() ? 0 : embedded.get(distinct.get(0)).length;
         try (NpyWriter out = new NpyWriter(dir.resolve("caption_embeddings.npy"), NpyWriter.Type.FLOAT32, captions.size(), perWindow, width)) {

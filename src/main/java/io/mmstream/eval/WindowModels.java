@@ -29,12 +29,13 @@ public final class WindowModels implements AutoCloseable {
 
     private final List<OnnxModel> opened = new ArrayList<>();
     private final MediaEncoders encoders;
-    private final Map<String, ModelCard.Stage> producers;
+    private final Map<String, io.mmstream.inference.EncoderSlice> producers;
     private final Map<String, OnnxModel> heads = new LinkedHashMap<>();
 
     public WindowModels(Path directory, InferenceOptions options) throws IOException {
         ModelSettings graph = ModelSettings.of(directory.toString(), List.of(), options, 0);
-        encoders = new MediaEncoders(open(graph.encoder(ModelCard.Stage.FRAME), options), open(graph.encoder(ModelCard.Stage.AUDIO_STEP), options));
+        encoders = new MediaEncoders(graph.encoders(ModelCard.Stage.FRAME).stream().map(card -> open(card, options)).toList(),
+                graph.encoders(ModelCard.Stage.AUDIO_STEP).stream().map(card -> open(card, options)).toList());
         producers = graph.producers();
         for (Path file : ModelCard.cardsIn(directory)) {
             ModelCard card = ModelCard.load(file);
@@ -113,6 +114,11 @@ public final class WindowModels implements AutoCloseable {
      * @param use which of video, audio and sensor the model may see; the others are masked out as if absent
      */
     public Map<String, OnnxModel.Output> run(String head, List<WindowTensors> batch, boolean[] use) throws InferenceException {
+        return run(head, batch, use, null);
+    }
+
+    /** @param question the standing question's embedding, for a head that binds one */
+    public Map<String, OnnxModel.Output> run(String head, List<WindowTensors> batch, boolean[] use, float[] question) throws InferenceException {
         Set<String> hidden = new HashSet<>();
         String[] modalities = {"video", "audio", "sensor"};
         for (int m = 0; m < modalities.length; m++) {
@@ -120,7 +126,7 @@ public final class WindowModels implements AutoCloseable {
                 hidden.add(modalities[m]);
             }
         }
-        return heads.get(head).run(WindowInputs.of(card(head), producers, batch, hidden));
+        return heads.get(head).run(WindowInputs.of(card(head), producers, batch, hidden, question));
     }
 
     @Override

@@ -71,8 +71,14 @@ public sealed interface Binding {
      */
     record SensorSeries(String kind, long stepMicros, float[] mean, float[] std) implements Binding {}
 
+    /**
+     * A window input: one standing question (models.questions) embedded by the named text model, [width]; the head
+     * runs once per question and its result says which question it answers.
+     */
+    record Question(String textModel) implements Binding {}
+
     /** The binding kinds a card may name, one per input. */
-    List<String> KINDS = List.of("frame", "audio", "text", "constant", "state", "model", "present", "sensor");
+    List<String> KINDS = List.of("frame", "audio", "text", "constant", "state", "model", "present", "sensor", "question");
 
     /** @param where the field's path in the card, for messages: inputs[0].binds */
     static Binding parse(Path file, String where, JsonNode binds) {
@@ -159,6 +165,10 @@ public sealed interface Binding {
                     }
                 }
                 yield new SensorSeries(sensorKind, fields.positiveInt("step_us"), mean, std);
+            }
+            case "question" -> {
+                fields.only(Set.of("question"));
+                yield new Question(fields.text("question"));
             }
             case "constant" -> {
                 fields.only(Set.of("constant"));

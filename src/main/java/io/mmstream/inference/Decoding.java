@@ -17,7 +17,9 @@ import java.util.function.Function;
  * <li>{@code embedding}: the output's values, mean-pooled over the tokens where {@code pooling} says {@code mean},
  * L2-normalised where {@code normalise} says;</li>
  * <li>{@code detections}: [count, best score] of the boxes left after the threshold and non-maximum suppression;</li>
- * <li>{@code offset}: one probability per offset label, then an in-sync probability.</li>
+ * <li>{@code offset}: one probability per offset label, then an in-sync probability;</li>
+ * <li>{@code words}: a sequence of word ids, indices into the card's labels (its vocabulary), read up to the
+ * first {@code end} word: text a model wrote, e.g. a caption decoded inside its graph.</li>
  * </ul>
  */
 public sealed interface Decoding {
@@ -179,11 +181,35 @@ public sealed interface Decoding {
         }
     }
 
+    /** @param end the vocabulary's word that ends the text */
+    record Words(String from, String end) implements Decoding {
+        public float[] decode(Function<String, float[]> output) {
+            return output.apply(from).clone();
+        }
+
+        public List<String> reads() {
+            return List.of(from);
+        }
+
+        /** The words the ids name, space-separated, up to the end word. */
+        public String text(float[] ids, List<String> vocabulary) {
+            StringBuilder out = new StringBuilder();
+            for (float id : ids) {
+                int index = Math.round(id);
+                if (index < 0 || index >= vocabulary.size() || vocabulary.get(index).equals(end)) {
+                    break;
+                }
+                out.append(out.isEmpty() ? "" : " ").append(vocabulary.get(index));
+            }
+            return out.toString();
+        }
+    }
+
     private static float logistic(float x) {
         return (float) (1 / (1 + Math.exp(-x)));
     }
 
-    List<String> KINDS = List.of("score", "sigmoid", "softmax", "embedding", "detections", "offset");
+    List<String> KINDS = List.of("score", "sigmoid", "softmax", "embedding", "detections", "offset", "words");
 
     /**
      * @param where the field's path in the card, for messages: result.decode
@@ -206,7 +232,8 @@ public sealed interface Decoding {
             return new Offset(fields.text("offsets"), fields.text("in_sync"), fields.positiveInt("step_us"));
         }
         if (!kind.equals("detections")) {
-            fields.only(kind.equals("embedding") ? Set.of("kind", "normalise", "pooling") : Set.of("kind"));
+            fields.only(kind.equals("embedding") ? Set.of("kind", "normalise", "pooling") : kind.equals("words") ? Set.of("kind", "end")
+                    : Set.of("kind"));
             if (from == null) {
                 throw new ModelCardException(file + ": " + where.replace(".decode", "") + ".from = null: " + kind + " reads one output; name it");
             }
@@ -215,6 +242,7 @@ public sealed interface Decoding {
             case "score" -> new Score(from);
             case "sigmoid" -> new Sigmoid(from);
             case "softmax" -> new Softmax(from);
+            case "words" -> new Words(from, fields.text("end"));
             case "embedding" -> new Embedding(from, decode.path("normalise").asBoolean(false),
                     fields.has("pooling") && fields.oneOf("pooling", "mean").equals("mean"));
             default -> {

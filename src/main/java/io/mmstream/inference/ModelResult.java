@@ -82,8 +82,11 @@ public record ModelResult(String name, Decoding decoding, Aggregation aggregatio
         return 1;
     }
 
-    /** The label of the largest value, where the result has labels. */
+    /** The label of the largest value, where the result has labels; a words result's text. */
     public String label(float[] values) {
+        if (decoding instanceof Decoding.Words words) {
+            return words.text(values, labels);
+        }
         if (labels.isEmpty() || values.length != labels.size()) {
             return null;
         }
@@ -117,7 +120,12 @@ public record ModelResult(String name, Decoding decoding, Aggregation aggregatio
                 throw new ModelCardException(file + ": labels = " + labels + ": an offset result reads its labels as whole numbers of step_us");
             }
         }
-        boolean labelled = decoding instanceof Decoding.Softmax || decoding instanceof Decoding.Offset;
+        if (decoding instanceof Decoding.Words words && (!window || !labels.contains(words.end()))) {
+            throw new ModelCardException(file + ": labels = " + (labels.size() > 8 ? labels.subList(0, 8) + "..." : labels) + ": a words result "
+                    + "runs per window and reads its ids as indices into the card's labels, its vocabulary, which holds the end word '"
+                    + words.end() + "'");
+        }
+        boolean labelled = decoding instanceof Decoding.Softmax || decoding instanceof Decoding.Offset || decoding instanceof Decoding.Words;
         if (window) {
             return new ModelResult(fields.text("name"), decoding, null, labelled ? labels : List.of(), requires(fields, result.get("requires")));
         }

@@ -10,17 +10,24 @@ import java.util.Map;
 /**
  * Which models the job runs and how: shipped with the job graph, opened in each operator through the shared
  * {@link ModelRegistry}, so a TaskManager JVM loads every model once whatever its number of slots. What each model
- * does in the graph comes from its card alone: an encoder per frame and one per audio step (no result: the windows
- * hold their embeddings), per-element models with a result, and window heads.
+ * does in the graph comes from its card alone: encoders per frame and per audio step (no result: the windows hold
+ * their embeddings side by side), per-element models with a result, and window heads.
  *
  * @param location a directory or classpath:DIR (see {@link ModelStore})
  * @param run the models the job runs, each a card name (models.run), window heads' results in this order
  * @param minCoverage share of a window a head's modality must cover
+ * @param questions the standing questions a question-answering head answers for every window (models.questions)
  */
-public record ModelSettings(String location, List<String> run, InferenceOptions options, double minCoverage) implements Serializable {
+public record ModelSettings(String location, List<String> run, InferenceOptions options, double minCoverage, List<String> questions)
+        implements Serializable {
 
     public ModelSettings {
         run = List.copyOf(run);
+        questions = List.copyOf(questions);
+    }
+
+    public ModelSettings(String location, List<String> run, InferenceOptions options, double minCoverage) {
+        this(location, run, options, minCoverage, List.of());
     }
 
     /**
@@ -29,6 +36,11 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
      */
     public static ModelSettings of(String location, List<String> configured, InferenceOptions options, double minCoverage) {
         return new ModelSettings(location, configured.isEmpty() ? ModelStore.defaultRun(location) : configured, options, minCoverage);
+    }
+
+    /** The same graph answering these standing questions. */
+    public ModelSettings withQuestions(List<String> standing) {
+        return new ModelSettings(location, run, options, minCoverage, standing);
     }
 
     /** Something built on leased models; closing it lets the leases go. */
@@ -66,8 +78,11 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
     public void verify() {
         List<ModelCard> cards = run.stream().map(this::card).toList();
         cards.forEach(OnnxModel::verifyFile);
-        Map<String, ModelCard.Stage> producers = producers();
-        cards.stream().filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(card -> checkProducers(card, producers));
+        Map<String, EncoderSlice> producers = producers();
+        cards.stream().filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(card -> {
+            checkProducers(card, producers);
+            checkQuestion(card);
+        });
         for (ModelCard card : stepModelCards(ModelCard.Stage.TEXT)) {
             card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
                     .forEach(ids -> Tokenizer.of(card, (Binding.Tokens) ids));
@@ -86,17 +101,27 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
     }
 
     /**
-     * The encoder of a stage (frame or audio_step): the one model of models.run at that stage without a result, whose
-     * embedding the windows hold at each step; refuses none, or two, naming models.run.
+     * The encoders of a stage (frame or audio_step): the models of models.run at that stage without a result, in
+     * models.run order, whose embeddings the windows hold side by side at each step; refuses none, and audio encoders
+     * that cut their log-mel patches differently (one patch per step feeds them all).
      */
-    public ModelCard encoder(ModelCard.Stage stage) {
+    public List<ModelCard> encoders(ModelCard.Stage stage) {
         List<ModelCard> encoders = run.stream().map(this::card).filter(card -> card.stage() == stage && card.encoder()).toList();
-        if (encoders.size() != 1) {
-            throw new ModelCardException("models.run = " + run + " (models.dir = '" + location + "'): names " + encoders.size() + " "
-                    + stage.wire + " encoders " + encoders.stream().map(ModelCard::name).toList() + "; the windows hold the embeddings of "
-                    + "exactly one per frame and one per audio step (a model of that stage whose card has no result)");
+        if (encoders.isEmpty()) {
+            throw new ModelCardException("models.run = " + run + " (models.dir = '" + location + "'): names no " + stage.wire + " encoder; "
+                    + "the windows hold the embeddings of at least one per frame and one per audio step (a model of that stage whose card "
+                    + "has no result)");
         }
-        return encoders.get(0);
+        if (stage == ModelCard.Stage.AUDIO_STEP) {
+            Binding.LogMelPatch first = MediaEncoders.logMelPatch(encoders.get(0));
+            for (ModelCard other : encoders.subList(1, encoders.size())) {
+                if (!MediaEncoders.logMelPatch(other).equals(first)) {
+                    throw new ModelCardException(other.file() + ": inputs: a log-mel patch of " + MediaEncoders.logMelPatch(other) + "; "
+                            + encoders.get(0).file() + " binds " + first + ", and one patch per audio step feeds every audio encoder");
+                }
+            }
+        }
+        return encoders;
     }
 
     /** The models run from their card at this stage, each on a shared session. */
@@ -117,8 +142,10 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
     public Leased<MediaEncoders> encoders() {
         List<ModelRegistry.Lease> leases = new ArrayList<>();
         try {
-            OnnxModel frames = lease(encoder(ModelCard.Stage.FRAME).name(), leases);
-            OnnxModel audio = lease(encoder(ModelCard.Stage.AUDIO_STEP).name(), leases);
+            List<OnnxModel> frames = new ArrayList<>();
+            List<OnnxModel> audio = new ArrayList<>();
+            encoders(ModelCard.Stage.FRAME).forEach(card -> frames.add(lease(card.name(), leases)));
+            encoders(ModelCard.Stage.AUDIO_STEP).forEach(card -> audio.add(lease(card.name(), leases)));
             return new Leased<>(new MediaEncoders(frames, audio), leases);
         } catch (RuntimeException e) {
             leases.forEach(ModelRegistry.Lease::close);
@@ -126,29 +153,32 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
         }
     }
 
-    /** The stage of each encoder, whose output the window heads may bind. */
-    public Map<String, ModelCard.Stage> producers() {
-        Map<String, ModelCard.Stage> producers = new LinkedHashMap<>();
+    /** Where each encoder's embedding lies in a step of its stage, which the window heads may bind by name. */
+    public Map<String, EncoderSlice> producers() {
+        Map<String, EncoderSlice> producers = new LinkedHashMap<>();
         for (ModelCard.Stage stage : List.of(ModelCard.Stage.FRAME, ModelCard.Stage.AUDIO_STEP)) {
-            producers.put(encoder(stage).name(), stage);
+            int offset = 0;
+            for (ModelCard encoder : encoders(stage)) {
+                int width = Integer.parseInt(encoder.outputs().get(0).shape().get(1));
+                producers.put(encoder.name(), new EncoderSlice(stage, offset, width));
+                offset += width;
+            }
         }
         return producers;
     }
 
+    /** How many values a step of the stage holds: its encoders' widths together. */
+    public int stepWidth(ModelCard.Stage stage) {
+        return producers().values().stream().filter(slice -> slice.stage() == stage).mapToInt(EncoderSlice::width).sum();
+    }
+
     /**
      * The window's shape as the heads' cards bind it, one for all (built by the caller with what no card fixes):
-     * the grid step and its number of steps, the encoders' width, and the sensor series. Refuses, naming the card
-     * and the field, a head that disagrees with another on any of these, and encoders of different widths.
+     * the grid step and its number of steps, the width of each stage's step, and the sensor series. Refuses, naming
+     * the card and the field, a head that disagrees with another on any of these.
      */
     public WindowGeometry.Builder geometry() {
-        ModelCard frameEncoder = encoder(ModelCard.Stage.FRAME);
-        ModelCard audioEncoder = encoder(ModelCard.Stage.AUDIO_STEP);
-        String width = frameEncoder.outputs().get(0).shape().get(1);
-        if (!audioEncoder.outputs().get(0).shape().get(1).equals(width)) {
-            throw new ModelCardException(audioEncoder.file() + ": outputs[0].shape = " + audioEncoder.outputs().get(0).shape() + ": the windows "
-                    + "hold both encoders' embeddings at one width, and " + frameEncoder.file() + " gives " + width);
-        }
-        WindowGeometry.Builder geometry = new WindowGeometry.Builder(Integer.parseInt(width));
+        WindowGeometry.Builder geometry = new WindowGeometry.Builder(stepWidth(ModelCard.Stage.FRAME), stepWidth(ModelCard.Stage.AUDIO_STEP));
         try {
             for (ModelCard head : stepModelCards(ModelCard.Stage.WINDOW)) {
                 for (int i = 0; i < head.inputs().size(); i++) {
@@ -169,9 +199,9 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
 
     /**
      * Refuses, naming the card and the field, a window head that binds the output of a model models.run does not run as
-     * an encoder, an output that model does not have, or one of another width.
+     * an encoder, an output other than its embedding, or one of another width.
      */
-    private void checkProducers(ModelCard head, Map<String, ModelCard.Stage> producers) {
+    private void checkProducers(ModelCard head, Map<String, EncoderSlice> producers) {
         for (int i = 0; i < head.inputs().size(); i++) {
             ModelCard.Tensor input = head.inputs().get(i);
             if (!(input.binding() instanceof Binding.StepOutput bound)) {
@@ -194,18 +224,61 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
         }
     }
 
+    /**
+     * Refuses, naming the card and the field, a question binding whose text model is not a text model with an
+     * embedding of the input's width.
+     */
+    private void checkQuestion(ModelCard head) {
+        for (int i = 0; i < head.inputs().size(); i++) {
+            ModelCard.Tensor input = head.inputs().get(i);
+            if (input.binding() instanceof Binding.Question question) {
+                String where = head.file() + ": inputs[" + i + "] (" + input.name() + ").binds.question = '" + question.textModel() + "'";
+                ModelCard text;
+                try {
+                    text = card(question.textModel());
+                } catch (ModelCardException e) {
+                    throw new ModelCardException(where + ": no such card in " + location + " (" + e.getMessage() + ")", e);
+                }
+                String width = text.outputs().get(0).shape().get(text.outputs().get(0).shape().size() - 1);
+                if (text.stage() != ModelCard.Stage.TEXT || !width.equals(input.shape().get(1))) {
+                    throw new ModelCardException(where + ": " + text.file() + " is a " + text.stage().wire + " model giving width " + width
+                            + "; the input " + input.shape() + " takes a text model's embedding of width " + input.shape().get(1));
+                }
+            }
+        }
+    }
+
     public Leased<WindowHeads> heads() {
         List<ModelRegistry.Lease> leases = new ArrayList<>();
         try {
             List<OnnxModel> heads = new ArrayList<>();
+            Map<String, Map<String, float[]>> questionEmbeddings = new LinkedHashMap<>();
             for (String name : headNames()) {
-                heads.add(lease(name, leases));
+                OnnxModel head = lease(name, leases);
+                heads.add(head);
+                String textModel = WindowInputs.questionModel(head.card());
+                if (textModel != null && !questionEmbeddings.containsKey(textModel)) {
+                    questionEmbeddings.put(textModel, embed(questions, new ElementModel(lease(textModel, leases))));
+                }
             }
-            return new Leased<>(new WindowHeads(heads, producers(), (float) minCoverage), leases);
+            return new Leased<>(new WindowHeads(heads, producers(), (float) minCoverage, questionEmbeddings), leases);
         } catch (RuntimeException e) {
             leases.forEach(ModelRegistry.Lease::close);
             throw e;
         }
+    }
+
+    /** Each text's embedding by the text model, in order; refuses a text the model fails on, naming it. */
+    public static Map<String, float[]> embed(List<String> texts, ElementModel textModel) {
+        Map<String, float[]> embedded = new LinkedHashMap<>();
+        List<ElementModel.Outcome> outcomes = textModel.run(texts.stream().map(text -> ElementModel.Call.text(textModel.tokens(text))).toList());
+        for (int i = 0; i < texts.size(); i++) {
+            if (!outcomes.get(i).ok()) {
+                throw new IllegalStateException(textModel.card().file() + " cannot embed '" + texts.get(i) + "': " + outcomes.get(i).error());
+            }
+            embedded.put(texts.get(i), outcomes.get(i).values());
+        }
+        return embedded;
     }
 
     private OnnxModel lease(String name, List<ModelRegistry.Lease> leases) {

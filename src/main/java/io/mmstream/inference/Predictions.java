@@ -78,7 +78,8 @@ public final class Predictions {
             }
             String reason = outcome.embedding().length > 0 && !embeddings ? EMBEDDING_NOT_EMITTED : outcome.reason();
             tasks.add(TaskResult.newBuilder().setTask(outcome.task()).setLabel(outcome.label()).setScores(scores).setValues(values)
-                    .setEmbedding(embedding).setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(reason).build());
+                    .setEmbedding(embedding).setModelName(outcome.modelName()).setModelVersion(outcome.modelVersion()).setReason(reason)
+                    .setQuestion(outcome.question()).build());
         }
         long lastCaptureMillis = Math.floorDiv(window.lastCaptureMicros(), 1000);
         return Prediction.newBuilder()

@@ -111,7 +111,7 @@ public final class StepModels {
             }
             float[] aggregated = result.aggregation().apply(mine);
             if (result.decoding() instanceof Decoding.Embedding) {
-                outcomes.add(new WindowHeads.TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, aggregated));
+                outcomes.add(new WindowHeads.TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, aggregated, null));
                 continue;
             }
             outcomes.add(new WindowHeads.TaskOutcome(result.name(), card.name(), card.version(), result.label(aggregated), result.labels(),

@@ -11,7 +11,8 @@ import java.util.Map;
  * ({@link WindowInputs}), what it requires of a window, and how its outputs decode into its result. A head whose
  * required modalities cover too little of a window gives no label and says why rather than guess; a head whose
  * inference fails gives no label for its batch, says so, and reports the failure. An offset head (audio-visual
- * sync) also fills the prediction's offset estimate and in-sync probability.
+ * sync) also fills the prediction's offset estimate and in-sync probability. A head that binds a standing question
+ * runs once per question (models.questions), each result naming its question.
  */
 public final class WindowHeads {
 
@@ -20,17 +21,28 @@ public final class WindowHeads {
     public static final String TASK_SYNC = "av_sync";
     /** A window embedding in a text model's space, for search (its outputs: embedding, video_embedding, audio_embedding). */
     public static final String TASK_RETRIEVAL = "retrieval";
+    /** A standing question's answer (its result names the question). */
+    public static final String TASK_ANSWER = "answer";
+    /** A caption of the window, in words. */
+    public static final String TASK_CAPTION = "caption";
     public static final String IN_SYNC = "in_sync";
     public static final String OUT_OF_SYNC = "out_of_sync";
 
-    /** One head's result for one window; label null with a reason when it could not decide. */
-    /** @param embedding the window's embedding, where the model's result is one; empty otherwise */
+    /**
+     * One head's result for one window; label null with a reason when it could not decide.
+     *
+     * @param embedding the window's embedding, where the model's result is one; empty otherwise
+     * @param question the standing question the result answers; null for a head without one
+     */
     public record TaskOutcome(String task, String modelName, String modelVersion, String label, List<String> labels, float[] scores,
-                              String reason, float[] embedding) {
+                              String reason, float[] embedding, String question) {
         public TaskOutcome(String task, String modelName, String modelVersion, String label, List<String> labels, float[] scores, String reason) {
-            this(task, modelName, modelVersion, label, labels, scores, reason, new float[0]);
+            this(task, modelName, modelVersion, label, labels, scores, reason, new float[0], null);
         }
     }
+
+    /** A head as it runs: its model, and the standing question it answers (null, null for a head without one). */
+    private record Head(OnnxModel model, String question, float[] questionEmbedding) {}
 
     /**
      * @param avOffsetMicros the sync head's offset estimate (audio minus video), null when it had no say
@@ -40,20 +52,32 @@ public final class WindowHeads {
     public record WindowResults(List<TaskOutcome> tasks, Long avOffsetMicros, Float inSyncProbability, float[] offsetProbabilities,
                                 List<String> failures) {}
 
-    private final List<OnnxModel> heads;
+    private final List<Head> heads = new ArrayList<>();
     private final float minCoverage;
-    private final Map<String, ModelCard.Stage> producers;
+    private final Map<String, EncoderSlice> producers;
 
     /**
      * @param heads the window models in the order their results appear, each run as its card says (inputs,
      *     what it requires of a window, how its outputs decode)
-     * @param producers the stage of each element model whose output the heads' cards bind
+     * @param producers where each encoder's embedding lies in a step, as the heads' cards bind them by name
      * @param minCoverage share of a window's grid steps a required modality must cover, 0..1
+     * @param questions per text model a question binding names, each standing question's embedding, in order
      */
-    public WindowHeads(List<OnnxModel> heads, Map<String, ModelCard.Stage> producers, float minCoverage) {
-        this.heads = List.copyOf(heads);
+    public WindowHeads(List<OnnxModel> heads, Map<String, EncoderSlice> producers, float minCoverage, Map<String, Map<String, float[]>> questions) {
+        for (OnnxModel head : heads) {
+            String textModel = WindowInputs.questionModel(head.card());
+            if (textModel == null) {
+                this.heads.add(new Head(head, null, null));
+            } else {
+                questions.getOrDefault(textModel, Map.of()).forEach((question, embedding) -> this.heads.add(new Head(head, question, embedding)));
+            }
+        }
         this.producers = Map.copyOf(producers);
         this.minCoverage = minCoverage;
+    }
+
+    public WindowHeads(List<OnnxModel> heads, Map<String, EncoderSlice> producers, float minCoverage) {
+        this(heads, producers, minCoverage, Map.of());
     }
 
     public List<WindowResults> run(List<WindowTensors> windows) {
@@ -67,15 +91,15 @@ public final class WindowHeads {
             tasks.add(new ArrayList<>());
             failures.add(new ArrayList<>());
         }
-        for (OnnxModel head : heads) {
-            ModelCard card = head.card();
+        for (Head head : heads) {
+            ModelCard card = head.model().card();
             ModelResult result = card.result();
             boolean[] eligible = eligible(windows, result.requires());
             Rows rows = run(head, windows, eligible);
             for (int i = 0; i < count; i++) {
                 if (rows.rows().get(i) == null) {
                     tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0],
-                            eligible[i] ? rows.errors()[i] : result.requires().absentReason(minCoverage)));
+                            eligible[i] ? rows.errors()[i] : result.requires().absentReason(minCoverage), new float[0], head.question()));
                     if (eligible[i]) {
                         failures.get(i).add(card.name() + ": " + rows.errors()[i]);
                     }
@@ -91,11 +115,15 @@ public final class WindowHeads {
                     offsetProbabilities[i] = probabilities;
                     tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), inSync[i] >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
                             result.labels(), probabilities, null));
+                } else if (result.decoding() instanceof Decoding.Words) {
+                    // text the model wrote (a caption): the label is the text, there are no scores
+                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), List.of(), new float[0], null));
                 } else if (result.decoding() instanceof Decoding.Embedding) {
                     // an embedding head (window_embedding): no label, its vector for the embeddings topic
-                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, values));
+                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, values, null));
                 } else {
-                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), result.labels(), values, null));
+                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), result.labels(), values, null,
+                            new float[0], head.question()));
                 }
             }
         }
@@ -129,7 +157,7 @@ public final class WindowHeads {
      * Runs the model on the eligible windows as one batch. When the batch fails, each window runs alone, so one bad
      * window (say, non-finite values) costs only its own result.
      */
-    private Rows run(OnnxModel model, List<WindowTensors> windows, boolean[] eligible) {
+    private Rows run(Head head, List<WindowTensors> windows, boolean[] eligible) {
         List<Map<String, float[]>> rows = new ArrayList<>(java.util.Collections.nCopies(windows.size(), null));
         String[] errors = new String[windows.size()];
         List<Integer> chosen = indices(eligible);
@@ -137,11 +165,11 @@ public final class WindowHeads {
             return new Rows(rows, errors);
         }
         try {
-            split(model.run(inputs(model, pick(windows, chosen))), chosen, rows);
+            split(head.model().run(inputs(head, pick(windows, chosen))), chosen, rows);
         } catch (InferenceException batchFailure) {
             for (int index : chosen) {
                 try {
-                    split(model.run(inputs(model, List.of(windows.get(index)))), List.of(index), rows);
+                    split(head.model().run(inputs(head, List.of(windows.get(index)))), List.of(index), rows);
                 } catch (InferenceException e) {
                     errors[index] = "inference failed: " + e.getMessage();
                 }
@@ -161,8 +189,8 @@ public final class WindowHeads {
         }
     }
 
-    private Map<String, Input> inputs(OnnxModel model, List<WindowTensors> batch) {
-        return WindowInputs.of(model.card(), producers, batch, java.util.Set.of());
+    private Map<String, Input> inputs(Head head, List<WindowTensors> batch) {
+        return WindowInputs.of(head.model().card(), producers, batch, java.util.Set.of(), head.questionEmbedding());
     }
 
     private static List<Integer> indices(boolean[] flags) {

@@ -30,10 +30,10 @@ public final class WindowInputs {
             String where = card.file() + ": inputs[" + i + "] (" + input.name() + ")";
             Binding binding = input.binding();
             int rank = binding instanceof Binding.StepOutput || binding instanceof Binding.SensorSeries ? 3
-                    : binding instanceof Binding.Present ? 2 : -1;
+                    : binding instanceof Binding.Present || binding instanceof Binding.Question ? 2 : -1;
             if (rank < 0) {
                 throw new ModelCardException(where + ".binds = " + describe(binding) + ": a window model binds an element model's output "
-                        + "(model, output), a mask (present) or a sensor series (sensor)");
+                        + "(model, output), a mask (present), a sensor series (sensor) or a standing question (question)");
             }
             boolean dtypeOk = input.dtype().equals("float32") || binding instanceof Binding.Present && input.dtype().equals("bool");
             if (input.shape().size() != rank || !input.isSymbolic(0) || !dtypeOk) {
@@ -60,21 +60,28 @@ public final class WindowInputs {
     /**
      * The card's inputs for a batch of windows.
      *
-     * @param producers the stage of each element model a binding may name (frame: its output is the window's video
-     *     embeddings; audio_step: its audio embeddings)
+     * @param producers where each encoder a binding may name lies in the window's steps (frame: in its video
+     *     embeddings; audio_step: in its audio embeddings)
      * @param hidden modalities to mask out as if absent (video, audio, sensor), for the figures with one missing
+     * @param question the standing question's embedding a question binding takes; null for a card without one
      */
-    public static Map<String, Input> of(ModelCard card, Map<String, ModelCard.Stage> producers, List<WindowTensors> batch, Set<String> hidden) {
+    public static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
+                                        float[] question) {
         int b = batch.size();
         Map<String, Input> inputs = new LinkedHashMap<>();
         for (ModelCard.Tensor input : card.inputs()) {
             Binding binding = input.binding();
             if (binding instanceof Binding.StepOutput output) {
-                ModelCard.Stage stage = producers.get(output.model());
-                Function<WindowTensors, float[]> field = stage == ModelCard.Stage.FRAME ? WindowTensors::video : WindowTensors::audio;
-                int width = Integer.parseInt(input.shape().get(2));
-                float[] values = concat(batch, field);
-                inputs.put(input.name(), Input.of(values, b, values.length / b / width, width));
+                EncoderSlice slice = producers.get(output.model());
+                Function<WindowTensors, float[]> field = slice.stage() == ModelCard.Stage.FRAME ? WindowTensors::video : WindowTensors::audio;
+                float[] values = slices(batch, field, slice);
+                inputs.put(input.name(), Input.of(values, b, values.length / b / slice.width(), slice.width()));
+            } else if (binding instanceof Binding.Question) {
+                float[] repeated = new float[b * question.length];
+                for (int i = 0; i < b; i++) {
+                    System.arraycopy(question, 0, repeated, i * question.length, question.length);
+                }
+                inputs.put(input.name(), Input.of(repeated, b, question.length));
             } else if (binding instanceof Binding.Present present) {
                 Function<WindowTensors, float[]> field = window -> window.mask(present.modality());
                 float[] mask = hidden.contains(present.modality()) ? new float[field.apply(batch.get(0)).length * b] : concat(batch, field);
@@ -88,6 +95,12 @@ public final class WindowInputs {
         return inputs;
     }
 
+    /** The text model a card's question binding names; null for a card without one. */
+    public static String questionModel(ModelCard card) {
+        return card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Question)
+                .map(b -> ((Binding.Question) b).textModel()).findFirst().orElse(null);
+    }
+
     /** The modalities whose presence the card's inputs read. */
     public static Set<String> modalities(ModelCard card) {
         Set<String> modalities = new java.util.LinkedHashSet<>();
@@ -97,6 +110,21 @@ public final class WindowInputs {
             }
         });
         return modalities;
+    }
+
+    /** One encoder's embeddings at every step of each window, stacked: [B, T, slice width] of the field's [B, T, step width]. */
+    private static float[] slices(List<WindowTensors> batch, Function<WindowTensors, float[]> field, EncoderSlice slice) {
+        float[] stacked = concat(batch, field);
+        int steps = batch.get(0).videoMask().length;
+        int stepWidth = stacked.length / batch.size() / steps;
+        if (stepWidth == slice.width()) {
+            return stacked;
+        }
+        float[] out = new float[batch.size() * steps * slice.width()];
+        for (int row = 0; row < batch.size() * steps; row++) {
+            System.arraycopy(stacked, row * stepWidth + slice.offset(), out, row * slice.width(), slice.width());
+        }
+        return out;
     }
 
     /** One field of each window, stacked. */

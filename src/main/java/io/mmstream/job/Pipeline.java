@@ -132,7 +132,7 @@ public final class Pipeline {
         SingleOutputStreamOperator<ModalEvent> frames = videoToEncode
                 .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
                 .uid(UID_ENCODE_FRAMES);
-        Binding.LogMelPatch patch = MediaEncoders.logMelPatch(models.encoder(ModelCard.Stage.AUDIO_STEP));
+        Binding.LogMelPatch patch = MediaEncoders.logMelPatch(models.encoders(ModelCard.Stage.AUDIO_STEP).get(0));
         SingleOutputStreamOperator<ModalEvent> patches = audioEvents
                 .keyBy(ModalEvent::streamId)
                 .process(new CutAudioPatches(new FrameGrid(micros(config.get(WINDOW_SLIDE)), geometry.gridStepMicros()),
@@ -173,7 +173,7 @@ public final class Pipeline {
     public static ModelSettings modelSettings(JobConfig config) {
         return ModelSettings.of(config.get(MODELS_DIR), config.get(MODELS_RUN),
                 new InferenceOptions(config.get(INFERENCE_PROVIDER), config.get(INFERENCE_THREADS), config.get(INFERENCE_CPU_FALLBACK)),
-                config.get(MIN_COVERAGE));
+                config.get(MIN_COVERAGE)).withQuestions(config.get(MODELS_QUESTIONS));
     }
 
     /**

@@ -28,19 +28,37 @@ import java.util.Set;
 public record SceneTruth(String streamId, long startMicros, long endMicros, Action action, boolean fell, int people, String shirtColour,
                          boolean lightOff, int voices, Set<SoundEvent.Kind> sounds, String position, long avOffsetMicros, boolean inSync) {
 
-    /** The questions asked of every window, with the answers a model chooses from. */
+    /**
+     * The questions asked of every window, with the answers a model chooses from; each also in other words, which
+     * a question-answering head learns from (a standing question is free text, embedded by a text model).
+     */
     public enum Question {
-        ACTION("what is the person doing?"),
-        PEOPLE("how many people are there?"),
-        SHIRT("what colour is the person's shirt?"),
-        LIGHT("is the light on?"),
-        SYNC("are sound and picture in sync?"),
-        FELL("did someone fall?");
+        ACTION("what is the person doing?", "what action is happening?", "which activity is the person performing?",
+                "what does the person do?", "what is going on in the room?"),
+        PEOPLE("how many people are there?", "how many people can be seen?", "how many persons are in the room?",
+                "count the people in view", "how many figures are visible?"),
+        SHIRT("what colour is the person's shirt?", "what colour are they wearing?", "which colour is the shirt?",
+                "what is the colour of their top?", "what colour are the person's clothes?"),
+        LIGHT("is the light on?", "is the room lit?", "are the lights switched on?", "is it bright in the room?",
+                "is the lamp on?"),
+        SYNC("are sound and picture in sync?", "is the audio aligned with the video?", "do sound and image match in time?",
+                "is the soundtrack synchronised?", "are audio and video in sync?"),
+        FELL("did someone fall?", "has anyone fallen down?", "did the person fall over?", "is anyone on the floor?",
+                "did a fall happen?");
 
         public final String text;
+        private final List<String> otherWords;
 
-        Question(String text) {
+        Question(String text, String... otherWords) {
             this.text = text;
+            this.otherWords = List.of(otherWords);
+        }
+
+        /** The question in each of its wordings, its own text first. */
+        public List<String> wordings() {
+            List<String> all = new ArrayList<>(List.of(text));
+            all.addAll(otherWords);
+            return all;
         }
 
         public String wireName() {

@@ -32,6 +32,16 @@ class JobConfigTest {
     }
 
     @Test
+    void standingQuestionsAreFreeTextAListOrNone() {
+        assertThat(parse("models:\n  questions: ['is anyone on the floor?', how many people are there]\n").get(JobOptions.MODELS_QUESTIONS))
+                .containsExactly("is anyone on the floor?", "how many people are there");
+        assertThat(parse("models:\n  questions: []\n").get(JobOptions.MODELS_QUESTIONS)).isEmpty();
+        assertThat(parse("window:\n  size: 2s\n").get(JobOptions.MODELS_QUESTIONS)).contains("is anyone on the floor?");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> parse("models:\n  questions: ['is it dark?', 'is it dark?']\n"))
+                .hasMessageContaining("models.questions = 'is it dark?,is it dark?'").hasMessageContaining("distinct, non-empty texts");
+    }
+
+    @Test
     void nestedYamlKeysSetTheOptions() {
         JobConfig config = parse("""
                 window:

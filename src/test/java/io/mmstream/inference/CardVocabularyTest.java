@@ -57,7 +57,7 @@ class CardVocabularyTest {
                 + "| result.requires = [video]: the card binds no presence mask of video ({\"present\": \"video\"})",
         "av_sync.json | \"in_sync\": \"in_sync\" | \"in_sync\": \"in_sink\" | result.decode.in_sync = \"in_sink\": not an output of the card [offset_logits, in_sync]",
         "silero_vad.json | {\"audio\": \"waveform\" | {\"video\": \"waveform\" "
-                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state, model, present, sensor]",
+                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state, model, present, sensor, question]",
         "minilm_text.json | {\"text\": \"mask\"} | {\"text\": \"masks\"} | inputs[1].binds.text = \"masks\": must be one of [ids, mask, type_ids]",
         "minilm_text.json | \"max_length\": 128 | \"max_length\": 0 | inputs[0].binds.max_length = 0: must be positive",
         "minilm_text.json | {\"text\": \"ids\", | {\"text\": \"id\", | inputs[0].binds.text = \"id\": must be one of [ids, mask, type_ids]",
@@ -144,12 +144,44 @@ class CardVocabularyTest {
     }
 
     @Test
+    void aWordsResultIsTheTextOfItsIdsUpToTheEndWordAndItsVocabularyHoldsThatWord(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = Path.of("onnx-models/caption_decoder.json");
+        ModelCard card = ModelCard.load(file);
+        java.util.List<String> vocabulary = card.labels();
+        float[] ids = {vocabulary.indexOf("a"), vocabulary.indexOf("person"), vocabulary.indexOf("waves"), vocabulary.indexOf("<end>"),
+                vocabulary.indexOf("a")};
+        assertThat(card.result().label(ids)).isEqualTo("a person waves");
+        Path changed = dir.resolve("caption_decoder.json");
+        Files.writeString(changed, Files.readString(file).replace("\"end\": \"<end>\"", "\"end\": \"<stop>\""));
+        assertThatThrownBy(() -> ModelCard.load(changed)).isInstanceOf(ModelCardException.class).hasMessageStartingWith(changed + ": labels = [<end>, ")
+                .hasMessageEndingWith(": a words result runs per window and reads its ids as indices into the card's labels, its vocabulary, "
+                        + "which holds the end word '<stop>'");
+    }
+
+    @Test
+    void aQuestionBindingNamesATextModelOfItsWidth(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        for (String name : java.util.List.of("frame_encoder", "appearance_encoder", "audio_encoder", "question_answering", "minilm_text")) {
+            ModelCard card = ModelCard.load(Path.of("onnx-models", name + ".json"));
+            Files.copy(card.file(), dir.resolve(name + ".json"));
+            Files.copy(card.model(), dir.resolve(card.model().getFileName()));
+        }
+        Files.copy(Path.of("onnx-models/all-minilm-l6-v2-q-tokenizer.json"), dir.resolve("all-minilm-l6-v2-q-tokenizer.json"));
+        Path qa = dir.resolve("question_answering.json");
+        ModelSettings graph = new ModelSettings(dir.toString(), java.util.List.of("frame_encoder", "appearance_encoder", "audio_encoder",
+                "question_answering"), InferenceOptions.cpu(1), 0.5, java.util.List.of("is anyone on the floor?"));
+        graph.verify();
+        Files.writeString(qa, Files.readString(qa).replace("\"question\": \"minilm_text\"", "\"question\": \"frame_encoder\""));
+        assertThatThrownBy(graph::verify).hasMessage(qa + ": inputs[0] (question).binds.question = 'frame_encoder': " + dir.resolve("frame_encoder.json")
+                + " is a frame model giving width 64; the input [B, 384] takes a text model's embedding of width 384");
+    }
+
+    @Test
     void modelsRunTellsEncodersFromModelsWithAResultByTheirCards() {
         ModelSettings graph = new ModelSettings("onnx-models",
                 java.util.List.of("frame_encoder", "audio_encoder", "blazeface_front", "silero_vad", "fusion_early"), InferenceOptions.cpu(1), 0.5);
         graph.verify();
-        assertThat(graph.encoder(ModelCard.Stage.FRAME).name()).isEqualTo("frame_encoder");
-        assertThat(graph.encoder(ModelCard.Stage.AUDIO_STEP).name()).isEqualTo("audio_encoder");
+        assertThat(graph.encoders(ModelCard.Stage.FRAME)).extracting(ModelCard::name).containsExactly("frame_encoder");
+        assertThat(graph.encoders(ModelCard.Stage.AUDIO_STEP)).extracting(ModelCard::name).containsExactly("audio_encoder");
         assertThat(graph.stepModelCards(ModelCard.Stage.FRAME)).extracting(ModelCard::name).containsExactly("blazeface_front");
         assertThat(graph.stepModelCards(ModelCard.Stage.AUDIO_STEP)).extracting(ModelCard::name).containsExactly("silero_vad");
         assertThat(graph.headNames()).containsExactly("fusion_early");

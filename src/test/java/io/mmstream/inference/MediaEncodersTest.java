@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.mmstream.codec.WireCodec;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,9 +55,28 @@ class MediaEncodersTest {
         List<MediaEncoders.Encoded> outcomes = encoders.value().frames(List.of(good, undecodable, good));
 
         assertThat(outcomes.get(1).error()).startsWith("frame cannot be decoded");
-        assertThat(outcomes.get(0).embedding()).hasSize(64)
+        assertThat(outcomes.get(0).embedding()).hasSize(SETTINGS.stepWidth(ModelCard.Stage.FRAME))
                 .containsExactly(encoders.value().frames(List.of(good)).get(0).embedding(), within(1e-4f));
         assertThat(Arrays.equals(outcomes.get(0).embedding(), outcomes.get(2).embedding())).isTrue();
+    }
+
+    @Test
+    void aStageWithTwoEncodersHoldsBothEmbeddingsSideBySideEachAsItsOwnEncoderGivesIt() {
+        byte[] frame = WireCodec.encode(frame("cam-1", T0_MICROS).build());
+        float[] both = encoders.value().frames(List.of(frame)).get(0).embedding();
+        Map<String, EncoderSlice> slices = SETTINGS.producers();
+        assertThat(slices.get("frame_encoder")).isEqualTo(new EncoderSlice(ModelCard.Stage.FRAME, 0, 64));
+        assertThat(slices.get("appearance_encoder")).isEqualTo(new EncoderSlice(ModelCard.Stage.FRAME, 64, 16));
+        assertThat(slices.get("audio_encoder")).isEqualTo(new EncoderSlice(ModelCard.Stage.AUDIO_STEP, 0, 64));
+        assertThat(both).hasSize(80);
+        for (String alone : List.of("frame_encoder", "appearance_encoder")) {
+            ModelSettings one = new ModelSettings("onnx-models", List.of(alone, "audio_encoder"), InferenceOptions.cpu(1), 0.5);
+            try (ModelSettings.Leased<MediaEncoders> single = one.encoders()) {
+                EncoderSlice slice = slices.get(alone);
+                assertThat(single.value().frames(List.of(frame)).get(0).embedding()).as(alone)
+                        .containsExactly(Arrays.copyOfRange(both, slice.offset(), slice.offset() + slice.width()), within(1e-5f));
+            }
+        }
     }
 
     private static float[] patch(Random random, int values) {

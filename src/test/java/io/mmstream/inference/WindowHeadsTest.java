@@ -68,7 +68,7 @@ class WindowHeadsTest {
         }
         ModelSettings noAudioEncoder = new ModelSettings("onnx-models", List.of("frame_encoder", "av_sync"), InferenceOptions.cpu(1), 0.5);
         org.assertj.core.api.Assertions.assertThatThrownBy(noAudioEncoder::verify).hasMessage("models.run = [frame_encoder, av_sync] "
-                + "(models.dir = 'onnx-models'): names 0 audio_step encoders []; the windows hold the embeddings of exactly one per frame "
+                + "(models.dir = 'onnx-models'): names no audio_step encoder; the windows hold the embeddings of at least one per frame "
                 + "and one per audio step (a model of that stage whose card has no result)");
     }
 
@@ -125,6 +125,39 @@ class WindowHeadsTest {
             for (int t = 0; t < alone.tasks().size(); t++) {
                 assertThat(results.get(i).tasks().get(t).label()).isEqualTo(alone.tasks().get(t).label());
             }
+        }
+    }
+
+    @Test
+    void aQuestionHeadAnswersEachStandingQuestionAndACaptionHeadWritesWords() {
+        List<String> questions = List.of("is anyone on the floor?", "what colour is the person's shirt?");
+        ModelSettings graph = new ModelSettings("onnx-models", List.of("frame_encoder", "appearance_encoder", "audio_encoder", "question_answering",
+                "caption_decoder"), InferenceOptions.cpu(1), 0.5, questions);
+        graph.verify();
+        WindowTensors window = window(6, true, true);
+        // the appearance encoder's 16 values follow the frame encoder's 64 at each step
+        float[] video = new float[30 * 80];
+        for (int step = 0; step < 30; step++) {
+            System.arraycopy(window.video(), step * 64, video, step * 80, 64);
+        }
+        WindowTensors both = new WindowTensors(video, window.videoMask(), window.audio(), window.audioMask(), window.imu(), window.imuMask());
+        try (ModelSettings.Leased<WindowHeads> leased = graph.heads()) {
+            List<WindowHeads.TaskOutcome> tasks = leased.value().run(List.of(both)).get(0).tasks();
+            assertThat(tasks).extracting(WindowHeads.TaskOutcome::task)
+                    .containsExactly(WindowHeads.TASK_ANSWER, WindowHeads.TASK_ANSWER, WindowHeads.TASK_CAPTION);
+            assertThat(tasks).extracting(WindowHeads.TaskOutcome::question).containsExactly(questions.get(0), questions.get(1), null);
+            List<String> answers = ModelCard.load(Path.of("onnx-models/question_answering.json")).labels();
+            assertThat(tasks.subList(0, 2)).allSatisfy(answer -> {
+                assertThat(answer.labels()).isEqualTo(answers);
+                assertThat(answer.label()).isIn(answers);
+            });
+            WindowHeads.TaskOutcome caption = tasks.get(2);
+            assertThat(caption.labels()).isEmpty();
+            assertThat(caption.label()).isNotBlank().doesNotContain("<end>").doesNotContain("<start>");
+            assertThat(ModelCard.load(Path.of("onnx-models/caption_decoder.json")).labels()).containsAll(List.of(caption.label().split(" ")));
+        }
+        try (ModelSettings.Leased<WindowHeads> none = graph.withQuestions(List.of()).heads()) {
+            assertThat(none.value().run(List.of(both)).get(0).tasks()).extracting(WindowHeads.TaskOutcome::task).containsExactly(WindowHeads.TASK_CAPTION);
         }
     }
 

@@ -9,9 +9,15 @@ import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.eval.CaptionEvaluation;
 import io.mmstream.eval.Evaluation;
+import io.mmstream.eval.QuestionEvaluation;
 import io.mmstream.eval.WindowModels;
+import io.mmstream.inference.ElementModel;
 import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Prediction;
@@ -19,6 +25,7 @@ import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.TaskResult;
 import io.mmstream.schema.VideoFrame;
 import io.mmstream.schema.WindowEmbedding;
+import io.mmstream.schema.WindowTruth;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SceneTruth;
@@ -102,6 +109,8 @@ class PipelineAccuracyTest {
                 Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
                 Map.entry("watermark.out-of-orderness.sensor", "300ms"),
                 Map.entry("delivery.transactional-id-prefix", "accuracy"), Map.entry("checkpoint.interval", "500ms"),
+                // every question of the simulator's truth, in its own words: the answers are checked per question
+                Map.entry("models.questions", String.join(",", java.util.Arrays.stream(SceneTruth.Question.values()).map(q -> q.text).toList())),
                 Map.entry("parallelism", "2")));
         kafka.createTopics(config, 2);
 
@@ -173,7 +182,7 @@ class PipelineAccuracyTest {
                         .allMatch(start -> start >= EPOCH - 2 * SECOND && start <= EPOCH + SECONDS * SECOND);
             }
 
-            matchesTheOfflineEvaluation(byStream, base);
+            matchesTheOfflineEvaluation(client, byStream, base);
             System.out.printf("PHASE offline evaluation done in %.1f s%n", (System.nanoTime() - started) / 1e9);
             outOfOrderDeliveryChangesNothing(byStream.get("stream-000"), byStream.get(IN_ORDER));
             syncIsJudgedPerStream(byStream, base, lateAudio);
@@ -217,15 +226,23 @@ class PipelineAccuracyTest {
         }
     }
 
-    private void matchesTheOfflineEvaluation(Map<String, TreeMap<Long, Prediction>> byStream, SceneSimulator base) throws Exception {
+    private void matchesTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, Prediction>> byStream, SceneSimulator base)
+            throws Exception {
         double offlineAction;
         double offlineFusion;
-        try (WindowModels models = new WindowModels(Path.of("onnx-models"), InferenceOptions.cpu(1))) {
+        Map<SceneTruth.Question, QuestionEvaluation.Figure> offlineAnswers;
+        CaptionEvaluation.Figures offlineCaptions;
+        try (WindowModels models = new WindowModels(Path.of("onnx-models"), InferenceOptions.cpu(1));
+             OnnxModel text = OnnxModel.open(ModelCard.load(Path.of("onnx-models/minilm_text.json")), InferenceOptions.cpu(1))) {
             Evaluation evaluation = new Evaluation(models, 64);
             Evaluation.Labelled data = evaluation.windows(BASE, SECONDS);
             offlineAction = evaluation.action(data).accuracy();
             offlineFusion = evaluation.fusion("fusion_early", data).accuracy();
+            ElementModel minilm = new ElementModel(text);
+            offlineAnswers = QuestionEvaluation.of(models, "question_answering", data, q -> ModelSettings.embed(List.of(q), minilm).get(q));
+            offlineCaptions = CaptionEvaluation.of(models, "caption_decoder", data, BASE.seed());
         }
+        questionsAndCaptionsMatchTheOfflineEvaluation(client, byStream, base, offlineAnswers, offlineCaptions);
         // the same windows online: those the offline evaluation cuts, [EPOCH, EPOCH + SECONDS - 2 s]
         int windows = 0;
         int actionRight = 0;
@@ -246,6 +263,64 @@ class PipelineAccuracyTest {
         assertThat(windows).isEqualTo(BASE.streams() * (SECONDS - 1));
         assertThat(onlineAction).as("action recognition, online against offline").isCloseTo(offlineAction, within(0.03));
         assertThat(onlineFusion).as("early fusion, online against offline").isCloseTo(offlineFusion, within(0.03));
+    }
+
+    /**
+     * Each standing question's answers and each window's caption, online, scored against the simulator's truth as the
+     * offline evaluation scores the same windows; and `eval --live` scores them the same from the truth topic.
+     */
+    private void questionsAndCaptionsMatchTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, Prediction>> byStream,
+                                                               SceneSimulator base,
+                                                               Map<SceneTruth.Question, QuestionEvaluation.Figure> offlineAnswers,
+                                                               CaptionEvaluation.Figures offlineCaptions) throws IOException {
+        Map<SceneTruth.Question, Integer> right = new java.util.EnumMap<>(SceneTruth.Question.class);
+        List<List<String>> captions = new ArrayList<>();
+        List<List<List<String>>> references = new ArrayList<>();
+        int windows = 0;
+        for (int s = 0; s < BASE.streams(); s++) {
+            StreamScene scene = base.scene(s);
+            for (Prediction prediction : byStream.get(SceneSimulator.streamId(s)).subMap(EPOCH, true, EPOCH + (SECONDS - 2) * SECOND, true).values()) {
+                SceneTruth truth = SceneTruth.of(scene, Times.micros(prediction.getWindowStart()), Times.micros(prediction.getWindowEnd()),
+                        BASE.framePeriodMicros());
+                windows++;
+                for (SceneTruth.Question question : SceneTruth.Question.values()) {
+                    TaskResult answer = prediction.getResults().stream().filter(r -> question.text.equals(r.getQuestion())).findFirst().orElseThrow();
+                    assertThat(answer.getTask()).isEqualTo(WindowHeads.TASK_ANSWER);
+                    right.merge(question, truth.answer(question).equals(answer.getLabel()) ? 1 : 0, Integer::sum);
+                }
+                captions.add(List.of(result(prediction, WindowHeads.TASK_CAPTION).getLabel().split(" ")));
+                references.add(truth.captions(BASE.seed()).stream().map(c -> List.of(c.split(" "))).toList());
+            }
+        }
+        for (SceneTruth.Question question : SceneTruth.Question.values()) {
+            double online = (double) right.get(question) / windows;
+            System.out.printf("question '%s': online %.3f vs offline %.3f%n", question.text, online, offlineAnswers.get(question).accuracy());
+            assertThat(online).as("answers to '%s', online against offline", question.text).isCloseTo(offlineAnswers.get(question).accuracy(), within(0.05));
+        }
+        double onlineCider = io.mmstream.eval.metrics.CiderD.corpus(references, captions);
+        double onlineBleu = io.mmstream.eval.metrics.Bleu.corpus(references, captions, 4);
+        System.out.printf("captions: CIDEr-D online %.3f vs offline %.3f, BLEU-4 %.3f vs %.3f%n", onlineCider, offlineCaptions.ciderD(), onlineBleu,
+                offlineCaptions.bleu()[3]);
+        assertThat(onlineCider).as("captions' CIDEr-D, online against offline").isCloseTo(offlineCaptions.ciderD(), within(0.15));
+        assertThat(onlineBleu).as("captions' BLEU-4, online against offline").isCloseTo(offlineCaptions.bleu()[3], within(0.05));
+
+        // the same windows' truth on the truth topic, as simulate publishes it: eval --live joins and scores them alike
+        for (WindowTruth truth : base.completedWindows(EPOCH + 2 * SECOND - 1, EPOCH + SECONDS * SECOND, 2 * SECOND, SECOND)) {
+            client.sendAsync("mm.truth", truth.getStreamId().getBytes(StandardCharsets.UTF_8), WireCodec.encode(truth));
+        }
+        client.flush();
+        String printed = io.mmstream.MediaTools.command("eval", "--live", "--bootstrap", kafka.bootstrapServers(), "--from-beginning",
+                "--predictions-topic", "acc.predictions", "--labels-topic", "mm.labels", "--truth-topic", "mm.truth", "--duration", "15s", "--every", "10min");
+        com.fasterxml.jackson.databind.JsonNode live = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                printed.lines().filter(line -> line.startsWith("{")).reduce((first, last) -> last).orElseThrow());
+        assertThat(live.path("truthJoined").asInt()).as(printed).isEqualTo(windows);
+        for (SceneTruth.Question question : SceneTruth.Question.values()) {
+            com.fasterxml.jackson.databind.JsonNode figure = live.path("questions").path(question.wireName());
+            assertThat(figure.path("windows").asInt()).as(question.text).isEqualTo(windows);
+            assertThat(figure.path("accuracy").asDouble()).as(question.text).isCloseTo((double) right.get(question) / windows, within(1e-4));
+        }
+        assertThat(live.path("captions").path("ciderD").asDouble()).isCloseTo(onlineCider, within(1e-4));
+        assertThat(live.path("captions").path("bleu4").asDouble()).isCloseTo(onlineBleu, within(1e-4));
     }
 
     private void outOfOrderDeliveryChangesNothing(TreeMap<Long, Prediction> outOfOrder, TreeMap<Long, Prediction> inOrder) {

@@ -302,7 +302,11 @@ class PipelineEndToEndTest {
             if (prediction.getStreamId().equals(NO_SENSOR_STREAM)) {
                 assertThat(prediction.getModalitiesPresent()).doesNotContain("sensor");
             }
-            assertThat(prediction.getResults()).extracting(TaskResult::getTask).containsExactly("action", "fusion", "av_sync", "retrieval");
+            assertThat(prediction.getResults()).extracting(TaskResult::getTask).containsExactly("action", "fusion", "av_sync", "retrieval",
+                    "answer", "answer", "answer", "answer", "caption");
+            // the default standing questions, each answered under its own words
+            assertThat(prediction.getResults()).extracting(TaskResult::getQuestion).containsExactly(null, null, null, null,
+                    "is anyone on the floor?", "how many people are there?", "is the light on?", "are sound and picture in sync?", null);
             for (TaskResult result : prediction.getResults()) {
                 // a label, or none with the reason; never a silent gap
                 assertThat(result.getLabel() != null || result.getReason() != null).as("%s of %s", result.getTask(), prediction.getStreamId()).isTrue();

@@ -61,8 +61,8 @@ class StreamStateTest {
             // one stream at the models' rates for 4 s: 15 frame and 15 audio-patch embeddings a second, 100 IMU readings
             for (long t = 0; t < 4_000 * MS; t += 10 * MS) {
                 if (t % 66_667 < 10 * MS) {
-                    send(harness, event(Modality.VIDEO, t, layout.embedding()));
-                    send(harness, event(Modality.AUDIO, t, layout.embedding()));
+                    send(harness, event(Modality.VIDEO, t, layout.videoWidth()));
+                    send(harness, event(Modality.AUDIO, t, layout.audioWidth()));
                 }
                 send(harness, event(Modality.SENSOR, t, 6));
             }

@@ -36,7 +36,7 @@ class WindowOperatorTest {
             "window.size", "2s", "window.slide", "1s", "window.grid-step", "100ms", "window.lateness", "500ms", "watermark.idleness", "2s"));
 
     /** Embeddings of 4 values; an IMU grid of 10 ms steps. */
-    private static final io.mmstream.align.WindowGeometry LAYOUT = new io.mmstream.align.WindowGeometry(100_000, 20, 4, 10_000, 200,
+    private static final io.mmstream.align.WindowGeometry LAYOUT = new io.mmstream.align.WindowGeometry(100_000, 20, 4, 4, 10_000, 200,
             new float[] {0, 0, 0, 0, 0, 0}, new float[] {1, 1, 1, 1, 1, 1}, 20_000);
 
     private KeyedOneInputStreamOperatorTestHarness<String, ModalEvent, EmbeddedWindow> harness;

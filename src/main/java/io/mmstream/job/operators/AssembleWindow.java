@@ -310,7 +310,7 @@ public final class AssembleWindow extends KeyedProcessFunction<String, ModalEven
             carried.addAll(within(texts, start, end));
             AlignedWindow aligned = aligner.align(streamId, start, end, carried);
             carried.addAll(within(stepResults, start, end));
-            out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, geometry.embedding(), imu, geometry.imuStepMicros(), geometry.imuSteps()),
+            out.collect(EmbeddedWindow.of(aligned, WindowTensors.of(aligned, geometry.videoWidth(), geometry.audioWidth(), imu, geometry.imuStepMicros(), geometry.imuSteps()),
                     carried));
             windowsFired.inc();
         }

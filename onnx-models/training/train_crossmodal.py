@@ -1,0 +1,512 @@
+#!/usr/bin/python3
+"""Trains the cross-modal models on `mmstream dataset` output (truth.jsonl, caption and question embeddings) and
+exports them to ONNX with cards and golden files:
+
+  /usr/bin/python3 train_crossmodal.py --train DIR... --val DIR... --out ../ [--families F...]
+
+Families: appearance_encoder (a second frame encoder, per frame, supervised by the window's truth: shirt colour,
+light, people, position); window_embedding (video, appearance, audio and IMU into the text model's space,
+contrastive against the reference captions); question_answering (a window head: a question's text embedding and the window's frame,
+appearance, audio and IMU features to an answer); caption_decoder (a window head writing a caption word by word,
+decoded greedily inside its graph). Fixed seeds throughout; validation figures go into the cards.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import models  # noqa: E402
+import train as T  # noqa: E402
+
+FAMILIES = ["appearance_encoder", "window_embedding", "question_answering", "caption_decoder"]
+
+
+def truth(directories):
+    """Per window: the answers to the six questions, the five captions, and where the actor stands (read off the
+    captions that say it; None where none does)."""
+    windows = []
+    for d in directories:
+        for line in open(os.path.join(d, "truth.jsonl")):
+            record = json.loads(line)
+            position = None
+            for caption in record["captions"]:
+                position = ("left" if "on the left" in caption else "right" if "on the right" in caption
+                            else "middle" if "middle of the room" in caption or "centre of the room" in caption else position)
+            record["position"] = position
+            windows.append(record)
+    return windows
+
+
+def appearance_targets(windows):
+    shirt = np.array([models.SHIRTS.index(w["answers"]["shirt"]) for w in windows])
+    light = np.array([w["answers"]["light"] == "yes" for w in windows], dtype=np.int64)
+    people = np.array([w["answers"]["people"] == "two" for w in windows], dtype=np.int64)
+    position = np.array([-100 if w["position"] is None else models.POSITIONS.index(w["position"]) for w in windows])
+    return [torch.from_numpy(a) for a in (shirt, light, people, position)]
+
+
+class AppearanceHeads(nn.Module):
+    """Training-only read-outs of the appearance embedding, one per target."""
+
+    def __init__(self):
+        super().__init__()
+        self.heads = nn.ModuleList([nn.Linear(models.APPEARANCE, n) for n in (len(models.SHIRTS), 2, 2, len(models.POSITIONS))])
+
+    def forward(self, embedding):
+        return [head(embedding) for head in self.heads]
+
+
+def sample_frames(data, idx, per_window, rng):
+    """per_window present frames of each window, uint8 [B * per_window, H, W, 3], and each one's window."""
+    frames, owners = [], []
+    for i in idx:
+        present = np.nonzero(data["frame_mask"][i])[0]
+        if len(present) == 0:
+            continue
+        for t in rng.choice(present, size=per_window, replace=len(present) < per_window):
+            frames.append(data["frames"][i, t])
+            owners.append(i)
+    return np.stack(frames), np.array(owners)
+
+
+@torch.no_grad()
+def appearance_accuracy(encoder, heads, data, targets, rng):
+    encoder.eval()
+    frames, owners = sample_frames(data, np.arange(len(data["label"])), 2, rng)
+    logits = heads(torch.cat([encoder(T.frames_tensor(frames[i:i + 256])) for i in range(0, len(frames), 256)]))
+    result = {}
+    for name, logit, target in zip(["shirt", "light", "people", "position"], logits, targets):
+        wanted = target[owners]
+        known = wanted >= 0
+        result[name] = float((logit.argmax(1)[known] == wanted[known]).float().mean())
+    return result
+
+
+def train_appearance(data, windows, val, val_windows, epochs, rng):
+    encoder, heads = models.AppearanceEncoder(), AppearanceHeads()
+    targets, val_targets = appearance_targets(windows), appearance_targets(val_windows)
+    # the rare answers (a second person, a purple shirt) weigh as much as the common ones
+    weights = [torch.from_numpy(np.bincount(t[t >= 0].numpy(), minlength=n).astype(np.float32)).clamp(min=1).reciprocal()
+               for t, n in zip(targets, (len(models.SHIRTS), 2, 2, len(models.POSITIONS)))]
+    weights = [w / w.mean() for w in weights]
+    optimizer = torch.optim.AdamW(list(encoder.parameters()) + list(heads.parameters()), lr=3e-3, weight_decay=1e-4)
+    steps = epochs * -(-len(data["label"]) // 64)
+    schedule = T.warmup_cosine(optimizer, steps // 20, steps)
+    best, best_state, best_figures = -1.0, None, None
+    for epoch in range(epochs):
+        encoder.train()
+        for batch in T.batches(len(data["label"]), 64, rng):
+            frames, owners = sample_frames(data, np.sort(batch), 4, rng)
+            x = T.frames_tensor(frames)
+            # translation only: colour and brightness are what this encoder is for
+            dy, dx = rng.integers(-4, 5, 2)
+            x = torch.roll(x, shifts=(int(dy), int(dx)), dims=(2, 3))
+            logits = heads(encoder(x))
+            loss = sum(nn.functional.cross_entropy(l, t[owners], weight=w, ignore_index=-100)
+                       for l, t, w in zip(logits, targets, weights))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        figures = appearance_accuracy(encoder, heads, val, val_targets, np.random.default_rng(0))
+        score = float(np.mean(list(figures.values())))
+        T.log(f"appearance encoder epoch {epoch + 1}/{epochs}: loss {float(loss):.3f}, validation per frame {figures}")
+        if score > best:
+            best, best_figures = score, figures
+            best_state = {k: v.clone() for k, v in encoder.state_dict().items()}
+    encoder.load_state_dict(best_state)
+    return encoder.eval(), best_figures
+
+
+def questions(directory):
+    """The standing questions' wordings (questions.json: type and words, in order) and their text embeddings."""
+    wordings = json.load(open(os.path.join(directory, "questions.json")))
+    return wordings, torch.from_numpy(np.load(os.path.join(directory, "question_embeddings.npy")))
+
+
+def answer_targets(windows):
+    """[windows, question types] answer indices into models.ANSWERS."""
+    return torch.tensor([[models.ANSWERS.index(w["answers"][q]) for q in QUESTIONS] for w in windows])
+
+
+QUESTIONS = ["action", "people", "shirt", "light", "sync", "fell"]
+
+
+@torch.no_grad()
+def appearance_embeddings(encoder, data):
+    """Every frame's appearance embedding, [windows, T, APPEARANCE]."""
+    count, steps = data["frame_mask"].shape
+    out = torch.zeros(count, steps, models.APPEARANCE)
+    for start in range(0, count, 8):
+        stop = min(count, start + 8)
+        frames = T.frames_tensor(data["frames"][start:stop])
+        out[start:stop] = encoder(frames.reshape(-1, 3, 64, 64)).reshape(stop - start, steps, -1)
+    return out
+
+
+def qa_batch(e, idx, types, wordings, embeddings, targets, rng, sync_shift):
+    """The rows' inputs and answers: each row asks its question type in one of its wordings. A sync row on a
+    sounding window has its audio moved to a drawn offset (half of them within one step: in sync), as the sync head
+    learns; its answer follows the offset."""
+    chosen = [rng.choice([i for i, w in enumerate(wordings) if w["question"] == QUESTIONS[t]]) for t in types]
+    question = embeddings[chosen]
+    answers = targets[idx, types].clone()
+    audio, audio_mask = e["audio"][idx].clone(), e["audio_mask"][idx].clone()
+    wanted = np.full(len(idx), -100)
+    if sync_shift:
+        sync = QUESTIONS.index("sync")
+        for row, (i, t) in enumerate(zip(idx, types)):
+            if t != sync or not e["sounding"][i]:
+                continue
+            drawn = int(rng.integers(-1, 2)) if rng.random() < 0.5 else int(rng.choice([-5, -4, -3, -2, 2, 3, 4, 5]))
+            shifted, mask = T.shifted_audio(e, [i], [drawn - e["offset_steps"][i]])
+            audio[row], audio_mask[row] = shifted[0], mask[0]
+            answers[row] = models.ANSWERS.index("yes" if abs(drawn) <= 1 else "no")
+            wanted[row] = drawn + models.MAX_SHIFT
+    inputs = (question, e["video"][idx], e["video_mask"][idx], e["appearance"][idx], audio, audio_mask, e["imu"][idx], e["imu_mask"][idx])
+    return inputs, answers, torch.from_numpy(wanted)
+
+
+@torch.no_grad()
+def qa_accuracy(model, e, wordings, embeddings, targets):
+    """Per question type, the share of windows answered right, asked in the question's own words (the first)."""
+    model.eval()
+    idx = np.arange(len(targets))
+    result = {}
+    for t, name in enumerate(QUESTIONS):
+        first = next(i for i, w in enumerate(wordings) if w["question"] == name)
+        question = embeddings[first].expand(len(idx), -1)
+        logits, _ = model(question, e["video"], e["video_mask"], e["appearance"], e["audio"], e["audio_mask"], e["imu"], e["imu_mask"])
+        result[name] = float((logits.argmax(1) == targets[:, t]).float().mean())
+    return result
+
+
+def train_qa(e, windows, ve, val_windows, wordings, embeddings, epochs, rng):
+    model = models.QuestionAnswering()
+    targets, val_targets = answer_targets(windows), answer_targets(val_windows)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    count = len(targets)
+    best, best_state, best_figures = -1.0, None, None
+    for epoch in range(epochs):
+        model.train()
+        # every window asked two questions an epoch
+        for batch in T.batches(2 * count, 64, rng):
+            idx = batch % count
+            types = rng.integers(0, len(QUESTIONS), len(idx))
+            inputs, answers, wanted = qa_batch(e, idx, types, wordings, embeddings, targets, rng, sync_shift=True)
+            inputs = modality_dropout(inputs, rng, 0.1)
+            logits, offset_logits = model(*inputs)
+            loss = nn.functional.cross_entropy(logits, answers)
+            if (wanted >= 0).any():
+                loss = loss + 0.5 * nn.functional.cross_entropy(offset_logits, wanted, ignore_index=-100)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        figures = qa_accuracy(model, ve, wordings, embeddings, val_targets)
+        score = min(figures.values())
+        T.log(f"question answering epoch {epoch + 1}/{epochs}: loss {float(loss):.3f}, validation {figures}")
+        if score > best:
+            best, best_figures = score, figures
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    return model.eval(), best_figures
+
+
+QA_MASKS = [2, 5, 7]  # video_mask, audio_mask and imu_mask in QuestionAnswering's inputs
+
+
+def modality_dropout(inputs, rng, dropout):
+    """Each modality of some rows masked out, never all three of a row: the head answers from what is there."""
+    inputs = list(inputs)
+    for position in QA_MASKS:
+        inputs[position] = inputs[position].clone()
+    for row in range(len(inputs[1])):
+        drop = rng.random(3) < dropout
+        if drop.all():
+            drop[rng.integers(0, 3)] = False
+        for flag, position in zip(drop, QA_MASKS):
+            if flag:
+                inputs[position][row] = 0
+    return tuple(inputs)
+
+
+def info_nce(a, b, scale):
+    """Symmetric InfoNCE: row i of a and row i of b belong together, every other row of the batch is a negative."""
+    logits = scale * a @ b.T
+    target = torch.arange(len(a))
+    return (nn.functional.cross_entropy(logits, target) + nn.functional.cross_entropy(logits.T, target)) / 2
+
+
+def train_contrastive(train, val, epochs, rng):
+    """The window's modalities into the frozen text model's space: each against one of the window's captions (drawn
+    per step), and audio against video of the same window. Kept: the epoch whose validation windows are best found
+    by their own first caption (mean reciprocal rank)."""
+    model = models.ContrastiveEmbeddings(train["captions"].shape[2])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    count = len(train["label"])
+    val_idx = np.arange(len(val["label"]))
+    val_captions = nn.functional.normalize(val["captions"][:, 0], dim=1)
+    best, best_state = -1.0, None
+    for epoch in range(epochs):
+        model.train()
+        for batch in T.batches(count, 256, rng):
+            window, video, audio, imu = model(*modality_dropout((None,) + window_inputs(train, batch), rng, 0.2)[1:])
+            drawn = torch.from_numpy(rng.integers(0, train["captions"].shape[1], len(batch)))
+            captions = nn.functional.normalize(train["captions"][torch.from_numpy(batch), drawn], dim=1)
+            scale = model.logit_scale.exp().clamp(max=100)
+            # audio alone describes only the sounds of a caption: half weight
+            loss = (info_nce(window, captions, scale) + info_nce(video, captions, scale) + 0.5 * info_nce(audio, captions, scale)
+                    + info_nce(imu, captions, scale) + info_nce(audio, video, scale))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            window = model(*window_inputs(val, val_idx))[0]
+            similarity = val_captions @ window.T
+            ranks = (similarity > similarity.diag().unsqueeze(1)).sum(1).float()
+            reciprocal = float((1 / (ranks + 1)).mean())
+        if reciprocal > best:
+            best, best_state = reciprocal, {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    model.eval()
+    T.log(f"window embedding: best validation mean reciprocal rank of a window by its own caption {best:.3f} among {len(val_idx)}")
+    return model, best
+
+
+END, START = "<end>", "<start>"
+
+
+def vocabulary(windows):
+    """The captions' words, most frequent first, after the end and start words."""
+    counts = {}
+    for w in windows:
+        for caption in w["captions"]:
+            for word in caption.split():
+                counts[word] = counts.get(word, 0) + 1
+    return [END, START] + sorted(counts, key=lambda word: (-counts[word], word))
+
+
+def caption_ids(windows, words):
+    """[windows, captions, MAX_WORDS + 1]: the start word, each caption's word ids, the end word, then ends."""
+    index = {word: i for i, word in enumerate(words)}
+    out = np.zeros((len(windows), len(windows[0]["captions"]), models.MAX_WORDS + 1), dtype=np.int64)
+    for i, w in enumerate(windows):
+        for j, caption in enumerate(w["captions"]):
+            # a validation word the training captions never use cannot be written: left out
+            ids = [index[word] for word in caption.split() if word in index][:models.MAX_WORDS - 1]
+            out[i, j, 0] = index[START]
+            out[i, j, 1:1 + len(ids)] = ids
+    return torch.from_numpy(out)
+
+
+def window_inputs(e, idx):
+    return (e["video"][idx], e["video_mask"][idx], e["appearance"][idx], e["audio"][idx], e["audio_mask"][idx], e["imu"][idx], e["imu_mask"][idx])
+
+
+@torch.no_grad()
+def caption_figures(model, e, windows, words):
+    """Greedy captions of the validation windows: corpus BLEU-4 against the five references (NLTK, where installed;
+    eval computes every caption metric in Java) and the share of captions naming the window's action word."""
+    model.eval()
+    ids = torch.cat([model(*window_inputs(e, np.arange(i, min(len(windows), i + 256)))) for i in range(0, len(windows), 256)])
+    captions = []
+    for row in ids.long().tolist():
+        text = []
+        for i in row:
+            if words[i] == END:
+                break
+            text.append(words[i])
+        captions.append(text)
+    figures = {}
+    try:
+        from nltk.translate.bleu_score import corpus_bleu
+        figures["bleu_4"] = corpus_bleu([[c.split() for c in w["captions"]] for w in windows], captions)
+    except ImportError:
+        pass
+    figures["example"] = " ".join(captions[0])
+    return figures
+
+
+def train_captions(e, windows, ve, val_windows, epochs, rng):
+    words = vocabulary(windows)
+    model = models.CaptionDecoder(len(words))
+    ids = caption_ids(windows, words)
+    val_ids = caption_ids(val_windows, words)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    count = len(windows)
+    best, best_state, best_figures = float("inf"), None, None
+    for epoch in range(epochs):
+        model.train()
+        for batch in T.batches(count, 64, rng):
+            idx = np.sort(batch)
+            # one of the window's references, drawn per step
+            reference = ids[idx, rng.integers(0, ids.shape[1], len(idx))]
+            inputs = modality_dropout((None,) + window_inputs(e, idx), rng, 0.1)[1:]
+            logits = model.teacher_forced(reference[:, :-1], *inputs)
+            loss = nn.functional.cross_entropy(logits.reshape(-1, len(words)), reference[:, 1:].reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_loss = float(np.mean([nn.functional.cross_entropy(
+                model.teacher_forced(val_ids[:, j, :-1], *window_inputs(ve, np.arange(len(val_windows)))).reshape(-1, len(words)),
+                val_ids[:, j, 1:].reshape(-1)) for j in range(val_ids.shape[1])]))
+        T.log(f"caption decoder epoch {epoch + 1}/{epochs}: loss {float(loss):.3f}, validation loss {val_loss:.3f}")
+        if val_loss < best:
+            best = val_loss
+            best_state = {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    figures = caption_figures(model, ve, val_windows, words)
+    figures["loss"] = best
+    T.log(f"caption decoder: validation {figures}")
+    return model.eval(), words, figures
+
+
+class AnswerLogits(nn.Module):
+    """The exported graph: the answer's logits alone (the offset logits train the sync comparison)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *inputs):
+        return self.model(*inputs)[0]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--train", required=True, nargs="+")
+    parser.add_argument("--val", required=True, nargs="+")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--families", nargs="+", choices=FAMILIES, default=FAMILIES)
+    parser.add_argument("--appearance-epochs", type=int, default=12)
+    parser.add_argument("--embedding-epochs", type=int, default=8, help="window_embedding (the epoch kept is chosen on validation)")
+    parser.add_argument("--qa-epochs", type=int, default=12)
+    parser.add_argument("--caption-epochs", type=int, default=4)
+    parser.add_argument("--encoders", default="onnx-models", help="the frozen frame, audio (and appearance) encoders the heads read")
+    parser.add_argument("--cache", help="keep the windows' embeddings in this file between runs (a run with other encoders must not reuse it)")
+    args = parser.parse_args()
+    indexes, train = T.load(args.train)
+    val_indexes, val = T.load(args.val)
+    windows, val_windows = truth(args.train), truth(args.val)
+    os.makedirs(os.path.join(args.out, "golden"), exist_ok=True)
+
+    def common(seconds):
+        return {"training": {"data": f"mmstream dataset, {T.describe(indexes)}; {len(train['label'])} windows",
+                             "validation": T.describe(val_indexes), "script": "onnx-models/training/reproduce.sh", "seconds": seconds}}
+
+    if "appearance_encoder" in args.families:
+        began = time.time()
+        encoder, figures = train_appearance(train, windows, val, val_windows, args.appearance_epochs, T.family_rng("appearance_encoder"))
+        frames = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+        binding = {"frame": "pixels", "size": [64, 64], "layout": "NCHW", "channels": "RGB", "range": [0, 1],
+                   "mean": T.MEAN.tolist(), "std": T.STD.tolist()}
+        T.export(encoder, "appearance_encoder", [frames], [{"name": "frames", "dtype": "float32", "shape": ["B", 3, 64, 64], "binds": binding}],
+                 [{"name": "embedding", "dtype": "float32", "shape": ["B", models.APPEARANCE]}], args.out,
+                 dict(common(round(time.time() - began)), task="frame_appearance", labels=[],
+                      metrics={"validation_per_frame_accuracy": figures}))
+    else:
+        encoder = T.module_from_onnx(args.encoders, "appearance_encoder", models.AppearanceEncoder())
+
+    if "window_embedding" in args.families:
+        e, ve = window_embeddings(args, train, val, encoder, indexes[0]["frames"]["frame_period_us"], indexes[0]["classes"])
+        if e["captions"] is None or ve["captions"] is None:
+            sys.exit("window_embedding needs caption_embeddings.npy in every dataset folder (mmstream dataset --text-model writes it)")
+        began = time.time()
+        model, figure = train_contrastive(e, ve, args.embedding_epochs, T.family_rng("window_embedding"))
+        export_window_embedding(model, figure, round(time.time() - began), e["captions"].shape[2], indexes[0], args.out, common)
+
+    if "question_answering" in args.families:
+        e, ve = window_embeddings(args, train, val, encoder, indexes[0]["frames"]["frame_period_us"], indexes[0]["classes"])
+        wordings, embeddings = questions(args.train[0])
+        began = time.time()
+        model, figures = train_qa(e, windows, ve, val_windows, wordings, embeddings, args.qa_epochs, T.family_rng("question_answering"))
+        export_qa(model, figures, round(time.time() - began), indexes[0], args.out, common)
+
+    if "caption_decoder" in args.families:
+        e, ve = window_embeddings(args, train, val, encoder, indexes[0]["frames"]["frame_period_us"], indexes[0]["classes"])
+        began = time.time()
+        model, words, figures = train_captions(e, windows, ve, val_windows, args.caption_epochs, T.family_rng("caption_decoder"))
+        export_captions(model, words, figures, round(time.time() - began), indexes[0], args.out, common)
+
+
+def window_embeddings(args, train, val, appearance, period_us, classes):
+    """Each window's frame, appearance and audio embeddings (frozen encoders), IMU and masks, training and validation."""
+    if args.cache and os.path.exists(args.cache):
+        return torch.load(args.cache)
+    frame_encoder, audio_encoder = T.encoders_from_onnx(args.encoders)
+    sets = []
+    for data in (train, val):
+        e = T.embed(data, frame_encoder, audio_encoder, period_us)
+        e["appearance"] = appearance_embeddings(appearance, data)
+        e["sounding"] = np.isin(data["label"], [classes.index(c) for c in T.SOUNDING])
+        sets.append(e)
+    if args.cache:
+        torch.save(tuple(sets), args.cache)
+    return tuple(sets)
+
+
+def window_examples_and_specs(index):
+    """Example window inputs for the export and golden file, and their specs as the cards bind them: the frame
+    encoder's and the appearance encoder's embeddings, the audio encoder's, the IMU series, and their masks."""
+    g = torch.Generator().manual_seed(1)
+    video, appearance, audio = torch.randn(2, 30, 64, generator=g).abs(), torch.randn(2, 30, models.APPEARANCE, generator=g), torch.randn(2, 30, 64, generator=g).abs()
+    imu = torch.randn(2, 200, 6, generator=g)
+    mask30, mask200 = torch.ones(2, 30), torch.ones(2, 200)
+    mask30[1, 20:] = 0
+    period = index["frames"]["frame_period_us"]
+    seq = lambda n, encoder, width: {"name": n, "dtype": "float32", "shape": ["B", "T", width],
+                                     "binds": {"model": encoder, "output": "embedding", "step_us": period, "steps": 30}}
+    msk = lambda n, modality, t="T": {"name": n, "dtype": "float32", "shape": ["B", t], "binds": {"present": modality}}
+    examples = [video, mask30, appearance, audio, mask30, imu, mask200]
+    specs = [seq("video", "frame_encoder", 64), msk("video_mask", "video"), seq("appearance", "appearance_encoder", models.APPEARANCE),
+             seq("audio", "audio_encoder", 64), msk("audio_mask", "audio"),
+             {"name": "imu", "dtype": "float32", "shape": ["B", "S", 6],
+              "binds": {"sensor": "imu6", "step_us": index["imu"]["step_us"], "mean": index["imu"]["mean"], "std": index["imu"]["std"]}},
+             msk("imu_mask", "sensor", "S")]
+    return examples, specs
+
+
+def export_window_embedding(model, figure, seconds, width, index, out, common):
+    examples, specs = window_examples_and_specs(index)
+    embedding = lambda n: {"name": n, "dtype": "float32", "shape": ["B", width]}
+    T.export(model, "window_embedding", examples, specs,
+             [embedding("embedding"), embedding("video_embedding"), embedding("audio_embedding"), embedding("imu_embedding")], out,
+             dict(common(seconds), task="window_embedding", labels=[],
+                  # the text model of the space: search embeds words with it (read by the dashboard)
+                  text_model="minilm_text",
+                  metrics={"validation_mean_reciprocal_rank_own_caption": figure},
+                  result={"name": "retrieval", "from": "embedding", "decode": {"kind": "embedding", "normalise": True},
+                          "requires": {"any": ["video", "audio", "sensor"]}}))
+
+
+def export_captions(model, words, figures, seconds, index, out, common):
+    examples, specs = window_examples_and_specs(index)
+    T.export(model, "caption_decoder", examples, specs, [{"name": "words", "dtype": "float32", "shape": ["B", models.MAX_WORDS]}], out,
+             dict(common(seconds), task="captioning", labels=words, metrics={"validation": figures},
+                  decoding="greedy, inside the graph: one call per batch of windows, not one per word",
+                  result={"name": "caption", "from": "words", "decode": {"kind": "words", "end": END},
+                          "requires": {"any": ["video", "audio", "sensor"]}}))
+
+
+def export_qa(model, figures, seconds, index, out, common):
+    examples, specs = window_examples_and_specs(index)
+    question = torch.randn(2, models.TEXT, generator=torch.Generator().manual_seed(2)) * 0.05
+    T.export(AnswerLogits(model).eval(), "question_answering", [question] + examples,
+             [{"name": "question", "dtype": "float32", "shape": ["B", models.TEXT], "binds": {"question": "minilm_text"}}] + specs,
+             [{"name": "logits", "dtype": "float32", "shape": ["B", len(models.ANSWERS)]}], out,
+             dict(common(seconds), task="question_answering", labels=models.ANSWERS,
+                  metrics={"validation_accuracy_per_question": figures},
+                  result={"name": "answer", "from": "logits", "decode": {"kind": "softmax"}, "requires": {"any": ["video", "audio", "sensor"]}}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+package io.mmstream.eval;
+
+import io.mmstream.codec.Times;
+import io.mmstream.eval.metrics.Bleu;
+import io.mmstream.eval.metrics.CiderD;
+import io.mmstream.inference.WindowHeads;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.QuestionAnswer;
+import io.mmstream.schema.TaskResult;
+import io.mmstream.schema.WindowTruth;
+import io.mmstream.sim.SceneTruth;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Joins predictions with the per-window truth (the truth topic) as both arrive, in any order, by stream and window,
+ * and scores the cross-modal results as the offline evaluation does: each standing question whose words are one of
+ * the simulator's questions' wordings against that question's answer; each caption against the window's reference
+ * captions (BLEU-4 and CIDEr-D over the newest {@value #CAPTION_WINDOWS} windows).
+ */
+public final class LiveCrossModal {
+
+    /** Predictions or truths waiting for their other half, whichever came first; the oldest go beyond this. */
+    private static final int MAX_WAITING = 100_000;
+    static final int CAPTION_WINDOWS = 10_000;
+
+    /** @param scored windows answered; right, those whose answer is the truth's */
+    public record QuestionScore(String question, long scored, long right) {
+        public double accuracy() {
+            return scored == 0 ? Double.NaN : (double) right / scored;
+        }
+    }
+
+    private final Map<String, Prediction> predictions = new LinkedHashMap<>();
+    private final Map<String, WindowTruth> truths = new LinkedHashMap<>();
+    private final Map<SceneTruth.Question, long[]> answers = new java.util.EnumMap<>(SceneTruth.Question.class);
+    private final Deque<List<String>> captions = new ArrayDeque<>();
+    private final Deque<List<List<String>>> references = new ArrayDeque<>();
+    private long joined;
+
+    public void add(Prediction prediction) {
+        String key = key(prediction.getStreamId(), Times.micros(prediction.getWindowStart()), Times.micros(prediction.getWindowEnd()));
+        WindowTruth truth = truths.remove(key);
+        if (truth == null) {
+            wait(predictions, key, prediction);
+        } else {
+            score(prediction, truth);
+        }
+    }
+
+    public void add(WindowTruth truth) {
+        String key = key(truth.getStreamId(), Times.micros(truth.getStart()), Times.micros(truth.getEnd()));
+        Prediction prediction = predictions.remove(key);
+        if (prediction == null) {
+            wait(truths, key, truth);
+        } else {
+            score(prediction, truth);
+        }
+    }
+
+    private static <T> void wait(Map<String, T> waiting, String key, T value) {
+        waiting.put(key, value);
+        if (waiting.size() > MAX_WAITING) {
+            waiting.remove(waiting.keySet().iterator().next());
+        }
+    }
+
+    private static String key(String stream, long startMicros, long endMicros) {
+        return stream + "\u0000" + startMicros + "\u0000" + endMicros;
+    }
+
+    private void score(Prediction prediction, WindowTruth truth) {
+        joined++;
+        for (TaskResult result : prediction.getResults()) {
+            if (result.getQuestion() != null) {
+                SceneTruth.Question question = questionOf(result.getQuestion());
+                String answer = truth.getAnswers().stream().filter(a -> question != null && a.getQuestion().equals(question.wireName()))
+                        .map(QuestionAnswer::getAnswer).findFirst().orElse(null);
+                if (answer != null && result.getLabel() != null) {
+                    long[] tally = answers.computeIfAbsent(question, q -> new long[2]);
+                    tally[0]++;
+                    tally[1] += answer.equals(result.getLabel()) ? 1 : 0;
+                }
+            } else if (result.getTask().equals(WindowHeads.TASK_CAPTION) && result.getLabel() != null) {
+                captions.addLast(words(result.getLabel()));
+                references.addLast(truth.getCaptions().stream().map(LiveCrossModal::words).toList());
+                if (captions.size() > CAPTION_WINDOWS) {
+                    captions.removeFirst();
+                    references.removeFirst();
+                }
+            }
+        }
+    }
+
+    /** The simulator's question a standing question asks, by any of its wordings; null for another question. */
+    static SceneTruth.Question questionOf(String text) {
+        String asked = text.trim().toLowerCase(Locale.ROOT);
+        for (SceneTruth.Question question : SceneTruth.Question.values()) {
+            if (question.wordings().contains(asked)) {
+                return question;
+            }
+        }
+        return null;
+    }
+
+    private static List<String> words(String text) {
+        return text.isBlank() ? List.of() : List.of(text.trim().split("\\s+"));
+    }
+
+    /** Windows whose prediction and truth have both arrived. */
+    public long joined() {
+        return joined;
+    }
+
+    public List<QuestionScore> questions() {
+        List<QuestionScore> out = new ArrayList<>();
+        answers.forEach((question, tally) -> out.add(new QuestionScore(question.wireName(), tally[0], tally[1])));
+        return out;
+    }
+
+    public int captionWindows() {
+        return captions.size();
+    }
+
+    public double captionBleu4() {
+        return captions.isEmpty() ? Double.NaN : Bleu.corpus(new ArrayList<>(references), new ArrayList<>(captions), 4);
+    }
+
+    public double captionCiderD() {
+        return captions.isEmpty() ? Double.NaN : CiderD.corpus(new ArrayList<>(references), new ArrayList<>(captions));
+    }
+
+    /** The figures as JSON fields (no braces), as {@link LiveAccuracy#json} gives its own. */
+    public String json() {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "\"truthJoined\": %d, \"questions\": {", joined));
+        List<QuestionScore> scores = questions();
+        for (int i = 0; i < scores.size(); i++) {
+            QuestionScore s = scores.get(i);
+            out.append(String.format(Locale.ROOT, "%s\"%s\": {\"windows\": %d, \"accuracy\": %.4f}", i == 0 ? "" : ", ", s.question(), s.scored(),
+                    s.accuracy()));
+        }
+        out.append("}");
+        if (!captions.isEmpty()) {
+            out.append(String.format(Locale.ROOT, ", \"captions\": {\"windows\": %d, \"bleu4\": %.4f, \"ciderD\": %.4f}", captions.size(),
+                    captionBleu4(), captionCiderD()));
+        }
+        return out.toString();
+    }
+}

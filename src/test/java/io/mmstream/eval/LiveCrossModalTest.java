@@ -1,0 +1,60 @@
+package io.mmstream.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.mmstream.inference.WindowHeads;
+import io.mmstream.schema.Prediction;
+import io.mmstream.schema.QuestionAnswer;
+import io.mmstream.schema.TaskResult;
+import io.mmstream.schema.WindowTruth;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Answers and captions joined with the window's truth whichever arrives first, scored per question type. */
+class LiveCrossModalTest {
+
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Test
+    void answersAreScoredPerQuestionTypeByAnyOfItsWordingsAndCaptionsAgainstTheReferences() {
+        LiveCrossModal live = new LiveCrossModal();
+        // the truth first for one window, the prediction first for the other
+        live.add(truth("cam-1", 0, "no", "a person waves"));
+        live.add(prediction("cam-1", 0, "no", "a person waves"));
+        live.add(prediction("cam-2", 0, "yes", "a person claps"));
+        assertThat(live.joined()).isEqualTo(1);
+        live.add(truth("cam-2", 0, "no", "a person waves"));
+        // a window of another stream, or another question, is not scored
+        live.add(prediction("cam-3", 0, "no", "a person waves"));
+
+        assertThat(live.joined()).isEqualTo(2);
+        assertThat(live.questions()).containsExactly(new LiveCrossModal.QuestionScore("fell", 2, 1));
+        assertThat(live.captionWindows()).isEqualTo(2);
+        assertThat(live.captionBleu4()).isCloseTo(io.mmstream.eval.metrics.Bleu.corpus(List.of(List.of(List.of("a", "person", "waves")),
+                List.of(List.of("a", "person", "waves"))), List.of(List.of("a", "person", "waves"), List.of("a", "person", "claps")), 4), within(1e-12));
+        assertThat(LiveCrossModal.questionOf("Is anyone on the floor? ")).isEqualTo(io.mmstream.sim.SceneTruth.Question.FELL);
+        assertThat(LiveCrossModal.questionOf("is the kettle on?")).isNull();
+        assertThat(live.json()).startsWith("\"truthJoined\": 2, \"questions\": {\"fell\": {\"windows\": 2, \"accuracy\": 0.5000}}, \"captions\": {\"windows\": 2");
+    }
+
+    private static Prediction prediction(String stream, long startSeconds, String fellAnswer, String caption) {
+        TaskResult answer = TaskResult.newBuilder().setTask(WindowHeads.TASK_ANSWER).setLabel(fellAnswer).setQuestion("is anyone on the floor?")
+                .setModelName("question_answering").setModelVersion("1.0.0").build();
+        TaskResult other = TaskResult.newBuilder().setTask(WindowHeads.TASK_ANSWER).setLabel("yes").setQuestion("is the kettle on?")
+                .setModelName("question_answering").setModelVersion("1.0.0").build();
+        TaskResult captioned = TaskResult.newBuilder().setTask(WindowHeads.TASK_CAPTION).setLabel(caption)
+                .setModelName("caption_decoder").setModelVersion("1.0.0").build();
+        return Prediction.newBuilder().setStreamId(stream).setWindowStart(START.plusSeconds(startSeconds)).setWindowEnd(START.plusSeconds(startSeconds + 2))
+                .setGridStepMicros(66_667).setResults(List.of(answer, other, captioned)).setCoverage(List.of()).setModalitiesPresent(List.of())
+                .setEmitTime(START).setCaptureToEmitMillis(0).build();
+    }
+
+    private static WindowTruth truth(String stream, long startSeconds, String fell, String caption) {
+        return WindowTruth.newBuilder().setStreamId(stream).setStart(START.plusSeconds(startSeconds)).setEnd(START.plusSeconds(startSeconds + 2))
+                .setAction("wave").setPeople(1).setShirtColour("red").setLightOn(true).setVoices(0).setSounds(List.of()).setPosition("middle")
+                .setAvOffsetMicros(0).setInSync(true).setFell(fell.equals("yes")).setCaptions(List.of(caption))
+                .setAnswers(List.of(new QuestionAnswer("fell", "did someone fall?", fell))).build();
+    }
+}
