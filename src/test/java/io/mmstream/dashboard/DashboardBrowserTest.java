@@ -109,7 +109,9 @@ class DashboardBrowserTest {
                 assertThat(card("cam-1").getAttribute("class")).doesNotContain("alarm");
                 assertThat(card("cam-1").findElement(By.cssSelector(".label")).getText()).isEqualTo("walk");
                 assertThat(card("cam-1").findElement(By.cssSelector(".results")).getText()).as("any other model's result, by its kind")
-                        .isEqualTo("faces: 1 / 0.91 text_embedding: 384-d embedding");
+                        .isEqualTo("faces: 1 / 0.91 text_embedding: 384-d embedding is anyone on the floor?: no 97% is the light on?: yes 88% "
+                                + "caption: a person in a <i>red</i> shirt walks");
+                assertThat(browser.findElements(By.cssSelector(".results i"))).as("a caption is text, never markup").isEmpty();
                 // the window's texts as text, markup and all
                 assertThat(card("cam-1").findElement(By.cssSelector(".texts")).getText()).isEqualTo("asr: turn <b>left</b> here");
                 assertThat(browser.findElements(By.cssSelector(".texts b"))).isEmpty();
@@ -294,7 +296,14 @@ class DashboardBrowserTest {
                 TaskResult.newBuilder().setTask("faces").setModelName("blazeface_front").setModelVersion("1.2.0").setLabel(null)
                         .setScores(List.of()).setValues(List.of(1f, 0.914f)).build(),
                 TaskResult.newBuilder().setTask("text_embedding").setModelName("minilm_text").setModelVersion("1.19.0-beta29").setLabel(null)
-                        .setScores(List.of()).setEmbedding(java.util.Collections.nCopies(384, 0.05f)).build());
+                        .setScores(List.of()).setEmbedding(java.util.Collections.nCopies(384, 0.05f)).build(),
+                // two standing questions' answers (one head, a result per question) and a caption: text without scores
+                TaskResult.newBuilder().setTask("answer").setQuestion("is anyone on the floor?").setModelName("question_answering")
+                        .setModelVersion("1.0.0").setLabel("no").setScores(List.of(new LabelScore("yes", 0.03f), new LabelScore("no", 0.97f))).build(),
+                TaskResult.newBuilder().setTask("answer").setQuestion("is the light on?").setModelName("question_answering")
+                        .setModelVersion("1.0.0").setLabel("yes").setScores(List.of(new LabelScore("yes", 0.88f), new LabelScore("no", 0.12f))).build(),
+                TaskResult.newBuilder().setTask("caption").setModelName("caption_decoder").setModelVersion("1.0.0")
+                        .setLabel("a person in a <i>red</i> shirt " + label + "s").setScores(List.of()).build());
         List<ModalityCoverage> coverage = new ArrayList<>();
         for (String modality : List.of("video", "audio", "sensor")) {
             coverage.add(ModalityCoverage.newBuilder().setModality(modality).setEvents(30).setPresentSteps(30).setGridSteps(30)
