@@ -60,11 +60,15 @@ class DeployFilesTest {
             copies.put(copy.group(1), copy.group(2));
         }
         assertThat(copies).containsEntry("target/mmstream-job.jar", "/opt/flink/usrlib/mmstream-job.jar")
-                .containsEntry("onnx-models/", "/opt/mmstream/models/");
+                .containsEntry("onnx-models/", "/opt/mmstream/models/")
+                .containsEntry("target/pretrained-models/", "/opt/mmstream/models/");
         for (String source : copies.keySet()) {
-            if (source.startsWith("target/")) {
+            if (source.endsWith(".jar")) {
                 // made by the build: the shade plugin's output file
                 assertThat(Files.readString(Path.of("pom.xml"))).contains("<outputFile>${project.build.directory}/" + source.substring(7) + "</outputFile>");
+            } else if (source.startsWith("target/")) {
+                // the build's folder of fetched models, where the cards find them when they are not beside them
+                assertThat(Path.of(source)).isEqualTo(io.mmstream.inference.ModelCard.PRETRAINED).isDirectory();
             } else {
                 assertThat(Path.of(source)).as("COPY source").exists();
             }

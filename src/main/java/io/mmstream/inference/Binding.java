@@ -138,7 +138,7 @@ public sealed interface Binding {
             case "text" -> {
                 if (fields.oneOf("text", "ids", "mask", "type_ids").equals("ids")) {
                     fields.only(Set.of("text", "tokenizer", "tokenizer_sha256", "max_length"));
-                    yield new Tokens("ids", file.resolveSibling(fields.text("tokenizer")), fields.text("tokenizer_sha256"),
+                    yield new Tokens("ids", ModelCard.named(file, fields.text("tokenizer")), fields.text("tokenizer_sha256"),
                             fields.positiveInt("max_length"));
                 }
                 fields.only(Set.of("text"));

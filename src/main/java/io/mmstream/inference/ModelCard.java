@@ -15,7 +15,7 @@ import java.util.Map;
  * it expects), its outputs, labels and result, the sha256 of the model file, and what it was measured on.
  *
  * @param file the card's own path, for error messages
- * @param model the .onnx file, resolved next to the card
+ * @param model the .onnx file, resolved next to the card (or in {@link #PRETRAINED})
  */
 public record ModelCard(Path file, String name, String version, String task, Stage stage, int batch, Path model, String sha256,
                         List<Tensor> inputs, List<Tensor> outputs, List<String> labels, ModelResult result, JsonNode metrics) {
@@ -60,7 +60,7 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         return json.stream().filter(p -> !named.contains(p.toAbsolutePath().normalize())).toList();
     }
 
-    /** The files beside the card that it names: the model, and any tokenizer its bindings read. */
+    /** The files the card names: the model, and any tokenizer its bindings read. */
     public List<Path> files() {
         List<Path> files = new java.util.ArrayList<>(List.of(model));
         inputs.stream().map(Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
@@ -74,6 +74,19 @@ public record ModelCard(Path file, String name, String version, String task, Sta
      */
     public boolean encoder() {
         return stage != Stage.WINDOW && result == null;
+    }
+
+    /**
+     * Where the build puts the third-party pretrained models that committed cards name (onnx-models/ holds only what
+     * is trained here, so that the folder stays small); a file a card names is looked up beside the card first.
+     */
+    public static final Path PRETRAINED = Path.of(System.getProperty("mmstream.pretrained.dir", "target/pretrained-models"));
+
+    /** The file a card names: beside the card, or else, when it is there, in {@link #PRETRAINED}. */
+    static Path named(Path card, String name) {
+        Path beside = card.resolveSibling(name);
+        Path fetched = PRETRAINED.resolve(name);
+        return !Files.exists(beside) && Files.exists(fetched) ? fetched : beside;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -105,7 +118,7 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         Map<String, List<String>> outputShapes = new LinkedHashMap<>();
         outputs.forEach(t -> outputShapes.put(t.name(), t.shape()));
         ModelCard card = new ModelCard(file, text(file, root, "name"), text(file, root, "version"), text(file, root, "task"), stage, batch,
-                file.resolveSibling(modelFile), text(file, root, "sha256"), inputs, outputs, labels,
+                named(file, modelFile), text(file, root, "sha256"), inputs, outputs, labels,
                 root.has("result") ? ModelResult.parse(file, root.get("result"), outputShapes, labels, stage == Stage.WINDOW) : null,
                 root.path("metrics"));
         if (stage == Stage.WINDOW) {

@@ -141,7 +141,8 @@ public final class OnnxModel implements AutoCloseable {
         try {
             return sha256(card.model());
         } catch (IOException e) {
-            throw new ModelCardException(card.file() + ": file = '" + card.model().getFileName() + "': cannot be read: " + e.getMessage(), e);
+            throw new ModelCardException(card.file() + ": file = '" + card.model().getFileName() + "': cannot be read: " + e.getMessage()
+                    + " (looked for beside the card and in " + ModelCard.PRETRAINED.toAbsolutePath() + ", where the build fetches third-party models)", e);
         }
     }
 

@@ -163,9 +163,10 @@ class CardVocabularyTest {
         for (String name : java.util.List.of("frame_encoder", "appearance_encoder", "audio_encoder", "question_answering", "minilm_text")) {
             ModelCard card = ModelCard.load(Path.of("onnx-models", name + ".json"));
             Files.copy(card.file(), dir.resolve(name + ".json"));
-            Files.copy(card.model(), dir.resolve(card.model().getFileName()));
+            for (Path named : card.files()) {
+                Files.copy(named, dir.resolve(named.getFileName()));
+            }
         }
-        Files.copy(Path.of("onnx-models/all-minilm-l6-v2-q-tokenizer.json"), dir.resolve("all-minilm-l6-v2-q-tokenizer.json"));
         Path qa = dir.resolve("question_answering.json");
         ModelSettings graph = new ModelSettings(dir.toString(), java.util.List.of("frame_encoder", "appearance_encoder", "audio_encoder",
                 "question_answering"), InferenceOptions.cpu(1), 0.5, java.util.List.of("is anyone on the floor?"));

@@ -30,6 +30,21 @@ class CommittedModelsTest {
                 "fusion_early.json", "fusion_weighted.json", "fusion_late.json", "fusion_attention.json");
     }
 
+    @Test
+    void theModelsFolderHoldsOnlyWhatIsTrainedHereUnder30Mb() throws Exception {
+        // the house limit; third-party models are fetched by the build into ModelCard.PRETRAINED, never here
+        long bytes;
+        try (Stream<Path> files = java.nio.file.Files.walk(MODELS)) {
+            bytes = files.filter(java.nio.file.Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertThat(bytes).isLessThan(30_000_000L);
+        for (Path cardFile : ModelCard.cardsIn(MODELS)) {
+            if (new ObjectMapper().readTree(cardFile.toFile()).has("origin")) {
+                assertThat(ModelCard.load(cardFile).files()).as(cardFile.toString()).allSatisfy(f -> assertThat(f.getParent()).isEqualTo(ModelCard.PRETRAINED));
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("cards")
     void javaInferenceMatchesThePytorchOutputStoredAtExport(Path cardFile) throws Exception {
