@@ -224,6 +224,9 @@ final class BenchJobs {
             }
             JsonNode details = get("/jobs/" + client.getJobID() + "/checkpoints/details/" + completed.path("id").asLong());
             JsonNode job = get("/jobs/" + client.getJobID());
+            if (details == null || job == null) {
+                return bytes;
+            }
             Map<String, String> names = new HashMap<>();
             for (JsonNode vertex : job.path("vertices")) {
                 names.put(vertex.path("id").asText(), vertex.path("name").asText());
@@ -233,9 +236,15 @@ final class BenchJobs {
             return bytes;
         }
 
+        /** The REST answer, or null when there is none: also when a bounded job has finished and its MiniCluster closed. */
         private JsonNode get(String path) throws IOException, InterruptedException {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response;
+            try {
+                response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (java.net.ConnectException closed) {
+                return null;
+            }
             return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
         }
 
