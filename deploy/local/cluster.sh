@@ -199,11 +199,11 @@ kill_flink() {
 
 topics() {
   local config
-  for topic in mm.video mm.audio mm.sensor mm.text mm.labels mm.truth mm.predictions mm.embeddings mm.late mm.deadletter; do
+  for topic in mm.video mm.audio mm.sensor mm.text mm.labels mm.truth mm.predictions mm.embeddings mm.audio.separated mm.late mm.deadletter; do
     # frames up to the job's validation.max-record-bytes (4 MB); media kept one hour, as on Kubernetes (personal data)
     case "$topic" in
       mm.video) config=(--config max.message.bytes=4194304 --config retention.ms=3600000) ;;
-      mm.audio|mm.sensor|mm.text) config=(--config retention.ms=3600000) ;;
+      mm.audio|mm.sensor|mm.text|mm.audio.separated) config=(--config retention.ms=3600000) ;;
       *) config=() ;;
     esac
     "$JAVA" -cp "$work/kafka-lib/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "localhost:$KAFKA_PORT" \

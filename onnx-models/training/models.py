@@ -376,3 +376,46 @@ class CaptionDecoder(nn.Module):
             word = self.out(h).argmax(1)
             chosen.append(word)
         return torch.stack(chosen, dim=1).float()
+
+
+# audio-visual separation: the window's audio as the job assembles it (2 s at 16 kHz) and its STFT as media.Stft computes it
+SAMPLE_RATE = 16000
+WINDOW_SAMPLES = 32000
+FFT = 512
+HOP = 128
+BINS = FFT // 2 + 1
+STFT_FRAMES = 1 + WINDOW_SAMPLES // HOP
+
+
+def log_magnitude(re, im):
+    """What the separation model reads of each STFT bin (the card's "scale": "log"): ln(|X| + 1e-3)."""
+    return torch.log(torch.sqrt(re * re + im * im) + 1e-3)
+
+
+class AudioSeparation(nn.Module):
+    """A spectrogram mask for the actor's own sounds, conditioned on the window's frame embeddings: the log-magnitude
+    of each STFT frame goes through a linear layer, is modulated (FiLM) by the video step it falls in (none where the
+    step has no frame), and temporal convolutions over the window's frames give a mask in [0, 1] per bin, zero where the
+    window holds no audio (a step without its audio patch). The STFT and its inverse stay outside the graph, in Java
+    (media.Stft)."""
+
+    def __init__(self, width=128, steps=30):
+        super().__init__()
+        self.inp = nn.Linear(BINS, width)
+        self.film = nn.Linear(EMBED, 2 * width)
+        self.convs = nn.ModuleList([nn.Conv1d(width, width, 5, padding=2) for _ in range(4)])
+        self.out = nn.Linear(width, BINS)
+        # the video step each STFT frame's centre falls in (frame f is centred on sample f * HOP)
+        step = torch.clamp((torch.arange(STFT_FRAMES) * HOP * steps) // WINDOW_SAMPLES, max=steps - 1)
+        self.register_buffer("step_of_frame", step, persistent=False)
+
+    def forward(self, spectrogram, video, video_mask, audio_mask):
+        h = torch.relu(self.inp(spectrogram))                                   # B, T, W
+        film = self.film(video) * video_mask.unsqueeze(-1)                      # B, 30, 2W
+        film = film[:, self.step_of_frame]                                      # B, T, 2W
+        gamma, beta = film.chunk(2, dim=-1)
+        h = (h * (1 + gamma) + beta).transpose(1, 2)                            # B, W, T
+        for conv in self.convs:
+            h = h + torch.relu(conv(h))
+        heard = audio_mask[:, self.step_of_frame].unsqueeze(-1)                # B, T, 1
+        return torch.sigmoid(self.out(h.transpose(1, 2))) * heard              # B, T, BINS

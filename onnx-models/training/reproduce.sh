@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces every model in onnx-models/ from scratch with fixed seeds: the training data through
 # `mmstream dataset` (the job's own media code), then train.py and train_crossmodal.py, which report their time per
-# model family (on 2 CPU cores: the frame encoder 23 minutes, the appearance encoder about 20, question answering
-# about 12, each other family under 8; about 95 minutes in all).
+# model family (on 2 CPU cores: the frame encoder 23 minutes, the appearance encoder about 20, audio separation
+# about 15, question answering about 12, each other family under 8; about 110 minutes in all).
 # Needs Debian's python3-torch, python3-onnx and python3-numpy (installed here when missing; PyPI is not used).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -8,7 +8,9 @@ Families: appearance_encoder (a second frame encoder, per frame, supervised by t
 light, people, position); window_embedding (video, appearance, audio and IMU into the text model's space,
 contrastive against the reference captions); question_answering (a window head: a question's text embedding and the window's frame,
 appearance, audio and IMU features to an answer); caption_decoder (a window head writing a caption word by word,
-decoded greedily inside its graph). Fixed seeds throughout; validation figures go into the cards.
+decoded greedily inside its graph); audio_separation (a spectrogram mask for the actor's own sounds, conditioned on the
+window's frame embeddings, against the simulator's clean actor audio). Fixed seeds throughout; validation figures go
+into the cards.
 """
 import argparse
 import json
@@ -24,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import models  # noqa: E402
 import train as T  # noqa: E402
 
-FAMILIES = ["appearance_encoder", "window_embedding", "question_answering", "caption_decoder"]
+FAMILIES = ["appearance_encoder", "window_embedding", "question_answering", "caption_decoder", "audio_separation"]
 
 
 def truth(directories):
@@ -391,6 +393,7 @@ def main():
     parser.add_argument("--embedding-epochs", type=int, default=8, help="window_embedding (the epoch kept is chosen on validation)")
     parser.add_argument("--qa-epochs", type=int, default=12)
     parser.add_argument("--caption-epochs", type=int, default=4)
+    parser.add_argument("--separation-epochs", type=int, default=3)
     parser.add_argument("--encoders", default="onnx-models", help="the frozen frame, audio (and appearance) encoders the heads read")
     parser.add_argument("--cache", help="keep the windows' embeddings in this file between runs (a run with other encoders must not reuse it)")
     args = parser.parse_args()
@@ -436,6 +439,118 @@ def main():
         began = time.time()
         model, words, figures = train_captions(e, windows, ve, val_windows, args.caption_epochs, T.family_rng("caption_decoder"))
         export_captions(model, words, figures, round(time.time() - began), indexes[0], args.out, common)
+
+    if "audio_separation" in args.families:
+        e, ve = window_embeddings(args, train, val, encoder, indexes[0]["frames"]["frame_period_us"], indexes[0]["classes"])
+        began = time.time()
+        model, figures = train_separation(e, separation_audio(args.train), ve, separation_audio(args.val), args.separation_epochs,
+                                          T.family_rng("audio_separation"))
+        export_separation(model, figures, round(time.time() - began), indexes[0], args.out, common)
+
+
+def separation_audio(directories):
+    """Each window's audio as the job assembles it and the actor's own sounds over the same samples (dataset)."""
+    return [np.concatenate([np.load(os.path.join(d, name + ".npy")) for d in directories]) for name in ["audio", "actor_audio"]]
+
+
+# a window's published share (its last slide, as the job publishes it) counts where the actor is audible in it: an
+# RMS of at least -50 dBFS, well above the quantisation of 16-bit PCM
+AUDIBLE_RMS = 10 ** (-50 / 20)
+SLIDE_SAMPLES = 16000
+
+
+def stft(x):
+    return torch.stft(x, models.FFT, models.HOP, window=torch.hann_window(models.FFT), center=True, pad_mode="constant",
+                      return_complex=True)
+
+
+def istft(spectrum):
+    return torch.istft(spectrum, models.FFT, models.HOP, window=torch.hann_window(models.FFT), center=True, length=models.WINDOW_SAMPLES)
+
+
+def separate(model, mixture, e, idx):
+    spectrum = stft(mixture)                                                    # B, F, T
+    mask = model(models.log_magnitude(spectrum.real, spectrum.imag).transpose(1, 2), e["video"][idx], e["video_mask"][idx], e["audio_mask"][idx])
+    return spectrum * mask.transpose(1, 2)
+
+
+def si_sdr(estimate, reference):
+    estimate = estimate - estimate.mean(-1, keepdim=True)
+    reference = reference - reference.mean(-1, keepdim=True)
+    target = (estimate * reference).sum(-1, keepdim=True) / (reference * reference).sum(-1, keepdim=True) * reference
+    return 10 * torch.log10((target * target).sum(-1) / ((estimate - target) ** 2).sum(-1))
+
+
+@torch.no_grad()
+def separation_figures(model, e, audio):
+    """SI-SDR of the mixture and of the separated audio over each window's published share where the actor is
+    audible, and their mean improvement (as eval measures it in Java)."""
+    model.eval()
+    mixture, actor = audio
+    before, after = [], []
+    for start in range(0, len(mixture), 64):
+        idx = np.arange(start, min(len(mixture), start + 64))
+        x, s = torch.from_numpy(mixture[idx]), torch.from_numpy(actor[idx])
+        y = istft(separate(model, x, e, idx))
+        share = slice(models.WINDOW_SAMPLES - SLIDE_SAMPLES, models.WINDOW_SAMPLES)
+        audible = s[:, share].pow(2).mean(-1).sqrt() >= AUDIBLE_RMS
+        before.append(si_sdr(x[audible][:, share], s[audible][:, share]))
+        after.append(si_sdr(y[audible][:, share], s[audible][:, share]))
+    before, after = torch.cat(before), torch.cat(after)
+    return {"windows_audible": int(len(before)), "si_sdr_mixture_db": round(float(before.mean()), 2),
+            "si_sdr_separated_db": round(float(after.mean()), 2), "si_sdr_improvement_db": round(float((after - before).mean()), 2)}
+
+
+def train_separation(e, audio, ve, val_audio, epochs, rng):
+    """The mask that turns the window's spectrum into the actor's: complex mean squared error against the actor's
+    spectrum, relative to the mixture's energy (so quiet and loud rooms weigh alike); the epoch kept is the best on
+    validation by SI-SDR improvement."""
+    model = models.AudioSeparation()
+    mixture, actor = audio
+    steps = epochs * ((len(mixture) + 31) // 32)
+    optimizer = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
+    schedule = T.warmup_cosine(optimizer, 200, steps)
+    best, best_state = None, None
+    for epoch in range(epochs):
+        model.train()
+        began, total = time.time(), 0.0
+        for idx in T.batches(len(mixture), 32, rng):
+            x, s = torch.from_numpy(mixture[idx]), torch.from_numpy(actor[idx])
+            estimate = separate(model, x, e, idx)
+            target = stft(s)
+            loss = ((estimate - target).abs() ** 2).sum((1, 2)) / ((stft(x).abs() ** 2).sum((1, 2)) + 1e-3)
+            optimizer.zero_grad()
+            loss.mean().backward()
+            optimizer.step()
+            schedule.step()
+            total += float(loss.mean()) * len(idx)
+        figures = separation_figures(model, ve, val_audio)
+        T.log(f"audio_separation epoch {epoch + 1}: loss {total / len(mixture):.4f}, validation {figures} ({time.time() - began:.0f} s)")
+        if best is None or figures["si_sdr_improvement_db"] > best["si_sdr_improvement_db"]:
+            best, best_state = figures, {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(best_state)
+    return model.eval(), best
+
+
+def export_separation(model, figures, seconds, index, out, common):
+    g = torch.Generator().manual_seed(1)
+    spectrogram = torch.randn(1, models.STFT_FRAMES, models.BINS, generator=g)
+    video, video_mask, audio_mask = torch.randn(1, 30, models.EMBED, generator=g).abs(), torch.ones(1, 30), torch.ones(1, 30)
+    video_mask[0, 20:] = 0
+    audio_mask[0, :3] = 0
+    period = index["frames"]["frame_period_us"]
+    T.export(model, "audio_separation", [spectrogram, video, video_mask, audio_mask],
+             [{"name": "spectrogram", "dtype": "float32", "shape": ["B", models.STFT_FRAMES, models.BINS],
+               "binds": {"audio": "stft", "rate": models.SAMPLE_RATE, "fft": models.FFT, "hop": models.HOP,
+                         "samples": models.WINDOW_SAMPLES, "scale": "log"}},
+              {"name": "video", "dtype": "float32", "shape": ["B", 30, models.EMBED],
+               "binds": {"model": "frame_encoder", "output": "embedding", "step_us": period, "steps": 30}},
+              {"name": "video_mask", "dtype": "float32", "shape": ["B", 30], "binds": {"present": "video"}},
+              {"name": "audio_mask", "dtype": "float32", "shape": ["B", 30], "binds": {"present": "audio"}}],
+             [{"name": "mask", "dtype": "float32", "shape": ["B", models.STFT_FRAMES, models.BINS]}], out,
+             dict(common(seconds), task="audio_separation", labels=[],
+                  result={"name": "separated_audio", "from": "mask", "decode": {"kind": "spectrogram_mask"}, "requires": {"any": ["audio"]}},
+                  metrics={"validation": figures}))
 
 
 def window_embeddings(args, train, val, appearance, period_us, classes):

@@ -121,7 +121,7 @@ class DeployFilesTest {
         JobConfig defaults = JobConfig.defaults(Map.of());
         assertThat(topics).containsExactlyInAnyOrder(defaults.get(JobOptions.TOPIC_VIDEO), defaults.get(JobOptions.TOPIC_AUDIO),
                 defaults.get(JobOptions.TOPIC_SENSOR), defaults.get(JobOptions.TOPIC_TEXT), defaults.get(JobOptions.TOPIC_PREDICTIONS), defaults.get(JobOptions.TOPIC_LATE),
-                defaults.get(JobOptions.TOPIC_DEADLETTER), defaults.get(JobOptions.TOPIC_EMBEDDINGS), io.mmstream.cli.EmbeddedKafka.LABELS_TOPIC, io.mmstream.cli.EmbeddedKafka.TRUTH_TOPIC);
+                defaults.get(JobOptions.TOPIC_DEADLETTER), defaults.get(JobOptions.TOPIC_EMBEDDINGS), defaults.get(JobOptions.TOPIC_SEPARATED), io.mmstream.cli.EmbeddedKafka.LABELS_TOPIC, io.mmstream.cli.EmbeddedKafka.TRUTH_TOPIC);
         // the standalone cluster and compose create the same topics, and the README's table lists each
         for (String file : List.of("local/cluster.sh", "compose/docker-compose.yml")) {
             Matcher loop = Pattern.compile("for topic in ([^;]+);").matcher(Files.readString(DEPLOY.resolve(file)));
@@ -160,7 +160,8 @@ class DeployFilesTest {
         for (var input : List.of(JobOptions.TOPIC_VIDEO, JobOptions.TOPIC_AUDIO, JobOptions.TOPIC_SENSOR, JobOptions.TOPIC_TEXT)) {
             needed.put("topic:" + pipeline.get(input) + ":literal", Set.of("Read", "Describe", "DescribeConfigs"));
         }
-        for (var output : List.of(JobOptions.TOPIC_PREDICTIONS, JobOptions.TOPIC_LATE, JobOptions.TOPIC_DEADLETTER, JobOptions.TOPIC_EMBEDDINGS)) {
+        for (var output : List.of(JobOptions.TOPIC_PREDICTIONS, JobOptions.TOPIC_LATE, JobOptions.TOPIC_DEADLETTER, JobOptions.TOPIC_EMBEDDINGS,
+                JobOptions.TOPIC_SEPARATED)) {
             needed.put("topic:" + pipeline.get(output) + ":literal", Set.of("Write", "Describe", "DescribeConfigs"));
         }
         needed.put("group:" + pipeline.get(JobOptions.GROUP_ID) + ":literal", Set.of("Read", "Describe"));

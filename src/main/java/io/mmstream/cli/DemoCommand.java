@@ -92,6 +92,10 @@ final class DemoCommand implements Callable<Integer> {
                 Pipeline.build(env, job);
                 JobClient client = env.executeAsync(job.get(io.mmstream.config.JobOptions.JOB_NAME));
                 System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + simulation.streams + " simulated streams; Ctrl-C stops");
+                if (Pipeline.modelSettings(job).separationName() != null) {
+                    System.out.println("Separated audio (each actor's own sounds) on " + job.get(TOPIC_SEPARATED) + " (try: java -jar target/mmstream.jar tail "
+                            + "--bootstrap " + kafka.bootstrapServers() + " --topic " + job.get(TOPIC_SEPARATED) + ")");
+                }
 
                 SimulationPublisher producer = new SimulationPublisher(
                         new SceneSimulator(simulation.settings(), System.currentTimeMillis() * 1000, simulation.trouble()), kafka.clientProperties(),

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mmstream.eval.CaptionEvaluation;
 import io.mmstream.eval.Evaluation;
 import io.mmstream.eval.QuestionEvaluation;
+import io.mmstream.eval.SeparationEvaluation;
 import io.mmstream.eval.RetrievalEvaluation;
 import io.mmstream.eval.WindowModels;
 import io.mmstream.inference.ElementModel;
@@ -148,6 +149,16 @@ final class EvalCommand implements Callable<Integer> {
             }
             for (String head : windowModels.heads(io.mmstream.inference.WindowHeads.TASK_CAPTION)) {
                 figures.put(head, captions(windowModels, head, heldOut));
+            }
+            if (windowModels.separation() != null) {
+                SeparationEvaluation.Figure separation = SeparationEvaluation.of(heldOut);
+                System.out.printf(Locale.ROOT, "%n%s: SI-SDR improvement %.2f dB [%.2f, %.2f] over the stretch each window publishes (its last slide), "
+                        + "in the %d windows where the actor is audible there (mixture %.2f dB, separated %.2f dB)%n", windowModels.separation().card().name(),
+                        separation.improvementDb(), separation.interval().low(), separation.interval().high(), separation.windows(),
+                        separation.mixtureDb(), separation.separatedDb());
+                figures.put(windowModels.separation().card().name(), Map.of("si_sdr_improvement_db", separation.improvementDb(),
+                        "si_sdr_improvement_db_ci95", List.of(separation.interval().low(), separation.interval().high()),
+                        "si_sdr_mixture_db", separation.mixtureDb(), "si_sdr_separated_db", separation.separatedDb(), "windows_audible", separation.windows()));
             }
 
             System.out.printf(Locale.ROOT, "%ndifficulty (noise scale; seeds %s):%n", seeds(2));

@@ -30,6 +30,9 @@ public final class JobOptions {
     public static final Option<String> TOPIC_DEADLETTER = Option.string("topics.deadletter", "mm.deadletter", "Output topic of DeadLetter records.");
     public static final Option<String> TOPIC_EMBEDDINGS = Option.string("topics.embeddings", "mm.embeddings",
             "Output topic of WindowEmbedding records: every embedding a window head's result decodes, one record per window and result.");
+    public static final Option<String> TOPIC_SEPARATED = Option.string("topics.separated", "mm.audio.separated",
+            "Output topic of AudioChunk records: each stream's audio as the separation model in models.run separates it (the actor's own "
+            + "sounds), one chunk per window holding its last slide, so every stretch is published once.");
 
     public static final Option<StartingOffsets> STARTING_OFFSETS = Option.choice("source.starting-offsets", StartingOffsets.COMMITTED,
             StartingOffsets.class, "Where the sources start: the group's committed offsets (earliest when none), earliest or latest.");
@@ -153,7 +156,7 @@ public final class JobOptions {
 
     public static final List<Option<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, GROUP_ID,
-            TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_TEXT, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER, TOPIC_EMBEDDINGS,
+            TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_TEXT, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER, TOPIC_EMBEDDINGS, TOPIC_SEPARATED,
             STARTING_OFFSETS, BOUNDED,
             WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,
             OUT_OF_ORDER_VIDEO, OUT_OF_ORDER_AUDIO, OUT_OF_ORDER_SENSOR, WATERMARK_INTERVAL, IDLENESS, STARTUP_GRACE, STREAM_RETENTION,

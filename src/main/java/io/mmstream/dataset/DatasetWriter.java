@@ -66,6 +66,10 @@ public final class DatasetWriter {
         int imuSteps() {
             return (int) (windowMicros / IMU_STEP_MICROS);
         }
+
+        int windowSamples() {
+            return (int) (windowMicros * settings.sampleRate() / 1_000_000);
+        }
     }
 
     public record Summary(int windows, long frames, double seconds, Map<String, Integer> windowsPerAction) {}
@@ -73,7 +77,8 @@ public final class DatasetWriter {
     /** Features of one window, in the layout of the arrays; action is the index of the majority Action. */
     /** @param pose the simulator's true pose at each grid instant, {@link Pose#FIELDS} per step: what no model sees, for ceiling experiments */
     public record Window(byte[] frames, byte[] frameMask, float[] logMel, byte[] audioMask, float[] imu, byte[] imuMask,
-                         int action, long avOffsetMicros, int stream, long startMicros, float[] pose, SceneTruth truth) {}
+                         int action, long avOffsetMicros, int stream, long startMicros, float[] pose, SceneTruth truth,
+                         float[] audio, float[] actorAudio) {}
 
     /** The simulated streams of every dataset start here, so the same seed gives the same windows. */
     public static final long EPOCH_MICROS = 1_700_000_000_000_000L;
@@ -107,6 +112,8 @@ public final class DatasetWriter {
              NpyWriter streamOut = new NpyWriter(dir.resolve("stream.npy"), NpyWriter.Type.INT32, windows);
              NpyWriter startOut = new NpyWriter(dir.resolve("window_start_us.npy"), NpyWriter.Type.INT64, windows);
              NpyWriter poseOut = new NpyWriter(dir.resolve("pose.npy"), NpyWriter.Type.FLOAT32, windows, t, Pose.FIELDS.size());
+             NpyWriter audioOut = new NpyWriter(dir.resolve("audio.npy"), NpyWriter.Type.FLOAT32, windows, params.windowSamples());
+             NpyWriter actorOut = new NpyWriter(dir.resolve("actor_audio.npy"), NpyWriter.Type.FLOAT32, windows, params.windowSamples());
              java.io.BufferedWriter truthOut = Files.newBufferedWriter(dir.resolve("truth.jsonl"), StandardCharsets.UTF_8)) {
             List<Future<List<Window>>> perStream = new ArrayList<>();
             for (int s = 0; s < settings.streams(); s++) {
@@ -127,6 +134,8 @@ public final class DatasetWriter {
                     streamOut.write(w.stream());
                     startOut.write(w.startMicros());
                     poseOut.write(w.pose());
+                    audioOut.write(w.audio());
+                    actorOut.write(w.actorAudio());
                     truthOut.write(truthLine(w.truth(), settings.seed()));
                     perAction.merge(Action.values()[w.action()].wireName(), 1, Integer::sum);
                     for (byte present : w.frameMask()) {
@@ -175,6 +184,8 @@ public final class DatasetWriter {
         List<Long> frameTimes = new ArrayList<>();
         List<byte[]> framePixels = new ArrayList<>();
         List<AudioPatches.Chunk> chunks = new ArrayList<>();
+        // the actor's own sounds over the same chunks, placed where the job places each chunk (its capture time)
+        List<AudioPatches.Chunk> actorChunks = new ArrayList<>();
         List<Long> imuTimes = new ArrayList<>();
         List<float[]> imuValues = new ArrayList<>();
         List<SimRecord> records = new ArrayList<>(scene.records(epoch, end));
@@ -192,8 +203,10 @@ public final class DatasetWriter {
                 }
                 case AUDIO -> {
                     AudioChunk chunk = WireCodec.decode(AudioChunk.class, record.value());
-                    chunks.add(new AudioPatches.Chunk(Times.micros(chunk.getCaptureTime()),
-                            Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels())));
+                    float[] samples = Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels());
+                    chunks.add(new AudioPatches.Chunk(Times.micros(chunk.getCaptureTime()), samples));
+                    long heardMicros = scene.epochMicros() + chunk.getSeq() * params.settings().audioChunkMicros();
+                    actorChunks.add(new AudioPatches.Chunk(Times.micros(chunk.getCaptureTime()), scene.actorAudioSamples(heardMicros, samples.length)));
                 }
                 case SENSOR -> {
                     SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
@@ -251,9 +264,13 @@ public final class DatasetWriter {
                 System.arraycopy(scene.poseAt(start + j * framePeriod).values(), 0, pose, j * Pose.FIELDS.size(), Pose.FIELDS.size());
             }
             long windowEnd = start + params.windowMicros();
+            float[] audio = new float[params.windowSamples()];
+            float[] actorAudio = new float[params.windowSamples()];
+            AudioPatches.samples(sampleRate, patches.samplePosition(start), nearby, audio);
+            AudioPatches.samples(sampleRate, patches.samplePosition(start), actorChunks, actorAudio);
             out.add(new Window(pixels, frameMask, logMels, audioMask, imu, imuMask, majorityAction(scene.labels(start, windowEnd)).ordinal(),
                     scene.observedAvOffsetMicros(start + params.windowMicros() / 2), stream, start, pose,
-                    SceneTruth.of(scene, start, windowEnd, framePeriod)));
+                    SceneTruth.of(scene, start, windowEnd, framePeriod), audio, actorAudio));
         }
         return out;
     }
@@ -305,6 +322,10 @@ public final class DatasetWriter {
                                          "meaning": "each reference caption embedded by the text model of `dataset --text-model` (MiniLM by default)"},
                   "pose": {"file": "pose.npy", "shape": [%d, %d, %d], "dtype": "float32", "fields": [%s],
                            "meaning": "the simulator's true pose at each grid instant, never shown to a model: what video could at best carry"},
+                  "audio": {"file": "audio.npy", "shape": [%d, %d], "dtype": "float32", "sample_rate": %d,
+                            "meaning": "the window's audio as the job assembles it from the chunks (mono, by capture time; 0 where none was heard)"},
+                  "actor_audio": {"file": "actor_audio.npy", "shape": [%d, %d], "dtype": "float32",
+                                  "meaning": "the actor's own sounds alone over the same samples, without the room's noise and voices: the reference of separation"},
                   "simulation": {"seed": %d, "streams": %d, "seconds": %d, "fps": %d, "size": %d, "av_offset_us": %d, "av_spread_us": %d,
                                  "av_drift_us_per_s": %.3f, "noise_scale": %.2f, "delivery": "%s"}
                 }
@@ -314,6 +335,7 @@ public final class DatasetWriter {
                 mel.sampleRate(), mel.fftSize(), mel.windowLength(), mel.hopLength(), mel.melBins(), mel.minHz(), mel.maxHz(),
                 windows, p.imuSteps(), IMU_STEP_MICROS, Arrays.toString(IMU_MEAN), Arrays.toString(IMU_STD),
                 windows, p.framesPerWindow(), Pose.FIELDS.size(), Pose.FIELDS.stream().map(f -> "\"" + f + "\"").collect(java.util.stream.Collectors.joining(", ")),
+                windows, p.windowSamples(), s.sampleRate(), windows, p.windowSamples(),
                 s.seed(), s.streams(), p.seconds(), s.fps(), s.width(), s.avOffsetMicros(), s.avOffsetSpreadMicros(), s.avDriftMicrosPerSecond(),
                 s.videoNoise() / SimulationSettings.defaults(1).videoNoise(), s.delivery().equals(SimulationSettings.Delivery.perfect()) ? "perfect" : "realistic");
     }

@@ -72,7 +72,12 @@ public final class Evaluation {
      *
      * @param streams per window, the index of its stream among {@code streamCount}
      */
-    public record Labelled(List<WindowTensors> windows, int[] actions, long[] offsetsMicros, int[] streams, int streamCount, List<SceneTruth> truths) {
+    /**
+     * @param separation per window, the SI-SDR of its audio and of the separated audio ({@link SeparationEvaluation});
+     *     empty where the models hold no separation model
+     */
+    public record Labelled(List<WindowTensors> windows, int[] actions, long[] offsetsMicros, int[] streams, int streamCount, List<SceneTruth> truths,
+                           List<SeparationEvaluation.Window> separation) {
 
         /** The windows of several sets (seeds) as one, their streams numbered on. */
         public static Labelled concat(List<Labelled> sets) {
@@ -81,10 +86,12 @@ public final class Evaluation {
             List<Long> offsets = new ArrayList<>();
             List<Integer> streams = new ArrayList<>();
             List<SceneTruth> truths = new ArrayList<>();
+            List<SeparationEvaluation.Window> separation = new ArrayList<>();
             int streamCount = 0;
             for (Labelled set : sets) {
                 windows.addAll(set.windows());
                 truths.addAll(set.truths());
+                separation.addAll(set.separation());
                 for (int i = 0; i < set.windows().size(); i++) {
                     actions.add(set.actions()[i]);
                     offsets.add(set.offsetsMicros()[i]);
@@ -93,7 +100,7 @@ public final class Evaluation {
                 streamCount += set.streamCount();
             }
             return new Labelled(windows, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray(),
-                    streams.stream().mapToInt(Integer::intValue).toArray(), streamCount, truths);
+                    streams.stream().mapToInt(Integer::intValue).toArray(), streamCount, truths, separation);
         }
     }
 
@@ -106,9 +113,16 @@ public final class Evaluation {
         List<Long> offsets = new ArrayList<>();
         List<Integer> streams = new ArrayList<>();
         List<SceneTruth> truths = new ArrayList<>();
+        List<SeparationEvaluation.Window> separation = new ArrayList<>();
+        int slideSamples = (int) (params.slideMicros() * settings.sampleRate() / 1_000_000);
         for (int s = 0; s < settings.streams(); s++) {
             for (DatasetWriter.Window window : writer.windowsOf(simulator.scene(s), s, DatasetWriter.EPOCH_MICROS, params)) {
-                embedded.add(models.embed(window, imageSize));
+                WindowTensors tensors = models.embed(window, imageSize);
+                embedded.add(tensors);
+                if (models.separation() != null) {
+                    // here, while the window's audio is at hand: the windows keep embeddings only
+                    separation.add(SeparationEvaluation.window(models.separation(), tensors, window.audio(), window.actorAudio(), slideSamples));
+                }
                 truths.add(window.truth());
                 actions.add(window.action());
                 offsets.add(window.avOffsetMicros());
@@ -116,7 +130,7 @@ public final class Evaluation {
             }
         }
         return new Labelled(embedded, actions.stream().mapToInt(Integer::intValue).toArray(), offsets.stream().mapToLong(Long::longValue).toArray(),
-                streams.stream().mapToInt(Integer::intValue).toArray(), settings.streams(), truths);
+                streams.stream().mapToInt(Integer::intValue).toArray(), settings.streams(), truths, separation);
     }
 
     /** The head whose result is action recognition from video. */

@@ -31,6 +31,7 @@ public final class WindowModels implements AutoCloseable {
     private final MediaEncoders encoders;
     private final Map<String, io.mmstream.inference.EncoderSlice> producers;
     private final Map<String, OnnxModel> heads = new LinkedHashMap<>();
+    private io.mmstream.inference.AudioSeparation separation;
 
     public WindowModels(Path directory, InferenceOptions options) throws IOException {
         ModelSettings graph = ModelSettings.of(directory.toString(), List.of(), options, 0);
@@ -41,10 +42,17 @@ public final class WindowModels implements AutoCloseable {
             ModelCard card = ModelCard.load(file);
             boolean readsTheEncoders = card.inputs().stream().map(ModelCard.Tensor::binding)
                     .allMatch(b -> !(b instanceof Binding.StepOutput output) || producers.containsKey(output.model()));
-            if (card.stage() == ModelCard.Stage.WINDOW && readsTheEncoders) {
+            if (card.stage() == ModelCard.Stage.WINDOW && readsTheEncoders && card.separates()) {
+                separation = separation != null ? separation : new io.mmstream.inference.AudioSeparation(open(card, options), producers);
+            } else if (card.stage() == ModelCard.Stage.WINDOW && readsTheEncoders) {
                 heads.put(card.name(), open(card, options));
             }
         }
+    }
+
+    /** The directory's separation model over the same encoders, or null where it has none. */
+    public io.mmstream.inference.AudioSeparation separation() {
+        return separation;
     }
 
     private OnnxModel open(ModelCard card, InferenceOptions options) {

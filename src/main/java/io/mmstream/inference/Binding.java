@@ -36,6 +36,24 @@ public sealed interface Binding {
      */
     record LogMelPatch(LogMel.Params params, int frames) implements Binding {}
 
+    /**
+     * A window input: the window's audio, {@code samples} mono samples at {@code rate} from the window's start (zero
+     * where none was heard), as the natural log of its STFT magnitude + 1e-3, [frames, bins]: {@link io.mmstream.media.Stft}
+     * with this fft size and hop (periodic Hann window, centred frames: 1 + samples / hop of them, fft / 2 + 1 bins).
+     * Only a separation model (result decode {@code spectrogram_mask}) binds it: the job keeps no raw audio in its
+     * windows, and separation assembles it beside them.
+     */
+    record Spectrogram(int rate, int fft, int hop, int samples) implements Binding {
+
+        public int frames() {
+            return 1 + samples / hop;
+        }
+
+        public int bins() {
+            return fft / 2 + 1;
+        }
+    }
+
     /** The same value at every call, e.g. a sample-rate scalar. */
     record Constant(double value) implements Binding {}
 
@@ -108,7 +126,21 @@ public sealed interface Binding {
                         fields.oneOf("channels", "RGB", "BGR").equals("BGR"), range[0], range[1], mean, std);
             }
             case "audio" -> {
-                if (fields.oneOf("audio", "waveform", "logmel").equals("logmel")) {
+                String audio = fields.oneOf("audio", "waveform", "logmel", "stft");
+                if (audio.equals("stft")) {
+                    fields.only(Set.of("audio", "rate", "fft", "hop", "samples", "scale"));
+                    fields.oneOf("scale", "log");
+                    int fft = fields.positiveInt("fft");
+                    if (Integer.bitCount(fft) != 1) {
+                        throw fields.refuse("fft", "must be a power of two");
+                    }
+                    int hop = fields.positiveInt("hop");
+                    if (hop > fft / 2) {
+                        throw fields.refuse("hop", "must be at most half the fft " + fft + " (the inverse needs the frames to overlap)");
+                    }
+                    yield new Spectrogram(fields.positiveInt("rate"), fft, hop, fields.positiveInt("samples"));
+                }
+                if (audio.equals("logmel")) {
                     fields.only(Set.of("audio", "rate", "fft", "window", "hop", "mel_bins", "min_hz", "max_hz", "frames"));
                     int fft = fields.positiveInt("fft");
                     if (Integer.bitCount(fft) != 1) {

@@ -19,7 +19,9 @@ import java.util.function.Function;
  * <li>{@code detections}: [count, best score] of the boxes left after the threshold and non-maximum suppression;</li>
  * <li>{@code offset}: one probability per offset label, then an in-sync probability;</li>
  * <li>{@code words}: a sequence of word ids, indices into the card's labels (its vocabulary), read up to the
- * first {@code end} word: text a model wrote, e.g. a caption decoded inside its graph.</li>
+ * first {@code end} word: text a model wrote, e.g. a caption decoded inside its graph;</li>
+ * <li>{@code spectrogram_mask}: a mask in [0, 1] over the window's spectrogram, [frames, bins] as its spectrogram
+ * input: the share of each bin that belongs to the source separated (audio-visual separation).</li>
  * </ul>
  */
 public sealed interface Decoding {
@@ -205,11 +207,21 @@ public sealed interface Decoding {
         }
     }
 
+    record SpectrogramMask(String from) implements Decoding {
+        public float[] decode(Function<String, float[]> output) {
+            return output.apply(from).clone();
+        }
+
+        public List<String> reads() {
+            return List.of(from);
+        }
+    }
+
     private static float logistic(float x) {
         return (float) (1 / (1 + Math.exp(-x)));
     }
 
-    List<String> KINDS = List.of("score", "sigmoid", "softmax", "embedding", "detections", "offset", "words");
+    List<String> KINDS = List.of("score", "sigmoid", "softmax", "embedding", "detections", "offset", "words", "spectrogram_mask");
 
     /**
      * @param where the field's path in the card, for messages: result.decode
@@ -243,6 +255,7 @@ public sealed interface Decoding {
             case "sigmoid" -> new Sigmoid(from);
             case "softmax" -> new Softmax(from);
             case "words" -> new Words(from, fields.text("end"));
+            case "spectrogram_mask" -> new SpectrogramMask(from);
             case "embedding" -> new Embedding(from, decode.path("normalise").asBoolean(false),
                     fields.has("pooling") && fields.oneOf("pooling", "mean").equals("mean"));
             default -> {

@@ -89,6 +89,11 @@ public record ModelCard(Path file, String name, String version, String task, Sta
         return !Files.exists(beside) && Files.exists(fetched) ? fetched : beside;
     }
 
+    /** True for a separation model: a window model whose result is a mask over the window's spectrogram. */
+    public boolean separates() {
+        return result != null && result.decoding() instanceof Decoding.SpectrogramMask;
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static ModelCard load(Path file) {

@@ -60,9 +60,32 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
         return ModelCard.load(ModelStore.card(location, name));
     }
 
-    /** The window heads the job runs, in the order of their results (their order in models.run). */
+    /** The window heads the job runs, in the order of their results (their order in models.run); separation is none. */
     public List<String> headNames() {
-        return stepModelCards(ModelCard.Stage.WINDOW).stream().map(ModelCard::name).toList();
+        return stepModelCards(ModelCard.Stage.WINDOW).stream().filter(card -> !card.separates()).map(ModelCard::name).toList();
+    }
+
+    /**
+     * The separation model models.run names (a window model with a spectrogram_mask result), or null; refuses two,
+     * naming both (the job publishes one separated stream per input stream).
+     */
+    public String separationName() {
+        List<String> separating = stepModelCards(ModelCard.Stage.WINDOW).stream().filter(ModelCard::separates).map(ModelCard::name).toList();
+        if (separating.size() > 1) {
+            throw new ModelCardException("models.run = " + run + " (models.dir = '" + location + "'): names " + separating.size()
+                    + " separation models " + separating + "; the job publishes one separated stream per input stream, so name one");
+        }
+        return separating.isEmpty() ? null : separating.get(0);
+    }
+
+    public Leased<AudioSeparation> separation() {
+        List<ModelRegistry.Lease> leases = new ArrayList<>();
+        try {
+            return new Leased<>(new AudioSeparation(lease(separationName(), leases), producers()), leases);
+        } catch (RuntimeException e) {
+            leases.forEach(ModelRegistry.Lease::close);
+            throw e;
+        }
     }
 
     /** Every model the job runs, by name. */
@@ -83,6 +106,7 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
             checkProducers(card, producers);
             checkQuestion(card);
         });
+        separationName();
         for (ModelCard card : stepModelCards(ModelCard.Stage.TEXT)) {
             card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
                     .forEach(ids -> Tokenizer.of(card, (Binding.Tokens) ids));

@@ -29,11 +29,19 @@ public final class WindowInputs {
             ModelCard.Tensor input = card.inputs().get(i);
             String where = card.file() + ": inputs[" + i + "] (" + input.name() + ")";
             Binding binding = input.binding();
-            int rank = binding instanceof Binding.StepOutput || binding instanceof Binding.SensorSeries ? 3
+            boolean separates = card.result().decoding() instanceof Decoding.SpectrogramMask;
+            int rank = binding instanceof Binding.StepOutput || binding instanceof Binding.SensorSeries
+                    || binding instanceof Binding.Spectrogram && separates ? 3
                     : binding instanceof Binding.Present || binding instanceof Binding.Question ? 2 : -1;
             if (rank < 0) {
                 throw new ModelCardException(where + ".binds = " + describe(binding) + ": a window model binds an element model's output "
-                        + "(model, output), a mask (present), a sensor series (sensor) or a standing question (question)");
+                        + "(model, output), a mask (present), a sensor series (sensor) or a standing question (question)"
+                        + (binding instanceof Binding.Spectrogram ? "; the window's spectrogram only with a spectrogram_mask result" : ""));
+            }
+            if (binding instanceof Binding.Spectrogram spectrogram
+                    && !input.shape().subList(1, 3).equals(List.of(Integer.toString(spectrogram.frames()), Integer.toString(spectrogram.bins())))) {
+                throw new ModelCardException(where + ".shape = " + input.shape() + ": the spectrogram of " + spectrogram.samples() + " samples has "
+                        + spectrogram.frames() + " frames (1 + samples / hop) of " + spectrogram.bins() + " bins (fft / 2 + 1)");
             }
             boolean dtypeOk = input.dtype().equals("float32") || binding instanceof Binding.Present && input.dtype().equals("bool");
             if (input.shape().size() != rank || !input.isSymbolic(0) || !dtypeOk) {
@@ -43,6 +51,18 @@ public final class WindowInputs {
             if (binding instanceof Binding.SensorSeries series && !input.shape().get(2).equals(Integer.toString(series.mean().length))) {
                 throw new ModelCardException(where + ".shape = " + input.shape() + ": the sensor series has " + series.mean().length
                         + " axes (binds.mean)");
+            }
+        }
+        if (card.result().decoding() instanceof Decoding.SpectrogramMask mask) {
+            List<ModelCard.Tensor> spectrograms = card.inputs().stream().filter(i -> i.binding() instanceof Binding.Spectrogram).toList();
+            if (spectrograms.size() != 1) {
+                throw new ModelCardException(card.file() + ": result.decode.kind = 'spectrogram_mask': the card must bind the window's spectrogram "
+                        + "({\"audio\": \"stft\", ...}) exactly once, not " + spectrograms.size() + " times");
+            }
+            List<String> maskShape = card.outputs().stream().filter(o -> o.name().equals(mask.from())).findFirst().orElseThrow().shape();
+            if (!maskShape.subList(1, maskShape.size()).equals(spectrograms.get(0).shape().subList(1, 3))) {
+                throw new ModelCardException(card.file() + ": result.from = '" + mask.from() + "': its shape " + maskShape
+                        + " must be the spectrogram's " + spectrograms.get(0).shape());
             }
         }
         for (String modality : card.result().requires().modalities()) {
@@ -67,11 +87,19 @@ public final class WindowInputs {
      */
     public static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
                                         float[] question) {
+        return of(card, producers, batch, hidden, question, null);
+    }
+
+    /** @param spectrograms the windows' spectrograms, [B, frames, bins], for a card that binds one (a separation model) */
+    static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
+                                 float[] question, float[] spectrograms) {
         int b = batch.size();
         Map<String, Input> inputs = new LinkedHashMap<>();
         for (ModelCard.Tensor input : card.inputs()) {
             Binding binding = input.binding();
-            if (binding instanceof Binding.StepOutput output) {
+            if (binding instanceof Binding.Spectrogram spectrogram) {
+                inputs.put(input.name(), Input.of(spectrograms, b, spectrogram.frames(), spectrogram.bins()));
+            } else if (binding instanceof Binding.StepOutput output) {
                 EncoderSlice slice = producers.get(output.model());
                 Function<WindowTensors, float[]> field = slice.stage() == ModelCard.Stage.FRAME ? WindowTensors::video : WindowTensors::audio;
                 float[] values = slices(batch, field, slice);

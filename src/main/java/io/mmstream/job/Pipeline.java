@@ -26,6 +26,7 @@ import io.mmstream.job.operators.RouteRejections;
 import io.mmstream.job.operators.RunAudioStepModels;
 import io.mmstream.job.operators.RunElementModels;
 import io.mmstream.job.operators.RunHeads;
+import io.mmstream.job.operators.SeparateAudio;
 import io.mmstream.job.operators.SideOutputs;
 import io.mmstream.job.sink.KafkaSinks;
 import io.mmstream.job.sink.KeyedBytes;
@@ -63,6 +64,8 @@ public final class Pipeline {
     public static final String UID_SINK_LATE = "sink-late";
     public static final String UID_SINK_DEADLETTER = "sink-deadletter";
     public static final String UID_SINK_EMBEDDINGS = "sink-embeddings";
+    public static final String UID_SEPARATION = "separate-audio";
+    public static final String UID_SINK_SEPARATED = "sink-separated";
     private Pipeline() {}
 
     public static void build(StreamExecutionEnvironment env, JobConfig config) {
@@ -86,8 +89,18 @@ public final class Pipeline {
                 .map(new EncodeLateEvent()).uid(UID_LATE).name("Late events")
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_LATE), "late", config))
                 .uid(UID_SINK_LATE).name("Late events to " + config.get(TOPIC_LATE));
-        encoded.deadLetters().union(predictions.getSideOutput(SideOutputs.DEAD_LETTERS))
-                .sinkTo(KafkaSinks.to(config.get(TOPIC_DEADLETTER), "deadletter", config))
+        DataStream<KeyedBytes> deadLetters = encoded.deadLetters().union(predictions.getSideOutput(SideOutputs.DEAD_LETTERS));
+        if (models.separationName() != null) {
+            // each stream's chunks beside its fired windows (on the windows' own partitioning), the audio the windows never hold
+            SingleOutputStreamOperator<KeyedBytes> separated = encoded.audioEvents().keyBy(ModalEvent::streamId)
+                    .connect(DataStreamUtils.reinterpretAsKeyedStream(windows, EmbeddedWindow::streamId, Types.STRING))
+                    .process(new SeparateAudio(models, micros(config.get(WINDOW_SLIDE)), config.get(STREAM_RETENTION).toMillis())).returns(TypeInformation.of(KeyedBytes.class))
+                    .uid(UID_SEPARATION).name("Separate audio");
+            separated.sinkTo(KafkaSinks.to(config.get(TOPIC_SEPARATED), "separated", config))
+                    .uid(UID_SINK_SEPARATED).name("Separated audio to " + config.get(TOPIC_SEPARATED));
+            deadLetters = deadLetters.union(separated.getSideOutput(SideOutputs.DEAD_LETTERS));
+        }
+        deadLetters.sinkTo(KafkaSinks.to(config.get(TOPIC_DEADLETTER), "deadletter", config))
                 .uid(UID_SINK_DEADLETTER).name("Dead letters to " + config.get(TOPIC_DEADLETTER));
     }
 

@@ -40,9 +40,14 @@ public final class AudioPatches {
 
     /** Sample index of a capture time on the stream's sample clock, exact for any epoch time. */
     public long samplePosition(long micros) {
+        return samplePosition(micros, sampleRate());
+    }
+
+    /** Sample index of a capture time on a sample clock of this rate, exact for any epoch time. */
+    public static long samplePosition(long micros, int rate) {
         long seconds = Math.floorDiv(micros, 1_000_000L);
         long rest = Math.floorMod(micros, 1_000_000L);
-        return seconds * sampleRate() + Math.round(rest * sampleRate() / 1e6);
+        return seconds * rate + Math.round(rest * rate / 1e6);
     }
 
     /** @param chunks any chunks of the stream, in any order; those outside the patch's span are skipped */
@@ -70,23 +75,31 @@ public final class AudioPatches {
 
     /** Copies the patch's samples into buffer; true when every one was heard. */
     private boolean gather(long instantMicros, List<Chunk> chunks, float[] buffer) {
-        long first = samplePosition(instantMicros) - patchSamples / 2;
-        boolean[] heard = new boolean[patchSamples];
+        return samples(sampleRate(), samplePosition(instantMicros) - patchSamples / 2, chunks, buffer) == buffer.length;
+    }
+
+    /**
+     * Copies the chunks' samples (at this rate) from the stream sample index {@code first} on into buffer (zero
+     * where none was heard), and counts those heard.
+     *
+     * @param chunks any chunks of the stream, in any order; those outside the span are skipped
+     */
+    public static int samples(int rate, long first, List<Chunk> chunks, float[] buffer) {
+        boolean[] heard = new boolean[buffer.length];
         for (Chunk chunk : chunks) {
-            long chunkStart = samplePosition(chunk.startMicros());
+            long chunkStart = samplePosition(chunk.startMicros(), rate);
             int from = (int) Math.max(0, first - chunkStart);
-            int to = (int) Math.min(chunk.samples().length, first + patchSamples - chunkStart);
+            int to = (int) Math.min(chunk.samples().length, first + buffer.length - chunkStart);
             for (int i = from; i < to; i++) {
                 int at = (int) (chunkStart + i - first);
                 buffer[at] = chunk.samples()[i];
                 heard[at] = true;
             }
         }
+        int count = 0;
         for (boolean h : heard) {
-            if (!h) {
-                return false;
-            }
+            count += h ? 1 : 0;
         }
-        return true;
+        return count;
     }
 }

@@ -66,7 +66,7 @@ class SecuredKafkaTest {
     private static final String INTRUDER = "intruder";
     private static final String GROUP = "secured";
     private static final List<String> INPUTS = List.of("mm.video", "mm.audio", "mm.sensor", "mm.text");
-    private static final List<String> OUTPUTS = List.of("mm.predictions", "mm.embeddings", "mm.late", "mm.deadletter");
+    private static final List<String> OUTPUTS = List.of("mm.predictions", "mm.embeddings", "mm.audio.separated", "mm.late", "mm.deadletter");
 
     @RegisterExtension
     static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
@@ -97,7 +97,7 @@ class SecuredKafkaTest {
         broker = new SecuredKafkaBroker(dir, List.of(JOB_USER, OPS_USER, INTRUDER));
         try (Admin admin = Admin.create(broker.client("admin"))) {
             List<NewTopic> topics = new ArrayList<>();
-            for (String topic : List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.truth", "mm.predictions", "mm.embeddings", "mm.late", "mm.deadletter")) {
+            for (String topic : List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.truth", "mm.predictions", "mm.embeddings", "mm.audio.separated", "mm.late", "mm.deadletter")) {
                 topics.add(new NewTopic(topic, 2, (short) 1));
             }
             admin.createTopics(topics).all().get();
@@ -117,8 +117,8 @@ class SecuredKafkaTest {
             admin.createAcls(acls).all().get();
         }
         // ACLs reach the broker's authorizer through the metadata log a moment after they are created
-        awaitDescribable(JOB_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.predictions", "mm.embeddings", "mm.late", "mm.deadletter"));
-        awaitDescribable(OPS_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.truth", "mm.predictions", "mm.embeddings", "mm.late", "mm.deadletter"));
+        awaitDescribable(JOB_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.predictions", "mm.embeddings", "mm.audio.separated", "mm.late", "mm.deadletter"));
+        awaitDescribable(OPS_USER, List.of("mm.video", "mm.audio", "mm.sensor", "mm.text", "mm.labels", "mm.truth", "mm.predictions", "mm.embeddings", "mm.audio.separated", "mm.late", "mm.deadletter"));
     }
 
     private static void awaitDescribable(String user, List<String> topics) throws Exception {

@@ -1,6 +1,7 @@
 package io.mmstream.dataset;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.mmstream.codec.WireCodec;
 import io.mmstream.media.ImageCodec;
@@ -118,5 +119,31 @@ class DatasetWriterTest {
             }
         }
         assertThat(absentSteps).as("the devices drop frames and drift off the grid").isPositive();
+    }
+
+    /** The separation reference is the actor's part of the very samples the window holds: the mixture projects onto it with scale 1. */
+    @Test
+    void theActorAudioIsTheActorsShareOfTheWindowsAudio() throws Exception {
+        SimulationSettings settings = SimulationSettings.defaults(2).withSeed(23);
+        var params = new DatasetWriter.Params(settings, 20, 2_000_000, 1_000_000, 16);
+        SceneSimulator simulator = new SceneSimulator(settings, EPOCH);
+        int audible = 0;
+        for (int stream = 0; stream < 2; stream++) {
+            for (DatasetWriter.Window window : new DatasetWriter().windowsOf(simulator.scene(stream), stream, EPOCH, params)) {
+                assertThat(window.audio()).hasSize(32_000);
+                double dot = 0;
+                double energy = 0;
+                for (int i = 0; i < window.audio().length; i++) {
+                    dot += window.audio()[i] * (double) window.actorAudio()[i];
+                    energy += window.actorAudio()[i] * (double) window.actorAudio()[i];
+                }
+                if (energy > 1) {
+                    audible++;
+                    // the room's noise and voices are independent of the actor: what remains of the projection is theirs
+                    assertThat(dot / energy).as("stream %d, window at %d", stream, window.startMicros()).isCloseTo(1.0, within(0.15));
+                }
+            }
+        }
+        assertThat(audible).as("windows where the actor is heard").isGreaterThan(10);
     }
 }

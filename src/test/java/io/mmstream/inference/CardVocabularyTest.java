@@ -144,6 +144,35 @@ class CardVocabularyTest {
     }
 
     @Test
+    void aSeparationModelBindsOneSpectrogramOfItsOwnShapeAndTheJobRunsOne(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = Path.of("onnx-models/audio_separation.json");
+        String card = Files.readString(file);
+        assertThat(ModelCard.load(file).separates()).isTrue();
+        Path changed = dir.resolve("audio_separation.json");
+        Files.writeString(changed, card.replace("\"hop\": 128", "\"hop\": 256"));
+        assertThatThrownBy(() -> ModelCard.load(changed)).hasMessage(changed + ": inputs[0] (spectrogram).shape = [B, 251, 257]: the spectrogram "
+                + "of 32000 samples has 126 frames (1 + samples / hop) of 257 bins (fft / 2 + 1)");
+        Files.writeString(changed, card.replace("\"kind\": \"spectrogram_mask\"", "\"kind\": \"score\""));
+        assertThatThrownBy(() -> ModelCard.load(changed)).hasMessageStartingWith(changed + ": inputs[0] (spectrogram).binds = a Spectrogram binding: ")
+                .hasMessageEndingWith("; the window's spectrogram only with a spectrogram_mask result");
+
+        for (String name : java.util.List.of("frame_encoder", "audio_encoder", "audio_separation")) {
+            ModelCard model = ModelCard.load(Path.of("onnx-models", name + ".json"));
+            Files.copy(model.file(), dir.resolve(name + ".json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(model.model(), dir.resolve(model.model().getFileName()));
+        }
+        Files.writeString(dir.resolve("second_separation.json"), card.replace("\"name\": \"audio_separation\"", "\"name\": \"second_separation\""));
+        java.util.List<String> run = java.util.List.of("frame_encoder", "audio_encoder", "audio_separation", "second_separation");
+        ModelSettings two = new ModelSettings(dir.toString(), run, InferenceOptions.cpu(1), 0.5);
+        assertThatThrownBy(two::verify).hasMessage("models.run = " + run + " (models.dir = '" + dir + "'): names 2 separation models "
+                + "[audio_separation, second_separation]; the job publishes one separated stream per input stream, so name one");
+        ModelSettings one = new ModelSettings(dir.toString(), run.subList(0, 3), InferenceOptions.cpu(1), 0.5);
+        one.verify();
+        assertThat(one.headNames()).as("separation is no head").isEmpty();
+        assertThat(one.separationName()).isEqualTo("audio_separation");
+    }
+
+    @Test
     void aWordsResultIsTheTextOfItsIdsUpToTheEndWordAndItsVocabularyHoldsThatWord(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path file = Path.of("onnx-models/caption_decoder.json");
         ModelCard card = ModelCard.load(file);

@@ -104,6 +104,7 @@ class PipelineAccuracyTest {
                 Map.entry("topics.video", "acc.video"), Map.entry("topics.audio", "acc.audio"), Map.entry("topics.sensor", "acc.sensor"),
                 Map.entry("topics.predictions", "acc.predictions"), Map.entry("topics.late", "acc.late"),
                 Map.entry("topics.deadletter", "acc.deadletter"), Map.entry("topics.embeddings", "acc.embeddings"),
+                Map.entry("topics.separated", "acc.separated"),
                 Map.entry("source.starting-offsets", "earliest"),
                 Map.entry("window.lateness", "300ms"),
                 Map.entry("watermark.out-of-orderness.video", "300ms"), Map.entry("watermark.out-of-orderness.audio", "300ms"),
@@ -136,6 +137,7 @@ class PipelineAccuracyTest {
             outgoing.add(new Outgoing(record.deliveryMicros(), topic(record.modality()), OFFSET, renamed(record, OFFSET)));
         }
         outgoing.sort(Comparator.comparingLong(Outgoing::sendAt));
+        Map<String, TreeMap<Long, float[][]>> shares = heardShares(base);
         System.out.printf("PHASE simulated %d records in %.1f s%n", outgoing.size(), (System.nanoTime() - started) / 1e9);
         List<String> streams = List.of("stream-000", "stream-001", "stream-002", "stream-003", IN_ORDER, MUTED, NO_CAMERA, OFFSET);
 
@@ -167,6 +169,15 @@ class PipelineAccuracyTest {
             // each window's embedding, committed by its own sink on the same checkpoints
             int predicted = records.size();
             client.awaitCommitted("acc.embeddings", Duration.ofMinutes(1), "an embedding per prediction", r -> r.size() >= predicted);
+            // and the separated audio: a chunk for every window whose last slide was heard
+            client.awaitCommitted("acc.separated", Duration.ofMinutes(1), "a separated chunk per window heard", r -> {
+                Map<String, java.util.Set<Long>> seen = new HashMap<>();
+                for (ConsumerRecord<byte[], byte[]> record : r) {
+                    io.mmstream.schema.AudioChunk chunk = separated(record.value());
+                    seen.computeIfAbsent(chunk.getStreamId(), k -> new java.util.HashSet<>()).add(Times.micros(chunk.getCaptureTime()));
+                }
+                return shares.entrySet().stream().allMatch(e -> seen.getOrDefault(e.getKey(), java.util.Set.of()).containsAll(e.getValue().keySet()));
+            });
             assertThat(job.getJobStatus().get(30, TimeUnit.SECONDS)).as("no failure, no restart").isEqualTo(JobStatus.RUNNING);
             job.cancel().get(60, TimeUnit.SECONDS);
 
@@ -182,7 +193,7 @@ class PipelineAccuracyTest {
                         .allMatch(start -> start >= EPOCH - 2 * SECOND && start <= EPOCH + SECONDS * SECOND);
             }
 
-            matchesTheOfflineEvaluation(client, byStream, base);
+            matchesTheOfflineEvaluation(client, byStream, base, shares);
             System.out.printf("PHASE offline evaluation done in %.1f s%n", (System.nanoTime() - started) / 1e9);
             outOfOrderDeliveryChangesNothing(byStream.get("stream-000"), byStream.get(IN_ORDER));
             syncIsJudgedPerStream(byStream, base, lateAudio);
@@ -226,10 +237,11 @@ class PipelineAccuracyTest {
         }
     }
 
-    private void matchesTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, Prediction>> byStream, SceneSimulator base)
-            throws Exception {
+    private void matchesTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, Prediction>> byStream, SceneSimulator base,
+                                             Map<String, TreeMap<Long, float[][]>> shares) throws Exception {
         double offlineAction;
         double offlineFusion;
+        io.mmstream.eval.SeparationEvaluation.Figure offlineSeparation;
         Map<SceneTruth.Question, QuestionEvaluation.Figure> offlineAnswers;
         CaptionEvaluation.Figures offlineCaptions;
         try (WindowModels models = new WindowModels(Path.of("onnx-models"), InferenceOptions.cpu(1));
@@ -241,7 +253,9 @@ class PipelineAccuracyTest {
             ElementModel minilm = new ElementModel(text);
             offlineAnswers = QuestionEvaluation.of(models, "question_answering", data, q -> ModelSettings.embed(List.of(q), minilm).get(q));
             offlineCaptions = CaptionEvaluation.of(models, "caption_decoder", data, BASE.seed());
+            offlineSeparation = io.mmstream.eval.SeparationEvaluation.of(data);
         }
+        separatedAudioMatchesTheOfflineEvaluation(client, shares, offlineSeparation);
         questionsAndCaptionsMatchTheOfflineEvaluation(client, byStream, base, offlineAnswers, offlineCaptions);
         // the same windows online: those the offline evaluation cuts, [EPOCH, EPOCH + SECONDS - 2 s]
         int windows = 0;
@@ -321,6 +335,75 @@ class PipelineAccuracyTest {
         }
         assertThat(live.path("captions").path("ciderD").asDouble()).isCloseTo(onlineCider, within(1e-4));
         assertThat(live.path("captions").path("bleu4").asDouble()).isCloseTo(onlineBleu, within(1e-4));
+    }
+
+    /**
+     * Per stream, the last slide of each window the offline evaluation cuts that was heard at all, as the job assembles
+     * it from the chunks, and the actor's own sounds over it: [heard, actor] by the slide's start.
+     */
+    private static Map<String, TreeMap<Long, float[][]>> heardShares(SceneSimulator base) throws Exception {
+        DatasetWriter.Params params = new DatasetWriter.Params(BASE, SECONDS, 2 * SECOND, SECOND, 16);
+        Map<String, TreeMap<Long, float[][]>> shares = new HashMap<>();
+        for (int s = 0; s < BASE.streams(); s++) {
+            for (DatasetWriter.Window window : new DatasetWriter().windowsOf(base.scene(s), s, EPOCH, params)) {
+                float[] heard = java.util.Arrays.copyOfRange(window.audio(), 16_000, 32_000);
+                float[] actor = java.util.Arrays.copyOfRange(window.actorAudio(), 16_000, 32_000);
+                boolean anything = false;
+                for (float sample : heard) {
+                    anything |= sample != 0;
+                }
+                if (anything) {
+                    shares.computeIfAbsent(SceneSimulator.streamId(s), k -> new TreeMap<>()).put(window.startMicros() + SECOND, new float[][] {heard, actor});
+                }
+            }
+        }
+        shares.put(IN_ORDER, shares.get("stream-000"));
+        return shares;
+    }
+
+    /**
+     * The separated audio on its topic: each window publishes its last slide at most once, and the muted stream
+     * nothing; over the windows the offline evaluation cuts, the SI-SDR of what was published against the actor's own
+     * sounds improves on the audio as heard by what the offline evaluation finds.
+     */
+    private void separatedAudioMatchesTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, float[][]>> shares,
+                                                           io.mmstream.eval.SeparationEvaluation.Figure offline) throws Exception {
+        Map<String, TreeMap<Long, float[]>> published = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : client.readCommitted("acc.separated")) {
+            io.mmstream.schema.AudioChunk chunk = separated(record.value());
+            assertThat(chunk.getSampleRate()).isEqualTo(16_000);
+            float[] samples = io.mmstream.media.Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels());
+            assertThat(samples).hasSize(16_000);
+            assertThat(Times.micros(chunk.getCaptureTime()) % SECOND).as("a window's last slide starts on the slide's grid").isEqualTo(EPOCH % SECOND);
+            float[] previous = published.computeIfAbsent(chunk.getStreamId(), k -> new TreeMap<>()).put(Times.micros(chunk.getCaptureTime()), samples);
+            assertThat(previous).as("a second chunk of %s at %s", chunk.getStreamId(), chunk.getCaptureTime()).isNull();
+        }
+        assertThat(published).as("the muted stream has nothing to separate").doesNotContainKey(MUTED)
+                .containsKeys(NO_CAMERA, OFFSET);
+        double before = 0;
+        double after = 0;
+        int audible = 0;
+        for (int s = 0; s < BASE.streams(); s++) {
+            String stream = SceneSimulator.streamId(s);
+            for (Map.Entry<Long, float[][]> share : shares.get(stream).entrySet()) {
+                float[] heard = share.getValue()[0];
+                float[] actor = share.getValue()[1];
+                double energy = 0;
+                for (float sample : actor) {
+                    energy += sample * (double) sample;
+                }
+                if (Math.sqrt(energy / actor.length) >= io.mmstream.eval.SeparationEvaluation.AUDIBLE_RMS) {
+                    before += io.mmstream.eval.metrics.SiSdr.of(heard, actor);
+                    after += io.mmstream.eval.metrics.SiSdr.of(published.get(stream).get(share.getKey()), actor);
+                    audible++;
+                }
+            }
+        }
+        System.out.printf("separation over %d windows where the actor is audible: SI-SDR improvement online %.2f dB vs offline %.2f dB "
+                + "(mixture %.2f vs %.2f dB)%n", audible, (after - before) / audible, offline.improvementDb(), before / audible, offline.mixtureDb());
+        assertThat(audible).isEqualTo(offline.windows());
+        assertThat((after - before) / audible).as("SI-SDR improvement, online against offline").isCloseTo(offline.improvementDb(), within(0.3));
+        assertThat(offline.improvementDb()).as("separation improves on the audio as heard").isGreaterThan(3);
     }
 
     private void outOfOrderDeliveryChangesNothing(TreeMap<Long, Prediction> outOfOrder, TreeMap<Long, Prediction> inOrder) {
@@ -444,6 +527,14 @@ class PipelineAccuracyTest {
     private static Prediction decode(byte[] value) {
         try {
             return WireCodec.decode(Prediction.class, value);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static io.mmstream.schema.AudioChunk separated(byte[] value) {
+        try {
+            return WireCodec.decode(io.mmstream.schema.AudioChunk.class, value);
         } catch (IOException e) {
             throw new AssertionError(e);
         }

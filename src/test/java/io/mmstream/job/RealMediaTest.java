@@ -101,7 +101,8 @@ class RealMediaTest {
                 Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()), Map.entry("kafka.group-id", "media"),
                 Map.entry("topics.video", "media.video"), Map.entry("topics.audio", "media.audio"), Map.entry("topics.sensor", "media.sensor"),
                 Map.entry("topics.predictions", "media.predictions"), Map.entry("topics.late", "media.late"),
-                Map.entry("topics.deadletter", "media.deadletter"), Map.entry("source.starting-offsets", "earliest"),
+                Map.entry("topics.deadletter", "media.deadletter"), Map.entry("topics.separated", "media.separated"),
+                Map.entry("source.starting-offsets", "earliest"),
                 Map.entry("delivery.transactional-id-prefix", "media"),
                 Map.entry("checkpoint.interval", "500ms"), Map.entry("parallelism", "2")));
         kafka.createTopics(config, 2);
@@ -147,8 +148,24 @@ class RealMediaTest {
                         KafkaTestClient.predictions(r).forEach(p -> lastEnd.merge(p.getStreamId(), Times.micros(p.getWindowEnd()), Math::max));
                         return lastCapture.entrySet().stream().allMatch(e -> lastEnd.getOrDefault(e.getKey(), 0L) > e.getValue());
                     });
+            // each clip's audio separated: its last second of every window, at 16 kHz whatever the clip's rate (its 5 s or
+            // more hold at least 4 whole seconds)
+            List<String> heard = clips.stream().filter(Clip::audio).map(Clip::stream).toList();
+            List<ConsumerRecord<byte[], byte[]>> separated = client.awaitCommitted("media.separated", Duration.ofMinutes(1),
+                    "4 separated seconds of every clip with audio", r -> heard.stream().allMatch(stream -> separatedStarts(r, stream).size() >= 4));
             assertThat(job.getJobStatus().get(30, TimeUnit.SECONDS)).isEqualTo(JobStatus.RUNNING);
             job.cancel().get(60, TimeUnit.SECONDS);
+            for (String stream : heard) {
+                List<Long> starts = separatedStarts(separated, stream);
+                for (int i = 1; i < starts.size(); i++) {
+                    assertThat(starts.get(i) - starts.get(i - 1)).as("%s's separated seconds follow one another, each once", stream).isEqualTo(SECOND);
+                }
+            }
+            assertThat(separated).allSatisfy(record -> {
+                io.mmstream.schema.AudioChunk chunk = WireCodec.decode(io.mmstream.schema.AudioChunk.class, record.value());
+                assertThat(chunk.getSampleRate()).isEqualTo(16_000);
+                assertThat(chunk.getData().remaining()).as("a second of 16-bit mono").isEqualTo(32_000);
+            });
 
             List<String> late = new ArrayList<>();
             for (ConsumerRecord<byte[], byte[]> record : client.readCommitted("media.late")) {
@@ -175,6 +192,23 @@ class RealMediaTest {
                 }
             }
         }
+    }
+
+    /** Where each of the stream's separated chunks starts, in order. */
+    private static List<Long> separatedStarts(List<ConsumerRecord<byte[], byte[]>> records, String stream) {
+        List<Long> starts = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            try {
+                io.mmstream.schema.AudioChunk chunk = WireCodec.decode(io.mmstream.schema.AudioChunk.class, record.value());
+                if (chunk.getStreamId().equals(stream)) {
+                    starts.add(Times.micros(chunk.getCaptureTime()));
+                }
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        java.util.Collections.sort(starts);
+        return starts;
     }
 
     /** Runs produce; returns what it printed on stderr (nothing, when all went well). */

@@ -153,6 +153,72 @@ class StreamStateTest {
         }
     }
 
+    /**
+     * The separation operator publishes each window's last slide once, whichever of a window and its chunks comes
+     * first, keeps only what later windows can use, and nothing once the stream's audio has been silent for the
+     * retention.
+     */
+    @Test
+    void separationPublishesEachWindowsLastSlideOnceWhicheverComesFirstAndKeepsNothingAfterTheRetention() throws Exception {
+        io.mmstream.inference.ModelSettings models = Pipeline.modelSettings(CONFIG);
+        io.mmstream.align.WindowGeometry layout = Pipeline.geometry(CONFIG, models);
+        long retention = CONFIG.get(JobOptions.STREAM_RETENTION).toMillis();
+        var operator = new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(new io.mmstream.job.operators.SeparateAudio(models, 1_000_000, retention));
+        try (var harness = new org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness<>(operator, ModalEvent::streamId,
+                EmbeddedWindow::streamId, Types.STRING)) {
+            harness.open();
+            List<ModalEvent> chunks = new ArrayList<>();
+            Random random = new Random(5);
+            for (int c = 0; c < 35; c++) {
+                float[] samples = new float[1600];
+                for (int i = 0; i < samples.length; i++) {
+                    samples[i] = (float) (0.1 * random.nextGaussian());
+                }
+                AudioChunk chunk = AudioChunk.newBuilder().setStreamId("s").setCaptureTime(Times.ofMicros(T0_MICROS + c * 100_000L)).setSeq(c)
+                        .setSampleRate(16_000).setChannels(1).setFormat(SampleFormat.PCM_S16LE).setData(ByteBuffer.wrap(Pcm.toS16le(samples))).build();
+                chunks.add(new ModalEvent("s", Modality.AUDIO, T0_MICROS + c * 100_000L, c, new float[0], WireCodec.encode(chunk), "mm.audio", 0, c));
+            }
+            // each window comes before its audio: it waits, and is separated once the chunks reach its last step
+            for (int w = 0; w < 2; w++) {
+                harness.processElement2(window(T0_MICROS + w * 1_000_000L, layout), 0);
+                for (ModalEvent chunk : chunks.subList(w == 0 ? 0 : 20, w == 0 ? 20 : 30)) {
+                    assertThat(harness.extractOutputValues()).as("window %d waits for its audio", w).hasSize(w);
+                    harness.processElement1(chunk, chunk.eventTimeMillis());
+                }
+                assertThat(harness.extractOutputValues()).hasSize(w + 1);
+            }
+            // the third's audio stops half-way through its last second: it goes with what came once it has waited
+            harness.processElement2(window(T0_MICROS + 2_000_000, layout), 0);
+            for (ModalEvent chunk : chunks.subList(30, 35)) {
+                harness.processElement1(chunk, chunk.eventTimeMillis());
+            }
+            assertThat(harness.extractOutputValues()).hasSize(2);
+            harness.setProcessingTime(io.mmstream.job.operators.SeparateAudio.WAIT_MILLIS);
+            List<Long> starts = new ArrayList<>();
+            for (io.mmstream.job.sink.KeyedBytes record : harness.extractOutputValues()) {
+                AudioChunk separated = WireCodec.decode(AudioChunk.class, record.value());
+                assertThat(separated.getSampleRate()).isEqualTo(16_000);
+                assertThat(separated.getData().remaining()).as("one second of 16-bit samples").isEqualTo(32_000);
+                starts.add(Times.micros(separated.getCaptureTime()));
+            }
+            assertThat(starts).as("each window's last second, once").containsExactly(T0_MICROS + 1_000_000, T0_MICROS + 2_000_000, T0_MICROS + 3_000_000);
+            // silence for the retention: the stream leaves nothing
+            harness.setProcessingTime(io.mmstream.job.operators.SeparateAudio.WAIT_MILLIS + retention);
+            assertThat(harness.numKeyedStateEntries()).isZero();
+            assertThat(harness.numProcessingTimeTimers()).isZero();
+        }
+    }
+
+    /** A fired window of stream s with every step present. */
+    private static EmbeddedWindow window(long start, io.mmstream.align.WindowGeometry layout) {
+        int steps = 30;
+        float[] present = new float[steps];
+        java.util.Arrays.fill(present, 1);
+        io.mmstream.align.WindowTensors tensors = new io.mmstream.align.WindowTensors(new float[steps * layout.videoWidth()], present.clone(),
+                new float[steps * layout.audioWidth()], present.clone(), new float[200 * 6], new float[200]);
+        return new EmbeddedWindow("s", start, start + 2_000_000, 66_667, List.of(), tensors, Map.of(), List.of());
+    }
+
     /** The same chunk, captured later. */
     private static ModalEvent shifted(ModalEvent event, long micros) throws Exception {
         AudioChunk chunk = WireCodec.decode(AudioChunk.class, event.payload());

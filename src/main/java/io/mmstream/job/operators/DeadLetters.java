@@ -25,4 +25,14 @@ final class DeadLetters {
                 event.payload().length, error, stage);
         return new KeyedBytes(key, WireCodec.encode(Records.deadLetter(rejection, System.currentTimeMillis())));
     }
+
+    /** A window's failed inference: no input record to carry, so the window itself is named where the topic would be. */
+    static KeyedBytes ofWindow(String streamId, long startMicros, long endMicros, String error) {
+        byte[] key = streamId.getBytes(StandardCharsets.UTF_8);
+        io.mmstream.schema.DeadLetter letter = io.mmstream.schema.DeadLetter.newBuilder()
+                .setSourceTopic("window " + streamId + " [" + startMicros + ", " + endMicros + ") us")
+                .setPartition(-1).setOffset(-1).setKey(java.nio.ByteBuffer.wrap(key)).setValue(null).setValueSize(0).setValueTruncated(false)
+                .setError(error).setStage(STAGE_INFERENCE).setFailedAt(java.time.Instant.now()).build();
+        return new KeyedBytes(key, WireCodec.encode(letter));
+    }
 }

@@ -11,15 +11,12 @@ import io.mmstream.inference.StepModels;
 import io.mmstream.inference.StreamSync;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.sink.KeyedBytes;
-import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.WindowText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.state.ValueState;
@@ -88,11 +85,8 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
             captureToEmit.update(prediction.getCaptureToEmitMillis());
             for (String failure : result.failures()) {
                 failures.inc();
-                DeadLetter letter = DeadLetter.newBuilder()
-                        .setSourceTopic("window " + window.streamId() + " [" + window.startMicros() + ", " + window.endMicros() + ") us")
-                        .setPartition(-1).setOffset(-1).setKey(ByteBuffer.wrap(key)).setValue(null).setValueSize(0).setValueTruncated(false)
-                        .setError(failure).setStage(DeadLetters.STAGE_INFERENCE).setFailedAt(Instant.ofEpochMilli(now)).build();
-                output.collect(SideOutputs.DEAD_LETTERS, new StreamRecord<>(new KeyedBytes(key, WireCodec.encode(letter))));
+                output.collect(SideOutputs.DEAD_LETTERS, new StreamRecord<>(DeadLetters.ofWindow(window.streamId(), window.startMicros(),
+                        window.endMicros(), failure)));
             }
         }
     }

@@ -1,0 +1,200 @@
+package io.mmstream.job.operators;
+
+import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.ModalEvent;
+import io.mmstream.codec.Times;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.inference.AudioSeparation;
+import io.mmstream.inference.InferenceException;
+import io.mmstream.inference.ModelSettings;
+import io.mmstream.job.sink.KeyedBytes;
+import io.mmstream.media.AudioPatches;
+import io.mmstream.media.Pcm;
+import io.mmstream.media.Resampler;
+import io.mmstream.schema.AudioChunk;
+import io.mmstream.schema.SampleFormat;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Adapter, per stream: the stream's audio chunks (first input, as the sources check them) and its fired windows
+ * (second input) through {@link AudioSeparation}; each window's last slide of separated audio leaves as one
+ * AudioChunk, so that overlapping windows publish every stretch once. The window's own audio is assembled here
+ * from the chunks held in keyed state, since the windows hold embeddings, never media. A window's chunks normally
+ * come before it (they left the source before its patches were cut); one that comes first waits in state until
+ * the chunks reach its last audio step, or at most {@link #WAIT_MILLIS}, and is then separated with what was heard.
+ * Chunks leave state once no later window can use them, and all of a stream's when its audio has been silent for the
+ * stream retention (processing time), as in the cutter. A chunk the cutter rejects is dead-lettered there and only
+ * skipped here.
+ */
+public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEvent, EmbeddedWindow, KeyedBytes> {
+
+    /** How long (processing time) a window waits for audio that has not come yet. */
+    public static final long WAIT_MILLIS = 2_000;
+
+    private final ModelSettings models;
+    private final long slideMicros;
+    private final long retentionMillis;
+    private transient ModelSettings.Leased<AudioSeparation> separation;
+    private transient MapState<Long, float[]> chunks;
+    /** The end of the newest chunk, by capture time. */
+    private transient ValueState<Long> newestEnd;
+    private transient ListState<EmbeddedWindow> waiting;
+    /** When the last chunk arrived, by processing time. */
+    private transient ValueState<Long> lastArrival;
+    private transient Counter published;
+    private transient Counter failures;
+
+    public SeparateAudio(ModelSettings models, long slideMicros, long retentionMillis) {
+        this.models = models;
+        this.slideMicros = slideMicros;
+        this.retentionMillis = retentionMillis;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        separation = models.separation();
+        chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("separation-chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+        newestEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-newest-end", Types.LONG));
+        waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("separation-waiting", TypeInformation.of(EmbeddedWindow.class)));
+        lastArrival = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-last-arrival", Types.LONG));
+        published = getRuntimeContext().getMetricGroup().counter("separatedChunks");
+        failures = getRuntimeContext().getMetricGroup().counter("separationFailures");
+    }
+
+    @Override
+    public void close() {
+        if (separation != null) {
+            separation.close();
+        }
+    }
+
+    @Override
+    public void processElement1(ModalEvent event, Context context, Collector<KeyedBytes> out) throws Exception {
+        int rate = separation.value().input().rate();
+        float[] samples;
+        try {
+            AudioChunk chunk = WireCodec.decode(AudioChunk.class, event.payload());
+            samples = Pcm.toMono(chunk.getData(), chunk.getFormat(), chunk.getChannels());
+            if (chunk.getSampleRate() != rate) {
+                samples = Resampler.resample(samples, chunk.getSampleRate(), rate);
+            }
+        } catch (Exception e) {
+            return; // the cutter sees the same chunk and dead-letters it with its error
+        }
+        long now = context.timerService().currentProcessingTime();
+        if (lastArrival.value() == null) {
+            context.timerService().registerProcessingTimeTimer(now + retentionMillis);
+        }
+        lastArrival.update(now);
+        chunks.put(event.captureMicros(), samples);
+        long end = event.captureMicros() + samples.length * 1_000_000L / rate;
+        if (newestEnd.value() == null || end > newestEnd.value()) {
+            newestEnd.update(end);
+        }
+        List<EmbeddedWindow> stillWaiting = new ArrayList<>();
+        for (EmbeddedWindow window : waiting.get()) {
+            if (heardUpTo(window)) {
+                separate(window, context, out);
+            } else {
+                stillWaiting.add(window);
+            }
+        }
+        waiting.update(stillWaiting);
+    }
+
+    @Override
+    public void processElement2(EmbeddedWindow window, Context context, Collector<KeyedBytes> out) throws Exception {
+        if (heardUpTo(window)) {
+            separate(window, context, out);
+        } else {
+            waiting.add(window);
+            context.timerService().registerProcessingTimeTimer(context.timerService().currentProcessingTime() + WAIT_MILLIS);
+        }
+    }
+
+    /**
+     * Windows that waited long enough are separated with the audio that came (a retention check due meanwhile lets
+     * them go early, which only means sooner); a stream whose audio stayed silent for the retention leaves nothing.
+     */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<KeyedBytes> out) throws Exception {
+        for (EmbeddedWindow window : waiting.get()) {
+            separate(window, context, out);
+        }
+        waiting.clear();
+        Long arrival = lastArrival.value();
+        if (arrival != null && timestamp - arrival >= retentionMillis) {
+            chunks.clear();
+            newestEnd.clear();
+            lastArrival.clear();
+        } else if (arrival != null) {
+            context.timerService().registerProcessingTimeTimer(arrival + retentionMillis);
+        }
+    }
+
+    /** Whether the chunks held reach the window's last step with audio (the window knows which steps had it). */
+    private boolean heardUpTo(EmbeddedWindow window) throws Exception {
+        float[] audioMask = window.tensors().audioMask();
+        int last = audioMask.length - 1;
+        while (last >= 0 && audioMask[last] == 0) {
+            last--;
+        }
+        Long newest = newestEnd.value();
+        return last < 0 || newest != null && newest > window.startMicros() + last * window.stepMicros();
+    }
+
+    private void separate(EmbeddedWindow window, Context context, Collector<KeyedBytes> out) throws Exception {
+        AudioSeparation model = separation.value();
+        int rate = model.input().rate();
+        List<AudioPatches.Chunk> held = new ArrayList<>();
+        long usefulFrom = window.startMicros() + slideMicros; // the next window's start: what no later window needs is dropped
+        for (Iterator<Map.Entry<Long, float[]>> it = chunks.iterator(); it.hasNext(); ) {
+            Map.Entry<Long, float[]> entry = it.next();
+            held.add(new AudioPatches.Chunk(entry.getKey(), entry.getValue()));
+            if (entry.getKey() + entry.getValue().length * 1_000_000L / rate <= usefulFrom) {
+                it.remove();
+            }
+        }
+        float[] audio = new float[model.input().samples()];
+        long first = AudioPatches.samplePosition(window.startMicros(), rate);
+        int shareSamples = (int) (slideMicros * rate / 1_000_000);
+        int shareOffset = audio.length - shareSamples;
+        if (AudioPatches.samples(rate, first, held, audio) == 0 || AudioPatches.samples(rate, first + shareOffset, held, new float[shareSamples]) == 0) {
+            return; // nothing heard in the stretch this window publishes
+        }
+        float[] separated;
+        try {
+            separated = model.separate(List.of(window.tensors()), List.of(audio)).get(0);
+        } catch (InferenceException e) {
+            failures.inc();
+            context.output(SideOutputs.DEAD_LETTERS, DeadLetters.ofWindow(window.streamId(), window.startMicros(), window.endMicros(),
+                    "audio separation failed: " + e.getMessage()));
+            return;
+        }
+        float[] share = java.util.Arrays.copyOfRange(separated, shareOffset, audio.length);
+        long shareStart = window.startMicros() + shareOffset * 1_000_000L / rate;
+        AudioChunk chunk = AudioChunk.newBuilder().setStreamId(window.streamId()).setCaptureTime(Times.ofMicros(shareStart))
+                .setSeq(Math.floorDiv(shareStart, slideMicros)).setSampleRate(rate).setChannels(1).setFormat(SampleFormat.PCM_S16LE)
+                .setData(ByteBuffer.wrap(Pcm.toS16le(share))).build();
+        out.collect(new KeyedBytes(window.streamId().getBytes(StandardCharsets.UTF_8), WireCodec.encode(chunk)));
+        published.inc();
+    }
+}
