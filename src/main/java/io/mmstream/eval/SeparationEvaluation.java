@@ -39,9 +39,8 @@ public final class SeparationEvaluation {
         if (Math.sqrt(energy / slideSamples) < AUDIBLE_RMS) {
             return Window.INAUDIBLE;
         }
-        float[] separated = separation.separate(List.of(tensors), List.of(audio)).get(0);
-        return new Window(SiSdr.of(Arrays.copyOfRange(audio, audio.length - slideSamples, audio.length), actorShare),
-                SiSdr.of(Arrays.copyOfRange(separated, separated.length - slideSamples, separated.length), actorShare));
+        float[] separated = separation.separate(List.of(tensors), List.of(audio), audio.length - slideSamples).get(0);
+        return new Window(SiSdr.of(Arrays.copyOfRange(audio, audio.length - slideSamples, audio.length), actorShare), SiSdr.of(separated, actorShare));
     }
 
     public static Figure of(Evaluation.Labelled data) {

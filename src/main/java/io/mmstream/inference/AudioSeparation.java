@@ -42,9 +42,11 @@ public final class AudioSeparation {
     /**
      * @param audio each window's audio, {@link #input()}'s samples at its rate from the window's start, zero where
      *     none was heard
-     * @return each window's separated audio, of the same length
+     * @param from the first sample wanted back (the job publishes each window's last slide): only the STFT frames
+     *     that reach it are inverted
+     * @return each window's separated audio from sample {@code from} on
      */
-    public List<float[]> separate(List<WindowTensors> windows, List<float[]> audio) throws InferenceException {
+    public List<float[]> separate(List<WindowTensors> windows, List<float[]> audio, int from) throws InferenceException {
         int frames = spectrogram.frames();
         int bins = spectrogram.bins();
         List<Stft.Spectrum> spectra = new ArrayList<>();
@@ -68,7 +70,7 @@ public final class AudioSeparation {
             for (int f = 0; f < frames; f++) {
                 System.arraycopy(masks, (w * frames + f) * bins, mask[f], 0, bins);
             }
-            separated.add(stft.inverse(spectra.get(w).masked(mask), spectrogram.samples()));
+            separated.add(stft.inverse(spectra.get(w).masked(mask), spectrogram.samples(), from));
         }
         return separated;
     }

@@ -66,54 +66,87 @@ public final class Stft {
         int frames = frames(samples.length);
         float[][] re = new float[frames][bins()];
         float[][] im = new float[frames][bins()];
-        double[] frameRe = new double[fftSize];
-        double[] frameIm = new double[fftSize];
-        for (int f = 0; f < frames; f++) {
-            int first = f * hop - fftSize / 2;
+        double[] zRe = new double[fftSize];
+        double[] zIm = new double[fftSize];
+        // two real frames in one complex FFT: frame f as the real part, frame f + 1 as the imaginary part, told apart
+        // afterwards by the symmetry of a real signal's spectrum (half the FFTs)
+        for (int f = 0; f < frames; f += 2) {
+            boolean pair = f + 1 < frames;
             for (int i = 0; i < fftSize; i++) {
-                int n = first + i;
-                frameRe[i] = n >= 0 && n < samples.length ? samples[n] * window[i] : 0;
-                frameIm[i] = 0;
+                zRe[i] = windowed(samples, f, i);
+                zIm[i] = pair ? windowed(samples, f + 1, i) : 0;
             }
-            fft.transform(frameRe, frameIm);
+            fft.transform(zRe, zIm);
             for (int k = 0; k < bins(); k++) {
-                re[f][k] = (float) frameRe[k];
-                im[f][k] = (float) frameIm[k];
+                int mirror = (fftSize - k) % fftSize;
+                re[f][k] = (float) ((zRe[k] + zRe[mirror]) / 2);
+                im[f][k] = (float) ((zIm[k] - zIm[mirror]) / 2);
+                if (pair) {
+                    re[f + 1][k] = (float) ((zIm[k] + zIm[mirror]) / 2);
+                    im[f + 1][k] = (float) (-(zRe[k] - zRe[mirror]) / 2);
+                }
             }
         }
         return new Spectrum(re, im);
     }
 
+    private double windowed(float[] samples, int frame, int i) {
+        int n = frame * hop - fftSize / 2 + i;
+        return n >= 0 && n < samples.length ? samples[n] * window[i] : 0;
+    }
+
     /** The signal of the given length whose spectrum this is (frames beyond the signal are ignored). */
     public float[] inverse(Spectrum spectrum, int samples) {
-        double[] sum = new double[samples];
-        double[] windowSum = new double[samples];
-        double[] frameRe = new double[fftSize];
-        double[] frameIm = new double[fftSize];
-        for (int f = 0; f < spectrum.frames(); f++) {
-            // the inverse FFT as the conjugate of the forward FFT of the conjugate, with the full spectrum rebuilt
-            // from its one-sided half by Hermitian symmetry
+        return inverse(spectrum, samples, 0);
+    }
+
+    /**
+     * The samples [from, samples) of the signal of the given length whose spectrum this is: only the frames that
+     * reach them are inverted.
+     */
+    public float[] inverse(Spectrum spectrum, int samples, int from) {
+        double[] sum = new double[samples - from];
+        double[] windowSum = new double[samples - from];
+        double[] zRe = new double[fftSize];
+        double[] zIm = new double[fftSize];
+        int first = Math.max(0, (from - fftSize / 2) / hop);
+        int last = Math.min(spectrum.frames() - 1, (samples - 1 + fftSize / 2) / hop);
+        // two frames in one inverse FFT: z = x + i y for the full (Hermitian) spectra x and y of two real frames; the
+        // inverse as the conjugate of the forward FFT of the conjugate gives frame f in the real part, f + 1 in the other
+        for (int f = first; f <= last; f += 2) {
+            boolean pair = f + 1 <= last;
             for (int k = 0; k < fftSize; k++) {
                 int source = k < bins() ? k : fftSize - k;
-                frameRe[k] = spectrum.re()[f][source];
-                frameIm[k] = k < bins() ? -spectrum.im()[f][source] : spectrum.im()[f][source];
+                double sign = k < bins() ? 1 : -1;
+                double xRe = spectrum.re()[f][source];
+                double xIm = k == 0 || k == fftSize / 2 ? 0 : sign * spectrum.im()[f][source];
+                double yRe = pair ? spectrum.re()[f + 1][source] : 0;
+                double yIm = !pair || k == 0 || k == fftSize / 2 ? 0 : sign * spectrum.im()[f + 1][source];
+                zRe[k] = xRe - yIm;
+                zIm[k] = -(xIm + yRe);
             }
-            frameIm[0] = 0;
-            frameIm[fftSize / 2] = 0;
-            fft.transform(frameRe, frameIm);
-            int first = f * hop - fftSize / 2;
-            for (int i = 0; i < fftSize; i++) {
-                int n = first + i;
-                if (n >= 0 && n < samples) {
-                    sum[n] += frameRe[i] / fftSize * window[i];
-                    windowSum[n] += window[i] * window[i];
-                }
+            fft.transform(zRe, zIm);
+            overlapAdd(zRe, 1, f, from, sum, windowSum);
+            if (pair) {
+                overlapAdd(zIm, -1, f + 1, from, sum, windowSum);
             }
         }
-        float[] out = new float[samples];
-        for (int n = 0; n < samples; n++) {
+        float[] out = new float[samples - from];
+        for (int n = 0; n < out.length; n++) {
             out[n] = windowSum[n] > 1e-11 ? (float) (sum[n] / windowSum[n]) : 0;
         }
         return out;
+    }
+
+    /** Adds one inverted frame (sign * values / fft), windowed again, into the output from sample {@code from} on. */
+    private void overlapAdd(double[] values, double sign, int frame, int from, double[] sum, double[] windowSum) {
+        int start = frame * hop - fftSize / 2;
+        for (int i = 0; i < fftSize; i++) {
+            int n = start + i - from;
+            if (n >= 0 && n < sum.length) {
+                sum[n] += sign * values[i] / fftSize * window[i];
+                windowSum[n] += window[i] * window[i];
+            }
+        }
     }
 }

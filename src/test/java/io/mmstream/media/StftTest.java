@@ -13,7 +13,7 @@ class StftTest {
     @Test
     void theInverseGivesTheSignalBack() {
         Random random = new Random(5);
-        float[] signal = new float[16000 + 77];
+        float[] signal = new float[16000 + 200]; // 127 frames: the last one without a partner in the paired FFTs
         for (int i = 0; i < signal.length; i++) {
             signal[i] = (float) random.nextGaussian();
         }
@@ -23,6 +23,22 @@ class StftTest {
         float[] back = stft.inverse(spectrum, signal.length);
         for (int i = 0; i < signal.length; i++) {
             assertThat(back[i]).as("sample %d", i).isCloseTo(signal[i], within(1e-4f));
+        }
+    }
+
+    @Test
+    void theTailAloneIsTheTailOfTheWhole() {
+        Random random = new Random(6);
+        float[] signal = new float[32_000];
+        for (int i = 0; i < signal.length; i++) {
+            signal[i] = (float) random.nextGaussian();
+        }
+        Stft.Spectrum spectrum = stft.forward(signal);
+        float[] whole = stft.inverse(spectrum, signal.length);
+        float[] tail = stft.inverse(spectrum, signal.length, 16_000);
+        assertThat(tail).hasSize(16_000);
+        for (int i = 0; i < tail.length; i++) {
+            assertThat(tail[i]).as("sample %d", 16_000 + i).isCloseTo(whole[16_000 + i], within(1e-5f));
         }
     }
 

@@ -180,20 +180,19 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         if (AudioPatches.samples(rate, first, held, audio) == 0 || AudioPatches.samples(rate, first + shareOffset, held, new float[shareSamples]) == 0) {
             return; // nothing heard in the stretch this window publishes
         }
-        float[] separated;
+        float[] separated; // the share alone
         try {
-            separated = model.separate(List.of(window.tensors()), List.of(audio)).get(0);
+            separated = model.separate(List.of(window.tensors()), List.of(audio), shareOffset).get(0);
         } catch (InferenceException e) {
             failures.inc();
             context.output(SideOutputs.DEAD_LETTERS, DeadLetters.ofWindow(window.streamId(), window.startMicros(), window.endMicros(),
                     "audio separation failed: " + e.getMessage()));
             return;
         }
-        float[] share = java.util.Arrays.copyOfRange(separated, shareOffset, audio.length);
         long shareStart = window.startMicros() + shareOffset * 1_000_000L / rate;
         AudioChunk chunk = AudioChunk.newBuilder().setStreamId(window.streamId()).setCaptureTime(Times.ofMicros(shareStart))
                 .setSeq(Math.floorDiv(shareStart, slideMicros)).setSampleRate(rate).setChannels(1).setFormat(SampleFormat.PCM_S16LE)
-                .setData(ByteBuffer.wrap(Pcm.toS16le(share))).build();
+                .setData(ByteBuffer.wrap(Pcm.toS16le(separated))).build();
         out.collect(new KeyedBytes(window.streamId().getBytes(StandardCharsets.UTF_8), WireCodec.encode(chunk)));
         published.inc();
     }
