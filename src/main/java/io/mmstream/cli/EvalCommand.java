@@ -68,6 +68,10 @@ final class EvalCommand implements Callable<Integer> {
             description = "With --live: the per-window truth (WindowTruth) the standing questions' answers and the captions are scored against (default ${DEFAULT-VALUE}).")
     String truthTopic;
 
+    @Option(names = "--separated-topic", defaultValue = "mm.audio.separated",
+            description = "With --live: the separated audio, scored against the truth's audio of each window's last slide (default ${DEFAULT-VALUE}).")
+    String separatedTopic;
+
     @Option(names = "--every", defaultValue = "10s", description = "With --live: report this often (default ${DEFAULT-VALUE}).")
     String every;
 
@@ -80,7 +84,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (live) {
-            return new LiveEvaluation(kafkaClient.properties(), predictionsTopic, labelsTopic, truthTopic, fromBeginning).run(
+            return new LiveEvaluation(kafkaClient.properties(), predictionsTopic, labelsTopic, truthTopic, separatedTopic, fromBeginning).run(
                     io.mmstream.config.Option.parseDuration(every), duration == null ? null : io.mmstream.config.Option.parseDuration(duration));
         }
         Map<String, Object> figures = new LinkedHashMap<>();

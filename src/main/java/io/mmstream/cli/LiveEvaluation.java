@@ -26,17 +26,19 @@ final class LiveEvaluation {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String predictionsTopic;
     private final String labelsTopic;
+    private final String separatedTopic;
     private final LiveAccuracy accuracy;
     private final LiveCrossModal crossModal = new LiveCrossModal();
 
-    LiveEvaluation(Properties kafka, String predictionsTopic, String labelsTopic, String truthTopic, boolean fromBeginning) {
+    LiveEvaluation(Properties kafka, String predictionsTopic, String labelsTopic, String truthTopic, String separatedTopic, boolean fromBeginning) {
         Properties properties = new Properties();
         properties.putAll(kafka);
         properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "mmstream-eval-" + UUID.randomUUID());
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(predictionsTopic, labelsTopic, truthTopic));
+        consumer.subscribe(List.of(predictionsTopic, labelsTopic, truthTopic, separatedTopic));
+        this.separatedTopic = separatedTopic;
         this.predictionsTopic = predictionsTopic;
         this.labelsTopic = labelsTopic;
         this.accuracy = new LiveAccuracy(DashboardCommand.gridStepMicros());
@@ -57,6 +59,8 @@ final class LiveEvaluation {
                             predictions++;
                         } else if (record.topic().equals(labelsTopic)) {
                             accuracy.add(WireCodec.decode(Label.class, record.value()));
+                        } else if (record.topic().equals(separatedTopic)) {
+                            crossModal.add(WireCodec.decode(io.mmstream.schema.AudioChunk.class, record.value()));
                         } else {
                             crossModal.add(WireCodec.decode(WindowTruth.class, record.value()));
                         }
@@ -87,6 +91,10 @@ final class LiveEvaluation {
                 accuracy.syncWindows(), accuracy.syncInSyncRecall(), accuracy.syncBalancedAccuracy(), accuracy.syncMeanAbsoluteErrorMillis()));
         for (LiveCrossModal.QuestionScore score : crossModal.questions()) {
             line.append(String.format(Locale.ROOT, "  %s %.3f of %d", score.question(), score.accuracy(), score.scored()));
+        }
+        if (crossModal.separationWindows() > 0) {
+            line.append(String.format(Locale.ROOT, "  separation of %d seconds: SI-SDR improvement %.2f dB", crossModal.separationWindows(),
+                    crossModal.separationImprovementDb()));
         }
         if (crossModal.captionWindows() > 0) {
             line.append(String.format(Locale.ROOT, "  captions of %d windows: BLEU-4 %.3f, CIDEr-D %.3f", crossModal.captionWindows(),

@@ -21,7 +21,9 @@ import java.util.Map;
  * Joins predictions with the per-window truth (the truth topic) as both arrive, in any order, by stream and window,
  * and scores the cross-modal results as the offline evaluation does: each standing question whose words are one of
  * the simulator's questions' wordings against that question's answer; each caption against the window's reference
- * captions (BLEU-4 and CIDEr-D over the newest {@value #CAPTION_WINDOWS} windows).
+ * captions (BLEU-4 and CIDEr-D over the newest {@value #CAPTION_WINDOWS} windows). The separated audio (the
+ * separation topic's chunks) joins the truth's audio of the same stream and second, by the second's start: its
+ * SI-SDR improvement against the actor's own sounds where the actor is audible, as {@link SeparationEvaluation} has it.
  */
 public final class LiveCrossModal {
 
@@ -42,6 +44,12 @@ public final class LiveCrossModal {
     private final Deque<List<String>> captions = new ArrayDeque<>();
     private final Deque<List<List<String>>> references = new ArrayDeque<>();
     private long joined;
+    private final Map<String, io.mmstream.schema.AudioChunk> separated = new LinkedHashMap<>();
+    private final Map<String, WindowTruth> audioTruths = new LinkedHashMap<>();
+    /** Separated seconds scored: their count, and the sums of the SI-SDR of the audio as heard and as separated. */
+    private long separationWindows;
+    private double heardDb;
+    private double separatedDb;
 
     public void add(Prediction prediction) {
         String key = key(prediction.getStreamId(), Times.micros(prediction.getWindowStart()), Times.micros(prediction.getWindowEnd()));
@@ -61,6 +69,57 @@ public final class LiveCrossModal {
         } else {
             score(prediction, truth);
         }
+        if (truth.getHeardAudio() != null) {
+            long shareStart = Times.micros(truth.getEnd()) - truth.getHeardAudio().remaining() / 2 * 1_000_000L / SAMPLE_RATE;
+            String shareKey = key(truth.getStreamId(), shareStart, shareStart);
+            io.mmstream.schema.AudioChunk chunk = separated.remove(shareKey);
+            if (chunk == null) {
+                wait(audioTruths, shareKey, truth);
+            } else {
+                scoreSeparation(chunk, truth);
+            }
+        }
+    }
+
+    /** A chunk of separated audio (the separation topic's): one window's last slide. */
+    public void add(io.mmstream.schema.AudioChunk chunk) {
+        long start = Times.micros(chunk.getCaptureTime());
+        String key = key(chunk.getStreamId(), start, start);
+        WindowTruth truth = audioTruths.remove(key);
+        if (truth == null) {
+            wait(separated, key, chunk);
+        } else {
+            scoreSeparation(chunk, truth);
+        }
+    }
+
+    /** The truth's audio is 16 kHz, as the job's separation publishes it. */
+    private static final int SAMPLE_RATE = 16_000;
+
+    private void scoreSeparation(io.mmstream.schema.AudioChunk chunk, WindowTruth truth) {
+        float[] heard = io.mmstream.media.Pcm.toMono(truth.getHeardAudio().duplicate(), io.mmstream.schema.SampleFormat.PCM_S16LE, 1);
+        float[] actor = io.mmstream.media.Pcm.toMono(truth.getActorAudio().duplicate(), io.mmstream.schema.SampleFormat.PCM_S16LE, 1);
+        float[] out = io.mmstream.media.Pcm.toMono(chunk.getData().duplicate(), chunk.getFormat(), chunk.getChannels());
+        double energy = 0;
+        for (float sample : actor) {
+            energy += sample * (double) sample;
+        }
+        if (chunk.getSampleRate() != SAMPLE_RATE || out.length != actor.length || Math.sqrt(energy / actor.length) < SeparationEvaluation.AUDIBLE_RMS) {
+            return;
+        }
+        separationWindows++;
+        heardDb += io.mmstream.eval.metrics.SiSdr.of(heard, actor);
+        separatedDb += io.mmstream.eval.metrics.SiSdr.of(out, actor);
+    }
+
+    /** Separated seconds scored (the actor audible in them). */
+    public long separationWindows() {
+        return separationWindows;
+    }
+
+    /** The mean SI-SDR improvement of the separated seconds scored, in dB. */
+    public double separationImprovementDb() {
+        return separationWindows == 0 ? Double.NaN : (separatedDb - heardDb) / separationWindows;
     }
 
     private static <T> void wait(Map<String, T> waiting, String key, T value) {
@@ -148,6 +207,11 @@ public final class LiveCrossModal {
         if (!captions.isEmpty()) {
             out.append(String.format(Locale.ROOT, ", \"captions\": {\"windows\": %d, \"bleu4\": %.4f, \"ciderD\": %.4f}", captions.size(),
                     captionBleu4(), captionCiderD()));
+        }
+        if (separationWindows > 0) {
+            out.append(String.format(Locale.ROOT, ", \"separation\": {\"windows\": %d, \"siSdrImprovementDb\": %.4f, \"siSdrHeardDb\": %.4f, "
+                    + "\"siSdrSeparatedDb\": %.4f}", separationWindows, separationImprovementDb(), heardDb / separationWindows,
+                    separatedDb / separationWindows));
         }
         return out.toString();
     }

@@ -1,7 +1,9 @@
 package io.mmstream.sim;
 
 import io.mmstream.schema.Label;
+import io.mmstream.media.Pcm;
 import io.mmstream.schema.WindowTruth;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -69,7 +71,14 @@ public final class SceneSimulator {
             }
             for (StreamScene scene : scenes) {
                 if (end - windowMicros >= scene.epochMicros()) {
-                    out.add(SceneTruth.of(scene, end - windowMicros, end, settings.framePeriodMicros()).toRecord(settings.seed()));
+                    WindowTruth truth = SceneTruth.of(scene, end - windowMicros, end, settings.framePeriodMicros()).toRecord(settings.seed());
+                    // the window's last slide: the second the job's separation publishes for it, and its reference
+                    float[][] audio = scene.heardAndActorAudio(end - slideMicros, (int) (slideMicros * settings.sampleRate() / 1_000_000));
+                    if (audio != null) {
+                        truth.setHeardAudio(ByteBuffer.wrap(Pcm.toS16le(audio[0])));
+                        truth.setActorAudio(ByteBuffer.wrap(Pcm.toS16le(audio[1])));
+                    }
+                    out.add(truth);
                 }
             }
         }

@@ -293,6 +293,43 @@ public final class StreamScene {
         return out;
     }
 
+    /**
+     * What the job assembles of this stream's audio from {@code fromCaptureMicros} on, from the chunks the microphone
+     * sends (placed by their capture time, zero where none was sent), and the actor's own sounds over the same
+     * samples: {heard, actor}, the heard as 16-bit PCM carried it; null where no chunk reaches the stretch.
+     */
+    public float[][] heardAndActorAudio(long fromCaptureMicros, int samples) {
+        long chunk = settings.audioChunkMicros();
+        int chunkSamples = (int) (settings.sampleRate() * chunk / 1_000_000);
+        long clockOffset = clock(Modality.AUDIO, epochMicros) - epochMicros;
+        long toCaptureMicros = fromCaptureMicros + samples * 1_000_000L / settings.sampleRate();
+        List<io.mmstream.media.AudioPatches.Chunk> heard = new ArrayList<>();
+        List<io.mmstream.media.AudioPatches.Chunk> actor = new ArrayList<>();
+        for (long k = Math.floorDiv(fromCaptureMicros - clockOffset - epochMicros, chunk) - 1;
+             epochMicros + k * chunk + clockOffset < toCaptureMicros; k++) {
+            long t = epochMicros + k * chunk;
+            if (k < 0 || micMuted(t)) {
+                continue;
+            }
+            long capture = clock(Modality.AUDIO, t);
+            heard.add(new io.mmstream.media.AudioPatches.Chunk(capture, pcm(audioSamples(t, chunkSamples))));
+            actor.add(new io.mmstream.media.AudioPatches.Chunk(capture, actorAudioSamples(t, chunkSamples)));
+        }
+        float[] heardOut = new float[samples];
+        float[] actorOut = new float[samples];
+        long first = io.mmstream.media.AudioPatches.samplePosition(fromCaptureMicros, settings.sampleRate());
+        if (io.mmstream.media.AudioPatches.samples(settings.sampleRate(), first, heard, heardOut) == 0) {
+            return null;
+        }
+        io.mmstream.media.AudioPatches.samples(settings.sampleRate(), first, actor, actorOut);
+        return new float[][] {heardOut, actorOut};
+    }
+
+    /** The samples as 16-bit PCM carries them. */
+    private static float[] pcm(float[] samples) {
+        return Pcm.toMono(ByteBuffer.wrap(Pcm.toS16le(samples)), SampleFormat.PCM_S16LE, 1);
+    }
+
     private long firstSample(long micros) {
         return Math.round((micros - epochMicros) * settings.sampleRate() / 1e6);
     }

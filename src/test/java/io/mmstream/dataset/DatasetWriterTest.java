@@ -145,5 +145,28 @@ class DatasetWriterTest {
             }
         }
         assertThat(audible).as("windows where the actor is heard").isGreaterThan(10);
+
+        // the truth topic carries the same audio of each window's last second, and the actor's over it, as 16-bit PCM
+        SceneSimulator one = new SceneSimulator(settings, EPOCH);
+        java.util.Map<Long, io.mmstream.schema.WindowTruth> truths = new java.util.HashMap<>();
+        one.completedWindows(EPOCH, EPOCH + 20_000_000, 2_000_000, 1_000_000).stream().filter(t -> t.getStreamId().equals(SceneSimulator.streamId(0)))
+                .forEach(t -> truths.put(io.mmstream.codec.Times.micros(t.getStart()), t));
+        int compared = 0;
+        for (DatasetWriter.Window window : new DatasetWriter().windowsOf(one.scene(0), 0, EPOCH, params)) {
+            io.mmstream.schema.WindowTruth truth = truths.get(window.startMicros());
+            float[] heard = java.util.Arrays.copyOfRange(window.audio(), 16_000, 32_000);
+            if (truth == null || truth.getHeardAudio() == null) {
+                continue;
+            }
+            float[] truthHeard = io.mmstream.media.Pcm.toMono(truth.getHeardAudio(), io.mmstream.schema.SampleFormat.PCM_S16LE, 1);
+            float[] truthActor = io.mmstream.media.Pcm.toMono(truth.getActorAudio(), io.mmstream.schema.SampleFormat.PCM_S16LE, 1);
+            // within a few steps of 16-bit PCM (the truth's samples are encoded once more, and clipped as PCM clips)
+            for (int i = 0; i < truthActor.length; i++) {
+                assertThat(truthHeard[i]).as("heard audio of the window at %d", window.startMicros()).isCloseTo(heard[i], within(1e-4f));
+                assertThat(truthActor[i]).as("actor audio of the window at %d", window.startMicros()).isCloseTo(Math.max(-1f, Math.min(1f, window.actorAudio()[16_000 + i])), within(1e-4f));
+            }
+            compared++;
+        }
+        assertThat(compared).isGreaterThan(15);
     }
 }

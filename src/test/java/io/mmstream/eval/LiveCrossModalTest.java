@@ -39,6 +39,57 @@ class LiveCrossModalTest {
         assertThat(live.json()).startsWith("\"truthJoined\": 2, \"questions\": {\"fell\": {\"windows\": 2, \"accuracy\": 0.5000}}, \"captions\": {\"windows\": 2");
     }
 
+    @Test
+    void separatedSecondsAreScoredAgainstTheTruthsAudioWhicheverArrivesFirst() {
+        LiveCrossModal live = new LiveCrossModal();
+        java.util.Random random = new java.util.Random(2);
+        float[] actor = new float[16_000];
+        float[] noise = new float[16_000];
+        for (int i = 0; i < actor.length; i++) {
+            actor[i] = (float) (0.1 * Math.sin(i * 0.05));
+            noise[i] = (float) (0.05 * random.nextGaussian());
+        }
+        float[] heard = new float[16_000];
+        float[] cleaner = new float[16_000];
+        for (int i = 0; i < actor.length; i++) {
+            heard[i] = actor[i] + noise[i];
+            cleaner[i] = actor[i] + noise[i] / 10;
+        }
+        WindowTruth first = withAudio(truth("cam-1", 0, "no", "a person waves"), heard, actor);
+        WindowTruth second = withAudio(truth("cam-1", 1, "no", "a person waves"), heard, actor);
+        // the truth first for one second, the separated audio first for the other; the window's last second is scored
+        live.add(first);
+        live.add(separated("cam-1", 1, cleaner));
+        live.add(separated("cam-1", 2, cleaner));
+        assertThat(live.separationWindows()).isEqualTo(1);
+        live.add(second);
+        // a second no truth covers is not scored, nor a window whose actor is silent
+        live.add(separated("cam-2", 1, cleaner));
+        live.add(withAudio(truth("cam-3", 0, "no", "a person waves"), noise, new float[16_000]));
+        live.add(separated("cam-3", 1, cleaner));
+
+        assertThat(live.separationWindows()).isEqualTo(2);
+        double expected = io.mmstream.eval.metrics.SiSdr.improvement(pcm(cleaner), pcm(heard), pcm(actor));
+        assertThat(live.separationImprovementDb()).isCloseTo(expected, within(1e-9)).isCloseTo(20, within(0.5));
+        assertThat(live.json()).contains("\"separation\": {\"windows\": 2, \"siSdrImprovementDb\": ");
+    }
+
+    private static WindowTruth withAudio(WindowTruth truth, float[] heard, float[] actor) {
+        truth.setHeardAudio(java.nio.ByteBuffer.wrap(io.mmstream.media.Pcm.toS16le(heard)));
+        truth.setActorAudio(java.nio.ByteBuffer.wrap(io.mmstream.media.Pcm.toS16le(actor)));
+        return truth;
+    }
+
+    private static io.mmstream.schema.AudioChunk separated(String stream, long startSeconds, float[] samples) {
+        return io.mmstream.schema.AudioChunk.newBuilder().setStreamId(stream).setCaptureTime(START.plusSeconds(startSeconds)).setSeq(startSeconds)
+                .setSampleRate(16_000).setChannels(1).setFormat(io.mmstream.schema.SampleFormat.PCM_S16LE)
+                .setData(java.nio.ByteBuffer.wrap(io.mmstream.media.Pcm.toS16le(samples))).build();
+    }
+
+    private static float[] pcm(float[] samples) {
+        return io.mmstream.media.Pcm.toMono(java.nio.ByteBuffer.wrap(io.mmstream.media.Pcm.toS16le(samples)), io.mmstream.schema.SampleFormat.PCM_S16LE, 1);
+    }
+
     private static Prediction prediction(String stream, long startSeconds, String fellAnswer, String caption) {
         TaskResult answer = TaskResult.newBuilder().setTask(WindowHeads.TASK_ANSWER).setLabel(fellAnswer).setQuestion("is anyone on the floor?")
                 .setModelName("question_answering").setModelVersion("1.0.0").build();

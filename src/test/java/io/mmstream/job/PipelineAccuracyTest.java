@@ -255,8 +255,8 @@ class PipelineAccuracyTest {
             offlineCaptions = CaptionEvaluation.of(models, "caption_decoder", data, BASE.seed());
             offlineSeparation = io.mmstream.eval.SeparationEvaluation.of(data);
         }
-        separatedAudioMatchesTheOfflineEvaluation(client, shares, offlineSeparation);
-        questionsAndCaptionsMatchTheOfflineEvaluation(client, byStream, base, offlineAnswers, offlineCaptions);
+        double[] separation = separatedAudioMatchesTheOfflineEvaluation(client, shares, offlineSeparation);
+        questionsAndCaptionsMatchTheOfflineEvaluation(client, byStream, base, offlineAnswers, offlineCaptions, separation);
         // the same windows online: those the offline evaluation cuts, [EPOCH, EPOCH + SECONDS - 2 s]
         int windows = 0;
         int actionRight = 0;
@@ -286,7 +286,7 @@ class PipelineAccuracyTest {
     private void questionsAndCaptionsMatchTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, Prediction>> byStream,
                                                                SceneSimulator base,
                                                                Map<SceneTruth.Question, QuestionEvaluation.Figure> offlineAnswers,
-                                                               CaptionEvaluation.Figures offlineCaptions) throws IOException {
+                                                               CaptionEvaluation.Figures offlineCaptions, double[] separation) throws IOException {
         Map<SceneTruth.Question, Integer> right = new java.util.EnumMap<>(SceneTruth.Question.class);
         List<List<String>> captions = new ArrayList<>();
         List<List<List<String>>> references = new ArrayList<>();
@@ -324,7 +324,8 @@ class PipelineAccuracyTest {
         }
         client.flush();
         String printed = io.mmstream.MediaTools.command("eval", "--live", "--bootstrap", kafka.bootstrapServers(), "--from-beginning",
-                "--predictions-topic", "acc.predictions", "--labels-topic", "mm.labels", "--truth-topic", "mm.truth", "--duration", "15s", "--every", "10min");
+                "--predictions-topic", "acc.predictions", "--labels-topic", "mm.labels", "--truth-topic", "mm.truth", "--separated-topic", "acc.separated",
+                "--duration", "15s", "--every", "10min");
         com.fasterxml.jackson.databind.JsonNode live = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 printed.lines().filter(line -> line.startsWith("{")).reduce((first, last) -> last).orElseThrow());
         assertThat(live.path("truthJoined").asInt()).as(printed).isEqualTo(windows);
@@ -335,6 +336,9 @@ class PipelineAccuracyTest {
         }
         assertThat(live.path("captions").path("ciderD").asDouble()).isCloseTo(onlineCider, within(1e-4));
         assertThat(live.path("captions").path("bleu4").asDouble()).isCloseTo(onlineBleu, within(1e-4));
+        // the separated audio against the truth's audio of the same seconds (16-bit, as the truth topic carries it)
+        assertThat(live.path("separation").path("windows").asInt()).as(printed).isEqualTo((int) separation[1]);
+        assertThat(live.path("separation").path("siSdrImprovementDb").asDouble()).isCloseTo(separation[0], within(0.05));
     }
 
     /**
@@ -365,8 +369,10 @@ class PipelineAccuracyTest {
      * The separated audio on its topic: each window publishes its last slide at most once, and the muted stream
      * nothing; over the windows the offline evaluation cuts, the SI-SDR of what was published against the actor's own
      * sounds improves on the audio as heard by what the offline evaluation finds.
+     *
+     * @return the online SI-SDR improvement and the number of windows it is the mean of
      */
-    private void separatedAudioMatchesTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, float[][]>> shares,
+    private double[] separatedAudioMatchesTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, float[][]>> shares,
                                                            io.mmstream.eval.SeparationEvaluation.Figure offline) throws Exception {
         Map<String, TreeMap<Long, float[]>> published = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : client.readCommitted("acc.separated")) {
@@ -404,6 +410,7 @@ class PipelineAccuracyTest {
         assertThat(audible).isEqualTo(offline.windows());
         assertThat((after - before) / audible).as("SI-SDR improvement, online against offline").isCloseTo(offline.improvementDb(), within(0.3));
         assertThat(offline.improvementDb()).as("separation improves on the audio as heard").isGreaterThan(3);
+        return new double[] {(after - before) / audible, audible};
     }
 
     private void outOfOrderDeliveryChangesNothing(TreeMap<Long, Prediction> outOfOrder, TreeMap<Long, Prediction> inOrder) {
