@@ -72,6 +72,14 @@ final class EvalCommand implements Callable<Integer> {
             description = "With --live: the separated audio, scored against the truth's audio of each window's last slide (default ${DEFAULT-VALUE}).")
     String separatedTopic;
 
+    @Option(names = "--embeddings-topic", defaultValue = "mm.embeddings",
+            description = "With --live: the windows' embeddings, searched with the retrieval queries in words; a hit is a window whose truth the query describes (default ${DEFAULT-VALUE}).")
+    String embeddingsTopic;
+
+    @Option(names = "--live-models", defaultValue = "classpath:onnx-models",
+            description = "With --live: the job's models.dir; its retrieval head's card names the text model that embeds the queries (default ${DEFAULT-VALUE}).")
+    String liveModels;
+
     @Option(names = "--every", defaultValue = "10s", description = "With --live: report this often (default ${DEFAULT-VALUE}).")
     String every;
 
@@ -84,7 +92,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (live) {
-            return new LiveEvaluation(kafkaClient.properties(), predictionsTopic, labelsTopic, truthTopic, separatedTopic, fromBeginning).run(
+            return new LiveEvaluation(kafkaClient.properties(), predictionsTopic, labelsTopic, truthTopic, separatedTopic, embeddingsTopic, liveModels, fromBeginning).run(
                     io.mmstream.config.Option.parseDuration(every), duration == null ? null : io.mmstream.config.Option.parseDuration(duration));
         }
         Map<String, Object> figures = new LinkedHashMap<>();

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Joins predictions with the per-window truth (the truth topic) as both arrive, in any order, by stream and window,
@@ -24,12 +25,18 @@ import java.util.Map;
  * captions (BLEU-4 and CIDEr-D over the newest {@value #CAPTION_WINDOWS} windows). The separated audio (the
  * separation topic's chunks) joins the truth's audio of the same stream and second, by the second's start: its
  * SI-SDR improvement against the actor's own sounds where the actor is audible, as {@link SeparationEvaluation} has it.
+ * The windows' embeddings (the embeddings topic's, of the retrieval result) join their truth alike: text to window over
+ * the newest {@value #RETRIEVAL_WINDOWS} joined windows, each query's hits the windows whose truth it describes, as
+ * {@link RetrievalEvaluation} scores them offline.
  */
 public final class LiveCrossModal {
 
     /** Predictions or truths waiting for their other half, whichever came first; the oldest go beyond this. */
     private static final int MAX_WAITING = 100_000;
     static final int CAPTION_WINDOWS = 10_000;
+    static final int RETRIEVAL_WINDOWS = 10_000;
+    /** Truths with audio waiting for their separated second: fewer, since each holds two seconds of audio. */
+    private static final int MAX_AUDIO_WAITING = 2_000;
 
     /** @param scored windows answered; right, those whose answer is the truth's */
     public record QuestionScore(String question, long scored, long right) {
@@ -44,6 +51,11 @@ public final class LiveCrossModal {
     private final Deque<List<String>> captions = new ArrayDeque<>();
     private final Deque<List<List<String>>> references = new ArrayDeque<>();
     private long joined;
+    private final Function<List<String>, List<float[]>> embedText;
+    private final Map<String, io.mmstream.schema.WindowEmbedding> embeddings = new LinkedHashMap<>();
+    private final Map<String, WindowTruth> embeddingTruths = new LinkedHashMap<>();
+    private final Deque<float[]> retrievalWindows = new ArrayDeque<>();
+    private final Deque<RetrievalEvaluation.Facts> retrievalFacts = new ArrayDeque<>();
     private final Map<String, io.mmstream.schema.AudioChunk> separated = new LinkedHashMap<>();
     private final Map<String, WindowTruth> audioTruths = new LinkedHashMap<>();
     /** Separated seconds scored: their count, and the sums of the SI-SDR of the audio as heard and as separated. */
@@ -51,11 +63,21 @@ public final class LiveCrossModal {
     private double heardDb;
     private double separatedDb;
 
+    /** Without retrieval: no text model to embed the queries. */
+    public LiveCrossModal() {
+        this(null);
+    }
+
+    /** @param embedText embeds the retrieval queries (the text model the window embeddings were trained against) */
+    public LiveCrossModal(Function<List<String>, List<float[]>> embedText) {
+        this.embedText = embedText;
+    }
+
     public void add(Prediction prediction) {
         String key = key(prediction.getStreamId(), Times.micros(prediction.getWindowStart()), Times.micros(prediction.getWindowEnd()));
         WindowTruth truth = truths.remove(key);
         if (truth == null) {
-            wait(predictions, key, prediction);
+            wait(predictions, key, prediction, MAX_WAITING);
         } else {
             score(prediction, truth);
         }
@@ -63,18 +85,26 @@ public final class LiveCrossModal {
 
     public void add(WindowTruth truth) {
         String key = key(truth.getStreamId(), Times.micros(truth.getStart()), Times.micros(truth.getEnd()));
+        // what waits for a prediction or an embedding keeps no audio
+        WindowTruth facts = truth.getHeardAudio() == null ? truth : WindowTruth.newBuilder(truth).setHeardAudio(null).setActorAudio(null).build();
         Prediction prediction = predictions.remove(key);
         if (prediction == null) {
-            wait(truths, key, truth);
+            wait(truths, key, facts, MAX_WAITING);
         } else {
-            score(prediction, truth);
+            score(prediction, facts);
+        }
+        io.mmstream.schema.WindowEmbedding embedding = embeddings.remove(key);
+        if (embedding == null) {
+            wait(embeddingTruths, key, facts, MAX_WAITING);
+        } else {
+            index(embedding, facts);
         }
         if (truth.getHeardAudio() != null) {
             long shareStart = Times.micros(truth.getEnd()) - truth.getHeardAudio().remaining() / 2 * 1_000_000L / SAMPLE_RATE;
             String shareKey = key(truth.getStreamId(), shareStart, shareStart);
             io.mmstream.schema.AudioChunk chunk = separated.remove(shareKey);
             if (chunk == null) {
-                wait(audioTruths, shareKey, truth);
+                wait(audioTruths, shareKey, truth, MAX_AUDIO_WAITING);
             } else {
                 scoreSeparation(chunk, truth);
             }
@@ -87,7 +117,7 @@ public final class LiveCrossModal {
         String key = key(chunk.getStreamId(), start, start);
         WindowTruth truth = audioTruths.remove(key);
         if (truth == null) {
-            wait(separated, key, chunk);
+            wait(separated, key, chunk, MAX_WAITING);
         } else {
             scoreSeparation(chunk, truth);
         }
@@ -122,9 +152,60 @@ public final class LiveCrossModal {
         return separationWindows == 0 ? Double.NaN : (separatedDb - heardDb) / separationWindows;
     }
 
-    private static <T> void wait(Map<String, T> waiting, String key, T value) {
+    /** A window's embedding (the embeddings topic's); only the retrieval result's is scored. */
+    public void add(io.mmstream.schema.WindowEmbedding embedding) {
+        if (embedText == null || !embedding.getResultName().equals(WindowHeads.TASK_RETRIEVAL)) {
+            return;
+        }
+        String key = key(embedding.getStreamId(), Times.micros(embedding.getWindowStart()), Times.micros(embedding.getWindowEnd()));
+        WindowTruth truth = embeddingTruths.remove(key);
+        if (truth == null) {
+            wait(embeddings, key, embedding, MAX_WAITING);
+        } else {
+            index(embedding, truth);
+        }
+    }
+
+    private void index(io.mmstream.schema.WindowEmbedding embedding, WindowTruth truth) {
+        float[] vector = new float[embedding.getEmbedding().size()];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = embedding.getEmbedding().get(i);
+        }
+        retrievalWindows.addLast(vector);
+        retrievalFacts.addLast(RetrievalEvaluation.Facts.of(truth));
+        if (retrievalWindows.size() > RETRIEVAL_WINDOWS) {
+            retrievalWindows.removeFirst();
+            retrievalFacts.removeFirst();
+        }
+    }
+
+    /** Windows whose embedding and truth have both arrived (the newest {@value #RETRIEVAL_WINDOWS}). */
+    public int retrievalWindows() {
+        return retrievalWindows.size();
+    }
+
+    /** Text to window over the windows joined so far, per query family and over all queries ("all"). */
+    public Map<String, RetrievalEvaluation.Figures> textToWindow() {
+        return RetrievalEvaluation.textToWindow(new ArrayList<>(retrievalFacts), retrievalWindows.toArray(float[][]::new), this::embedQueries);
+    }
+
+    /** Each query's embedding, embedded once. */
+    private List<float[]> embedQueries(List<String> texts) {
+        List<String> missing = texts.stream().filter(t -> !queryEmbeddings.containsKey(t)).toList();
+        if (!missing.isEmpty()) {
+            List<float[]> embedded = embedText.apply(missing);
+            for (int i = 0; i < missing.size(); i++) {
+                queryEmbeddings.put(missing.get(i), embedded.get(i));
+            }
+        }
+        return texts.stream().map(queryEmbeddings::get).toList();
+    }
+
+    private final Map<String, float[]> queryEmbeddings = new java.util.HashMap<>();
+
+    private static <T> void wait(Map<String, T> waiting, String key, T value, int limit) {
         waiting.put(key, value);
-        if (waiting.size() > MAX_WAITING) {
+        if (waiting.size() > limit) {
             waiting.remove(waiting.keySet().iterator().next());
         }
     }
@@ -207,6 +288,11 @@ public final class LiveCrossModal {
         if (!captions.isEmpty()) {
             out.append(String.format(Locale.ROOT, ", \"captions\": {\"windows\": %d, \"bleu4\": %.4f, \"ciderD\": %.4f}", captions.size(),
                     captionBleu4(), captionCiderD()));
+        }
+        RetrievalEvaluation.Figures all = retrievalWindows.isEmpty() ? null : textToWindow().get("all");
+        if (all != null && all.queries() > 0) {
+            out.append(String.format(Locale.ROOT, ", \"retrieval\": {\"windows\": %d, \"queries\": %d, \"r1\": %.4f, \"r5\": %.4f, \"r10\": %.4f, "
+                    + "\"map\": %.4f}", retrievalWindows.size(), all.queries(), all.recallAt1(), all.recallAt5(), all.recallAt10(), all.meanAveragePrecision()));
         }
         if (separationWindows > 0) {
             out.append(String.format(Locale.ROOT, ", \"separation\": {\"windows\": %d, \"siSdrImprovementDb\": %.4f, \"siSdrHeardDb\": %.4f, "

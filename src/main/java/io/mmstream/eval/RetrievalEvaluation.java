@@ -21,7 +21,19 @@ import java.util.function.Predicate;
 public final class RetrievalEvaluation {
 
     /** A query in words and the windows it describes. */
-    public record Query(String family, String text, Predicate<SceneTruth> describes) {}
+    public record Query(String family, String text, Predicate<Facts> describes) {}
+
+    /** What the queries ask of a window's truth: offline the simulator's, live the truth topic's. */
+    public record Facts(Action action, boolean fell, boolean lightOff, String shirtColour, int people) {
+
+        public static Facts of(SceneTruth truth) {
+            return new Facts(truth.action(), truth.fell(), truth.lightOff(), truth.shirtColour(), truth.people());
+        }
+
+        public static Facts of(io.mmstream.schema.WindowTruth truth) {
+            return new Facts(Action.fromWireName(truth.getAction()), truth.getFell(), !truth.getLightOn(), truth.getShirtColour(), truth.getPeople());
+        }
+    }
 
     public record Figures(double recallAt1, double recallAt5, double recallAt10, double meanAveragePrecision, int queries) {
         static Figures of(Retrieval r) {
@@ -36,12 +48,12 @@ public final class RetrievalEvaluation {
      * The queries asked of a set of windows: each action; each action in the dark; each action by the shirt's
      * colour; a passer-by. Combinations no window shows are left out (they would have nothing to find).
      */
-    public static List<Query> queries(List<SceneTruth> truths) {
+    public static List<Query> queries(List<Facts> truths) {
         List<Query> out = new ArrayList<>();
         for (Action action : Action.values()) {
-            Predicate<SceneTruth> doing = action == Action.FALL ? SceneTruth::fell : t -> t.action() == action;
+            Predicate<Facts> doing = action == Action.FALL ? Facts::fell : t -> t.action() == action;
             out.add(new Query("action", "someone " + SAYS.get(action), doing));
-            out.add(new Query("action in the dark", "a person " + SAYS.get(action) + " in a dark room", doing.and(SceneTruth::lightOff)));
+            out.add(new Query("action in the dark", "a person " + SAYS.get(action) + " in a dark room", doing.and(Facts::lightOff)));
             for (String colour : SceneTruth.answers(SceneTruth.Question.SHIRT)) {
                 String article = colour.startsWith("o") ? "an " : "a ";
                 out.add(new Query("action by shirt colour", "a person in " + article + colour + " shirt " + SAYS.get(action),
@@ -79,9 +91,17 @@ public final class RetrievalEvaluation {
 
     /** Text to window, per query family and over all queries; the texts embedded by {@code embedText}. */
     public Map<String, Figures> textToWindow(String windowOutput, Function<List<String>, List<float[]>> embedText) {
-        List<Query> queries = queries(data.truths());
+        return textToWindow(data.truths().stream().map(Facts::of).toList(), embeddings.get(windowOutput), embedText);
+    }
+
+    /**
+     * Text to window over a gallery of windows: each query's hits are the windows whose truth it describes.
+     *
+     * @param windows each window's embedding, in the order of their truths
+     */
+    public static Map<String, Figures> textToWindow(List<Facts> truths, float[][] windows, Function<List<String>, List<float[]>> embedText) {
+        List<Query> queries = queries(truths);
         List<float[]> texts = embedText.apply(queries.stream().map(Query::text).toList());
-        float[][] windows = embeddings.get(windowOutput);
         Map<String, List<Integer>> families = new LinkedHashMap<>();
         for (int q = 0; q < queries.size(); q++) {
             families.computeIfAbsent(queries.get(q).family(), f -> new ArrayList<>()).add(q);
@@ -95,7 +115,7 @@ public final class RetrievalEvaluation {
                 Query query = queries.get(members.get(m));
                 scores[m] = cosines(texts.get(members.get(m)), windows);
                 for (int w = 0; w < windows.length; w++) {
-                    relevant[m][w] = query.describes().test(data.truths().get(w));
+                    relevant[m][w] = query.describes().test(truths.get(w));
                 }
             }
             out.put(family, Figures.of(Retrieval.of(scores, relevant, 1, 5, 10)));

@@ -74,6 +74,35 @@ class LiveCrossModalTest {
         assertThat(live.json()).contains("\"separation\": {\"windows\": 2, \"siSdrImprovementDb\": ");
     }
 
+    @Test
+    void windowEmbeddingsJoinTheirTruthAndAreSearchedWithTheQueriesInWords() {
+        // a toy text space: a query about clapping points one way, every other query the other
+        LiveCrossModal live = new LiveCrossModal(texts -> texts.stream().map(t -> t.contains("claps") ? new float[] {1, 0} : new float[] {0, 1}).toList());
+        WindowTruth clapping = truth("cam-1", 0, "no", "a person claps");
+        clapping.setAction("clap");
+        live.add(clapping);
+        live.add(embedding("cam-1", 0, new float[] {1, 0.1f}));
+        live.add(embedding("cam-1", 1, new float[] {0.1f, 1}));
+        live.add(truth("cam-1", 1, "no", "a person waves"));
+        // another result's embedding, or one no truth covers, is not searched
+        live.add(embedding("cam-2", 0, new float[] {1, 0}));
+        assertThat(live.retrievalWindows()).isEqualTo(2);
+        RetrievalEvaluation.Figures actions = live.textToWindow().get("action");
+        assertThat(actions.queries()).as("someone claps, someone waves").isEqualTo(2);
+        assertThat(actions.recallAt1()).isEqualTo(1.0);
+        assertThat(live.json()).contains("\"retrieval\": {\"windows\": 2, ");
+    }
+
+    private static io.mmstream.schema.WindowEmbedding embedding(String stream, long startSeconds, float[] vector) {
+        List<Float> values = new java.util.ArrayList<>();
+        for (float v : vector) {
+            values.add(v);
+        }
+        return io.mmstream.schema.WindowEmbedding.newBuilder().setStreamId(stream).setWindowStart(START.plusSeconds(startSeconds))
+                .setWindowEnd(START.plusSeconds(startSeconds + 2)).setResultName(WindowHeads.TASK_RETRIEVAL).setModelName("window_embedding")
+                .setModelVersion("1.0.0").setEmbedding(values).build();
+    }
+
     private static WindowTruth withAudio(WindowTruth truth, float[] heard, float[] actor) {
         truth.setHeardAudio(java.nio.ByteBuffer.wrap(io.mmstream.media.Pcm.toS16le(heard)));
         truth.setActorAudio(java.nio.ByteBuffer.wrap(io.mmstream.media.Pcm.toS16le(actor)));

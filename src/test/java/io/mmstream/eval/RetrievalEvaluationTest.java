@@ -51,7 +51,7 @@ class RetrievalEvaluationTest {
         List<SceneTruth> truths = List.of(
                 new SceneTruth("s", 0, 1, Action.CLAP, false, 1, "red", false, 0, java.util.Set.of(), "left", 0, true),
                 new SceneTruth("s", 1, 2, Action.FALL, true, 2, "red", true, 0, java.util.Set.of(), "left", 0, true));
-        List<RetrievalEvaluation.Query> queries = RetrievalEvaluation.queries(truths);
+        List<RetrievalEvaluation.Query> queries = RetrievalEvaluation.queries(truths.stream().map(RetrievalEvaluation.Facts::of).toList());
         assertThat(queries).extracting(RetrievalEvaluation.Query::text).containsExactlyInAnyOrder(
                 "someone claps", "a person in a red shirt claps", "someone falls", "a person falls in a dark room",
                 "a person in a red shirt falls", "someone walks past");

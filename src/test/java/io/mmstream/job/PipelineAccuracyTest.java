@@ -242,6 +242,7 @@ class PipelineAccuracyTest {
         double offlineAction;
         double offlineFusion;
         io.mmstream.eval.SeparationEvaluation.Figure offlineSeparation;
+        io.mmstream.eval.RetrievalEvaluation.Figures offlineRetrieval;
         Map<SceneTruth.Question, QuestionEvaluation.Figure> offlineAnswers;
         CaptionEvaluation.Figures offlineCaptions;
         try (WindowModels models = new WindowModels(Path.of("onnx-models"), InferenceOptions.cpu(1));
@@ -254,9 +255,11 @@ class PipelineAccuracyTest {
             offlineAnswers = QuestionEvaluation.of(models, "question_answering", data, q -> ModelSettings.embed(List.of(q), minilm).get(q));
             offlineCaptions = CaptionEvaluation.of(models, "caption_decoder", data, BASE.seed());
             offlineSeparation = io.mmstream.eval.SeparationEvaluation.of(data);
+            offlineRetrieval = new io.mmstream.eval.RetrievalEvaluation(models, "window_embedding", data).textToWindow("embedding",
+                    texts -> texts.stream().map(t -> ModelSettings.embed(List.of(t), minilm).get(t)).toList()).get("all");
         }
         double[] separation = separatedAudioMatchesTheOfflineEvaluation(client, shares, offlineSeparation);
-        questionsAndCaptionsMatchTheOfflineEvaluation(client, byStream, base, offlineAnswers, offlineCaptions, separation);
+        questionsAndCaptionsMatchTheOfflineEvaluation(client, byStream, base, offlineAnswers, offlineCaptions, separation, offlineRetrieval);
         // the same windows online: those the offline evaluation cuts, [EPOCH, EPOCH + SECONDS - 2 s]
         int windows = 0;
         int actionRight = 0;
@@ -286,7 +289,8 @@ class PipelineAccuracyTest {
     private void questionsAndCaptionsMatchTheOfflineEvaluation(KafkaTestClient client, Map<String, TreeMap<Long, Prediction>> byStream,
                                                                SceneSimulator base,
                                                                Map<SceneTruth.Question, QuestionEvaluation.Figure> offlineAnswers,
-                                                               CaptionEvaluation.Figures offlineCaptions, double[] separation) throws IOException {
+                                                               CaptionEvaluation.Figures offlineCaptions, double[] separation,
+                                                               io.mmstream.eval.RetrievalEvaluation.Figures offlineRetrieval) throws IOException {
         Map<SceneTruth.Question, Integer> right = new java.util.EnumMap<>(SceneTruth.Question.class);
         List<List<String>> captions = new ArrayList<>();
         List<List<List<String>>> references = new ArrayList<>();
@@ -324,7 +328,7 @@ class PipelineAccuracyTest {
         }
         client.flush();
         String printed = io.mmstream.MediaTools.command("eval", "--live", "--bootstrap", kafka.bootstrapServers(), "--from-beginning",
-                "--predictions-topic", "acc.predictions", "--labels-topic", "mm.labels", "--truth-topic", "mm.truth", "--separated-topic", "acc.separated",
+                "--predictions-topic", "acc.predictions", "--labels-topic", "mm.labels", "--truth-topic", "mm.truth", "--separated-topic", "acc.separated", "--embeddings-topic", "acc.embeddings",
                 "--duration", "15s", "--every", "10min");
         com.fasterxml.jackson.databind.JsonNode live = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
                 printed.lines().filter(line -> line.startsWith("{")).reduce((first, last) -> last).orElseThrow());
@@ -339,6 +343,15 @@ class PipelineAccuracyTest {
         // the separated audio against the truth's audio of the same seconds (16-bit, as the truth topic carries it)
         assertThat(live.path("separation").path("windows").asInt()).as(printed).isEqualTo((int) separation[1]);
         assertThat(live.path("separation").path("siSdrImprovementDb").asDouble()).isCloseTo(separation[0], within(0.05));
+        // text to window over the windows' embeddings, each query's hits the windows its truth describes: as offline
+        System.out.printf("text to window over %d windows: live R@5 %.3f mAP %.3f, offline R@5 %.3f mAP %.3f%n", live.path("retrieval").path("windows").asInt(),
+                live.path("retrieval").path("r5").asDouble(), live.path("retrieval").path("map").asDouble(), offlineRetrieval.recallAt5(),
+                offlineRetrieval.meanAveragePrecision());
+        assertThat(live.path("retrieval").path("windows").asInt()).as(printed).isEqualTo(windows);
+        assertThat(live.path("retrieval").path("queries").asInt()).isEqualTo(offlineRetrieval.queries());
+        // a query whose fifth and sixth windows nearly tie may land either side online (one query is 1/37 of R@5)
+        assertThat(live.path("retrieval").path("r5").asDouble()).isCloseTo(offlineRetrieval.recallAt5(), within(2.5 / offlineRetrieval.queries()));
+        assertThat(live.path("retrieval").path("map").asDouble()).isCloseTo(offlineRetrieval.meanAveragePrecision(), within(0.03));
     }
 
     /**
