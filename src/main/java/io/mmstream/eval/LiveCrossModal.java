@@ -56,6 +56,7 @@ public final class LiveCrossModal {
     private final Map<String, WindowTruth> embeddingTruths = new LinkedHashMap<>();
     private final Deque<float[]> retrievalWindows = new ArrayDeque<>();
     private final Deque<RetrievalEvaluation.Facts> retrievalFacts = new ArrayDeque<>();
+    private final Map<String, float[]> queryEmbeddings = new java.util.HashMap<>();
     private final Map<String, io.mmstream.schema.AudioChunk> separated = new LinkedHashMap<>();
     private final Map<String, WindowTruth> audioTruths = new LinkedHashMap<>();
     /** Separated seconds scored: their count, and the sums of the SI-SDR of the audio as heard and as separated. */
@@ -200,8 +201,6 @@ public final class LiveCrossModal {
         }
         return texts.stream().map(queryEmbeddings::get).toList();
     }
-
-    private final Map<String, float[]> queryEmbeddings = new java.util.HashMap<>();
 
     private static <T> void wait(Map<String, T> waiting, String key, T value, int limit) {
         waiting.put(key, value);

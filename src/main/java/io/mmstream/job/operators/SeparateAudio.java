@@ -109,8 +109,12 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         if (newestEnd.value() == null || end > newestEnd.value()) {
             newestEnd.update(end);
         }
+        Iterable<EmbeddedWindow> waited = waiting.get();
+        if (waited == null || !waited.iterator().hasNext()) {
+            return; // the usual case: the windows come after their chunks, and nothing is written here
+        }
         List<EmbeddedWindow> stillWaiting = new ArrayList<>();
-        for (EmbeddedWindow window : waiting.get()) {
+        for (EmbeddedWindow window : waited) {
             if (heardUpTo(window)) {
                 separate(window, context, out);
             } else {
