@@ -52,7 +52,7 @@ final class NaiveBaseline {
                 .union(captureTime(env, config, Modality.AUDIO, OUT_OF_ORDER_AUDIO), captureTime(env, config, Modality.SENSOR, OUT_OF_ORDER_SENSOR))
                 .keyBy(ModalEvent::streamId)
                 .window(SlidingEventTimeWindows.of(config.get(WINDOW_SIZE), config.get(WINDOW_SLIDE)))
-                .process(new EverythingAtTheEnd(models, geometry))
+                .process(new EverythingAtTheEnd(models, geometry, config.get(WINDOW_SLIDE).toNanos() / 1000))
                 .sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "naive-predictions", config));
     }
 
@@ -67,21 +67,26 @@ final class NaiveBaseline {
 
         private final ModelSettings models;
         private final WindowGeometry geometry;
+        private final long slideMicros;
         private transient ModelSettings.Leased<MediaEncoders> encoders;
         private transient ModelSettings.Leased<WindowHeads> heads;
+        /** The graph's separation model, null where it runs none: the naive job does the same model work. */
+        private transient ModelSettings.Leased<io.mmstream.inference.AudioSeparation> separation;
         private transient AudioPatches patches;
         private transient WindowAligner aligner;
         private transient SensorResampler imu;
 
-        EverythingAtTheEnd(ModelSettings models, WindowGeometry geometry) {
+        EverythingAtTheEnd(ModelSettings models, WindowGeometry geometry, long slideMicros) {
             this.models = models;
             this.geometry = geometry;
+            this.slideMicros = slideMicros;
         }
 
         @Override
         public void open(OpenContext openContext) {
             encoders = models.encoders();
             heads = models.heads();
+            separation = models.separationName() == null ? null : models.separation();
             patches = encoders.value().audioPatches();
             aligner = new WindowAligner(geometry.gridStepMicros());
             imu = new SensorResampler(geometry.imuMean(), geometry.imuStd(), geometry.imuMaxGapMicros());
@@ -122,6 +127,13 @@ final class NaiveBaseline {
             AlignedWindow aligned = aligner.align(stream, start, end, encoded);
             WindowTensors tensors = WindowTensors.of(aligned, geometry.videoWidth(), geometry.audioWidth(), imu, geometry.imuStepMicros(), geometry.imuSteps());
             WindowHeads.WindowResults result = heads.value().run(List.of(tensors)).get(0);
+            if (separation != null && anyChunk != null) {
+                // the window's audio separated, its last slide kept; a naive job writes it nowhere, but pays for it
+                io.mmstream.inference.AudioSeparation model = separation.value();
+                float[] audio = new float[model.input().samples()];
+                AudioPatches.samples(model.input().rate(), AudioPatches.samplePosition(start, model.input().rate()), chunks, audio);
+                model.separate(List.of(tensors), List.of(audio), audio.length - (int) (slideMicros * model.input().rate() / 1_000_000));
+            }
             out.collect(new KeyedBytes(stream.getBytes(StandardCharsets.UTF_8),
                     WireCodec.encode(Predictions.of(EmbeddedWindow.of(aligned, tensors), result, null, List.of(), false, System.currentTimeMillis()))));
         }
@@ -131,6 +143,9 @@ final class NaiveBaseline {
             if (encoders != null) {
                 encoders.close();
                 heads.close();
+            }
+            if (separation != null) {
+                separation.close();
             }
         }
     }

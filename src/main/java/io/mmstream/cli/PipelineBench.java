@@ -94,7 +94,7 @@ final class PipelineBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%n%d streams x %d s (%d frames at %d fps, 16 kHz audio, 100 Hz IMU), %d cores, parallelism %d%n",
                     streams, seconds, frames, FPS, cores, cores);
             System.out.printf(Locale.ROOT, "limit, one core per element (mean of before and after the jobs): frame %.3f ms (decode, resize, normalise, encoder at batch 32), "
-                    + "audio patch %.3f ms (log-mel, encoder at batch 32), window %.3f ms (action, fusion, sync at batch 64)%n",
+                    + "audio patch %.3f ms (log-mel, encoder at batch 32), window %.3f ms (the graph's heads at batch 64, and its separation)%n",
                     limit.frame() * 1e3, limit.patch() * 1e3, limit.window() * 1e3);
             System.out.printf(Locale.ROOT, "%-34s %12s %14s %20s%n", "", "frames/s", "streams@15fps", "first prediction");
             System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %20s%n", "limit (model work, all cores)", limitFps, limitFps / FPS, "-");
@@ -178,6 +178,18 @@ final class PipelineBench implements Callable<Integer> {
 
             List<WindowTensors> windows = BenchInputs.of(64, new Random(1), models);
             double window = secondsPerCall(() -> heads.value().run(windows)) / windows.size();
+            if (models.separationName() != null) {
+                // separation is window work too: the STFT, the mask model and the inverse of the window's last slide
+                try (var separation = models.separation()) {
+                    Random random = new Random(2);
+                    float[] audio = new float[separation.value().input().samples()];
+                    for (int i = 0; i < audio.length; i++) {
+                        audio[i] = (float) (0.1 * random.nextGaussian());
+                    }
+                    int from = audio.length / 2;
+                    window += secondsPerCall(() -> separation.value().separate(windows.subList(0, 1), List.of(audio), from));
+                }
+            }
             return new Limit(frame, patch, window);
         }
     }
