@@ -75,6 +75,11 @@ class SimulateTruthTest {
                 assertThat(truth.getCaptions()).hasSize(5).allSatisfy(caption -> assertThat(caption).isNotBlank());
                 assertThat(truth.getAnswers()).hasSize(6);
             });
+            // each window's last second of audio and the actor's over it: one second of 16-bit samples each
+            assertThat(truths).filteredOn(truth -> truth.getHeardAudio() != null).isNotEmpty().allSatisfy(truth -> {
+                assertThat(truth.getHeardAudio().remaining()).isEqualTo(32_000);
+                assertThat(truth.getActorAudio().remaining()).isEqualTo(32_000);
+            });
         }
     }
 

@@ -399,6 +399,18 @@ class PipelineAccuracyTest {
         }
         assertThat(published).as("the muted stream has nothing to separate").doesNotContainKey(MUTED)
                 .containsKeys(NO_CAMERA, OFFSET);
+        java.nio.file.Path kcat = java.nio.file.Path.of("/usr/bin/kcat");
+        if (java.nio.file.Files.isExecutable(kcat) || System.getenv("MMSTREAM_REQUIRE_MEDIA_TOOLS") != null) {
+            // an independent client (librdkafka) reads the same committed seconds: as many per stream
+            Process reader = new ProcessBuilder(kcat.toString(), "-b", kafka.bootstrapServers(), "-C", "-t", "acc.separated", "-o", "beginning", "-e", "-q",
+                    "-X", "isolation.level=read_committed", "-f", "%k\\n").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            Map<String, Long> perStream = new String(reader.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .collect(java.util.stream.Collectors.groupingBy(k -> k, java.util.stream.Collectors.counting()));
+            assertThat(reader.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            Map<String, Long> ours = new HashMap<>();
+            published.forEach((stream, seconds) -> ours.put(stream, (long) seconds.size()));
+            assertThat(perStream).as("separated seconds per stream, read by kcat").isEqualTo(ours);
+        }
         double before = 0;
         double after = 0;
         int audible = 0;
