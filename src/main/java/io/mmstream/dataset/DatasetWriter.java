@@ -74,8 +74,13 @@ public final class DatasetWriter {
 
     public record Summary(int windows, long frames, double seconds, Map<String, Integer> windowsPerAction) {}
 
-    /** Features of one window, in the layout of the arrays; action is the index of the majority Action. */
-    /** @param pose the simulator's true pose at each grid instant, {@link Pose#FIELDS} per step: what no model sees, for ceiling experiments */
+    /**
+     * Features of one window, in the layout of the arrays; action is the index of the majority Action.
+     *
+     * @param pose the simulator's true pose at each grid instant, {@link Pose#FIELDS} per step: what no model sees, for ceiling experiments
+     * @param audio the window's audio as the job assembles it from the chunks, zero where none was heard
+     * @param actorAudio the actor's own sounds over the same samples: the reference of separation
+     */
     public record Window(byte[] frames, byte[] frameMask, float[] logMel, byte[] audioMask, float[] imu, byte[] imuMask,
                          int action, long avOffsetMicros, int stream, long startMicros, float[] pose, SceneTruth truth,
                          float[] audio, float[] actorAudio) {}

@@ -71,8 +71,6 @@ public final class Evaluation {
      * Windows of simulated streams, embedded, with their truth.
      *
      * @param streams per window, the index of its stream among {@code streamCount}
-     */
-    /**
      * @param separation per window, the SI-SDR of its audio and of the separated audio ({@link SeparationEvaluation});
      *     empty where the models hold no separation model
      */
