@@ -131,11 +131,7 @@ public final class LiveCrossModal {
         float[] heard = io.mmstream.media.Pcm.toMono(truth.getHeardAudio().duplicate(), io.mmstream.schema.SampleFormat.PCM_S16LE, 1);
         float[] actor = io.mmstream.media.Pcm.toMono(truth.getActorAudio().duplicate(), io.mmstream.schema.SampleFormat.PCM_S16LE, 1);
         float[] out = io.mmstream.media.Pcm.toMono(chunk.getData().duplicate(), chunk.getFormat(), chunk.getChannels());
-        double energy = 0;
-        for (float sample : actor) {
-            energy += sample * (double) sample;
-        }
-        if (chunk.getSampleRate() != SAMPLE_RATE || out.length != actor.length || Math.sqrt(energy / actor.length) < SeparationEvaluation.AUDIBLE_RMS) {
+        if (chunk.getSampleRate() != SAMPLE_RATE || out.length != actor.length || !SeparationEvaluation.audible(actor)) {
             return;
         }
         separationWindows++;

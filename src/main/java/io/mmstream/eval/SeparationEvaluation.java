@@ -17,6 +17,15 @@ public final class SeparationEvaluation {
     /** An RMS of -50 dBFS: the actor is audible in a stretch whose own sounds reach it (16-bit PCM's floor is -96). */
     public static final double AUDIBLE_RMS = Math.pow(10, -50 / 20.0);
 
+    /** Whether the actor's own sounds over a stretch reach {@link #AUDIBLE_RMS}. */
+    public static boolean audible(float[] actor) {
+        double energy = 0;
+        for (float sample : actor) {
+            energy += sample * (double) sample;
+        }
+        return Math.sqrt(energy / actor.length) >= AUDIBLE_RMS;
+    }
+
     /** @param mixtureDb the mean SI-SDR of the audio as heard, separatedDb of the separated audio */
     public record Figure(double improvementDb, Bootstrap.Interval interval, double mixtureDb, double separatedDb, int windows) {}
 
@@ -32,11 +41,7 @@ public final class SeparationEvaluation {
     public static Window window(AudioSeparation separation, WindowTensors tensors, float[] audio, float[] actor, int slideSamples)
             throws InferenceException {
         float[] actorShare = Arrays.copyOfRange(actor, actor.length - slideSamples, actor.length);
-        double energy = 0;
-        for (float sample : actorShare) {
-            energy += sample * (double) sample;
-        }
-        if (Math.sqrt(energy / slideSamples) < AUDIBLE_RMS) {
+        if (!audible(actorShare)) {
             return Window.INAUDIBLE;
         }
         float[] separated = separation.separate(List.of(tensors), List.of(audio), audio.length - slideSamples).get(0);

@@ -419,11 +419,7 @@ class PipelineAccuracyTest {
             for (Map.Entry<Long, float[][]> share : shares.get(stream).entrySet()) {
                 float[] heard = share.getValue()[0];
                 float[] actor = share.getValue()[1];
-                double energy = 0;
-                for (float sample : actor) {
-                    energy += sample * (double) sample;
-                }
-                if (Math.sqrt(energy / actor.length) >= io.mmstream.eval.SeparationEvaluation.AUDIBLE_RMS) {
+                if (io.mmstream.eval.SeparationEvaluation.audible(actor)) {
                     before += io.mmstream.eval.metrics.SiSdr.of(heard, actor);
                     after += io.mmstream.eval.metrics.SiSdr.of(published.get(stream).get(share.getKey()), actor);
                     audible++;
