@@ -8,7 +8,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** The logic lives in plain Java packages; only job and cli may touch Flink. */
+/** The logic lives in plain Java packages; only job, cli and the benchmark harness may touch Flink. */
 class ArchitectureTest {
 
     private static final JavaClasses PRODUCTION = new ClassFileImporter()
@@ -19,16 +19,33 @@ class ArchitectureTest {
     void purePackagesDoNotImportFlink() {
         noClasses().that().resideInAnyPackage("io.mmstream.align..", "io.mmstream.media..", "io.mmstream.inference..",
                         "io.mmstream.sim..", "io.mmstream.codec..", "io.mmstream.config..", "io.mmstream.schema..", "io.mmstream.dataset..", "io.mmstream.eval..",
-                        "io.mmstream.dashboard..", "io.mmstream.bench..")
+                        "io.mmstream.dashboard..", "io.mmstream.bench..", "io.mmstream.kafka..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.flink..")
                 .because("logic lives in plain Java; Flink operators in io.mmstream.job are thin adapters")
+                .check(PRODUCTION);
+    }
+
+    /**
+     * The benchmark harness (jobs on a MiniCluster, the naive baseline, reports) lives in benchmark, which may use
+     * Flink; what JMH runs lives in bench, which may not, and cli holds the commands: only cli starts the harness.
+     */
+    @Test
+    void theBenchmarkHarnessIsApartFromThePureBenchCodeAndTheCommands() {
+        noClasses().that().resideInAnyPackage("io.mmstream.bench..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.mmstream.benchmark..", "io.mmstream.job..", "io.mmstream.cli..")
+                .check(PRODUCTION);
+        noClasses().that().resideOutsideOfPackages("io.mmstream.benchmark..", "io.mmstream.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.mmstream.benchmark..")
+                .check(PRODUCTION);
+        noClasses().that().resideInAnyPackage("io.mmstream.benchmark..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.mmstream.cli..")
                 .check(PRODUCTION);
     }
 
     @Test
     void purePackagesDoNotReachIntoTheJobOrTheCommandLine() {
         noClasses().that().resideInAnyPackage("io.mmstream.align..", "io.mmstream.codec..", "io.mmstream.config..", "io.mmstream.sim..",
-                        "io.mmstream.media..", "io.mmstream.dataset..", "io.mmstream.inference..", "io.mmstream.eval..", "io.mmstream.dashboard..")
+                        "io.mmstream.media..", "io.mmstream.dataset..", "io.mmstream.inference..", "io.mmstream.eval..", "io.mmstream.dashboard..", "io.mmstream.kafka..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.mmstream.job..", "io.mmstream.cli..")
                 .check(PRODUCTION);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.JobOptions;
 import io.mmstream.job.Pipeline;
+import io.mmstream.kafka.EmbeddedKafka;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Files;
@@ -121,7 +122,7 @@ class DeployFilesTest {
         JobConfig defaults = JobConfig.defaults(Map.of());
         assertThat(topics).containsExactlyInAnyOrder(defaults.get(JobOptions.TOPIC_VIDEO), defaults.get(JobOptions.TOPIC_AUDIO),
                 defaults.get(JobOptions.TOPIC_SENSOR), defaults.get(JobOptions.TOPIC_TEXT), defaults.get(JobOptions.TOPIC_PREDICTIONS), defaults.get(JobOptions.TOPIC_LATE),
-                defaults.get(JobOptions.TOPIC_DEADLETTER), defaults.get(JobOptions.TOPIC_EMBEDDINGS), defaults.get(JobOptions.TOPIC_SEPARATED), io.mmstream.cli.EmbeddedKafka.LABELS_TOPIC, io.mmstream.cli.EmbeddedKafka.TRUTH_TOPIC);
+                defaults.get(JobOptions.TOPIC_DEADLETTER), defaults.get(JobOptions.TOPIC_EMBEDDINGS), defaults.get(JobOptions.TOPIC_SEPARATED), io.mmstream.kafka.EmbeddedKafka.LABELS_TOPIC, io.mmstream.kafka.EmbeddedKafka.TRUTH_TOPIC);
         // the standalone cluster and compose create the same topics, and the README's table lists each
         for (String file : List.of("local/cluster.sh", "compose/docker-compose.yml")) {
             Matcher loop = Pattern.compile("for topic in ([^;]+);").matcher(Files.readString(DEPLOY.resolve(file)));

@@ -17,6 +17,7 @@ import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.ConfigFiles;
 import io.mmstream.job.MmstreamJob;
 import io.mmstream.job.Pipeline;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.sim.SceneSimulator;
 import java.time.Duration;
 import java.util.Map;

@@ -10,6 +10,7 @@ import io.mmstream.codec.ValidationLimits;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.job.Pipeline;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.schema.SensorReading;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.WindowTruth;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -2,9 +2,9 @@ package io.mmstream.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mmstream.cli.EmbeddedKafka;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.LabelScore;
 import io.mmstream.schema.ModalityCoverage;
 import io.mmstream.schema.Prediction;

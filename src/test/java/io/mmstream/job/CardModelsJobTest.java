@@ -3,7 +3,6 @@ package io.mmstream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mmstream.MediaTools;
-import io.mmstream.cli.EmbeddedKafka;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
@@ -11,6 +10,7 @@ import io.mmstream.inference.ElementModel;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.OnnxModel;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.TextSource;

@@ -3,10 +3,10 @@ package io.mmstream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mmstream.align.Modality;
-import io.mmstream.cli.EmbeddedKafka;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.ModalityCoverage;
 import io.mmstream.schema.Prediction;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.mmstream.align.Modality;
-import io.mmstream.cli.EmbeddedKafka;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
@@ -19,6 +18,7 @@ import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.WindowHeads;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.SensorReading;

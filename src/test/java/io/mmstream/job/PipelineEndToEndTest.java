@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mmstream.align.FrameGrid;
 import io.mmstream.align.Modality;
-import io.mmstream.cli.EmbeddedKafka;
 import io.mmstream.codec.HostileRecords;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.media.LogMel;
 import io.mmstream.media.Pcm;

@@ -1,4 +1,4 @@
-package io.mmstream.cli;
+package io.mmstream.kafka;
 
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.JobOptions;

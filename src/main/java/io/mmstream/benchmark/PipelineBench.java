@@ -1,4 +1,4 @@
-package io.mmstream.cli;
+package io.mmstream.benchmark;
 
 import io.mmstream.align.Modality;
 import io.mmstream.align.WindowTensors;
@@ -7,6 +7,7 @@ import io.mmstream.config.JobConfig;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.job.Pipeline;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
@@ -90,6 +91,18 @@ final class PipelineBench implements Callable<Integer> {
             return naive.framesPerSecond();
         }
 
+        /** The pipeline run's CPU that was not the job's: the broker serving it and the measuring consumer (share of all). */
+        double notTheJobShare() {
+            double total = pipeline.cpuSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
+            double others = pipeline.cpuSeconds().entrySet().stream().filter(e -> notTheJob(e.getKey())).mapToDouble(Map.Entry::getValue).sum();
+            return others / total;
+        }
+
+        /** The limit of the cores left to the job once the broker and the measuring consumer have taken theirs. */
+        double limitOfCoresLeftFps() {
+            return limitFps * (1 - notTheJobShare());
+        }
+
         void print() {
             System.out.printf(Locale.ROOT, "%n%d streams x %d s (%d frames at %d fps, 16 kHz audio, 100 Hz IMU), %d cores, parallelism %d%n",
                     streams, seconds, frames, FPS, cores, cores);
@@ -101,6 +114,8 @@ final class PipelineBench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "pipeline (this job)", pipelineFps(), pipelineFps() / FPS, pipeline.firstSeconds());
             System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "naive (per record, raw windows)", naiveFps(), naiveFps() / FPS, naive.firstSeconds());
             System.out.printf(Locale.ROOT, "pipeline / limit = %.2f    pipeline / naive = %.2f%n", pipelineFps() / limitFps, pipelineFps() / naiveFps());
+            System.out.printf(Locale.ROOT, "the broker and the measuring consumer took %.0f%% of the CPU: pipeline / limit of the cores left to the job = %.2f%n",
+                    100 * notTheJobShare(), pipelineFps() / limitOfCoresLeftFps());
             System.out.printf(Locale.ROOT, "CPU busy while measured: pipeline %.0f%%, naive %.0f%% of %d cores%n",
                     100 * pipeline.busyShare(), 100 * naive.busyShare(), cores);
             System.out.println("CPU seconds by thread from running to the last prediction (Flink names task threads after their operators):");
@@ -108,6 +123,18 @@ final class PipelineBench implements Callable<Integer> {
             pipeline.cpuSeconds().entrySet().stream().limit(12).forEach(e ->
                     System.out.printf(Locale.ROOT, "  %6.1f s %4.0f%%  %s%n", e.getValue(), 100 * e.getValue() / total, e.getKey()));
         }
+    }
+
+    /**
+     * Whether a thread group of the pipeline run is not the job's: the in-process broker's threads (its request
+     * handlers, network threads, controller and log housekeeping) and the measuring consumer on main. The Kafka
+     * clients' threads ({@code kafka-producer-network-thread}, the sources' fetchers) are the job's own.
+     */
+    static boolean notTheJob(String group) {
+        boolean client = group.startsWith("kafka-producer") || group.startsWith("kafka-coordinator") || group.startsWith("kafka-admin-client");
+        return group.equals("main") || !client && group.matches("(data-plane-kafka|kafka-|controller-|broker-|quorum|raft|ExpirationReaper|"
+                + "executor-|group-coordinator|share-|transaction-|TxnMarkerSender|AddPartitionsToTxnSender|[Pp]ersister|client-metrics|"
+                + "network-partition-metadata|log-closing).*");
     }
 
     @Override

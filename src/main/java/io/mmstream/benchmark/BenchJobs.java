@@ -1,4 +1,4 @@
-package io.mmstream.cli;
+package io.mmstream.benchmark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +9,7 @@ import io.mmstream.config.JobConfig;
 import io.mmstream.config.JobOptions;
 import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.job.MmstreamJob;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.SensorReading;

@@ -1,4 +1,4 @@
-package io.mmstream.cli;
+package io.mmstream.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -42,6 +42,7 @@ class BenchQuickIT {
             assertThat(md).containsPattern("\\| " + row + " \\| " + NUMBER + " \\| " + NUMBER + " \\|");
         }
         assertPositive(md, "\\*\\*pipeline / limit = " + NUMBER + "\\*\\*");
+        assertPositive(md, "\\*\\*pipeline / limit of the cores left = " + NUMBER + "\\*\\*");
         assertPositive(md, "\\*\\*pipeline / naive = " + NUMBER + "\\*\\*");
 
         // both delivery guarantees, and every window of the measured stretch predicted

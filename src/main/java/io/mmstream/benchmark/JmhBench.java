@@ -1,4 +1,4 @@
-package io.mmstream.cli;
+package io.mmstream.benchmark;
 
 import io.mmstream.bench.HotPaths;
 import java.util.ArrayList;

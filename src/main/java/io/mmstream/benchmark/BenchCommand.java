@@ -1,5 +1,6 @@
-package io.mmstream.cli;
+package io.mmstream.benchmark;
 
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.media.ImageCodec;
 import io.mmstream.media.ImageIoCodec;
 import io.mmstream.media.JpegEncoder;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure on this machine: everything (written to BENCHMARKS.md), or one part with a subcommand.",
         subcommands = {BenchCommand.Media.class, BenchCommand.Models.class, PipelineBench.class, LatencyBench.class, ScalingBench.class, JmhBench.class})
-final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--quick", description = "Every part, small: a smoke check in under two minutes; writes nothing unless --output is given.")
     boolean quick;

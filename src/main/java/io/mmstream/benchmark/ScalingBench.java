@@ -1,9 +1,10 @@
-package io.mmstream.cli;
+package io.mmstream.benchmark;
 
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.job.Pipeline;
 import io.mmstream.align.WindowGeometry;
+import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.sim.SimRecord;
 import java.time.Duration;
 import java.util.ArrayList;

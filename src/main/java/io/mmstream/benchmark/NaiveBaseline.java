@@ -1,4 +1,4 @@
-package io.mmstream.cli;
+package io.mmstream.benchmark;
 
 import static io.mmstream.config.JobOptions.*;
 
