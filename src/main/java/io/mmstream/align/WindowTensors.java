@@ -10,6 +10,16 @@ public record WindowTensors(float[] video, float[] videoMask, float[] audio, flo
 
     public static final int IMU_AXES = 6;
 
+    /** A window of the geometry's shapes with every step present and every value zero: what a warm-up runs. */
+    public static WindowTensors present(WindowGeometry geometry) {
+        float[] steps = new float[geometry.steps()];
+        float[] imuSteps = new float[geometry.imuSteps()];
+        java.util.Arrays.fill(steps, 1);
+        java.util.Arrays.fill(imuSteps, 1);
+        return new WindowTensors(new float[geometry.steps() * geometry.videoWidth()], steps, new float[geometry.steps() * geometry.audioWidth()],
+                steps.clone(), new float[geometry.imuSteps() * IMU_AXES], imuSteps);
+    }
+
     /**
      * @param videoWidth width of a frame step's embeddings, audioWidth of an audio step's
      * @param imu normalises the IMU axes; readings with another number of values are left out

@@ -2,6 +2,7 @@ package io.mmstream.inference;
 
 import io.mmstream.align.WindowTensors;
 import io.mmstream.media.Stft;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ public final class AudioSeparation {
     private final Map<String, EncoderSlice> producers;
     private final Binding.Spectrogram spectrogram;
     private final Stft stft;
+    private final InputBuffers buffers = new InputBuffers();
 
     /** @param producers where each encoder's embedding lies in a window's steps, as the card binds them by name */
     public AudioSeparation(OnnxModel model, Map<String, EncoderSlice> producers) {
@@ -50,7 +52,7 @@ public final class AudioSeparation {
         int frames = spectrogram.frames();
         int bins = spectrogram.bins();
         List<Stft.Spectrum> spectra = new ArrayList<>();
-        float[] logMagnitudes = new float[windows.size() * frames * bins];
+        FloatBuffer logMagnitudes = buffers.floats("spectrogram", windows.size() * frames * bins);
         for (int w = 0; w < windows.size(); w++) {
             Stft.Spectrum spectrum = stft.forward(audio.get(w));
             spectra.add(spectrum);
@@ -58,7 +60,7 @@ public final class AudioSeparation {
                 for (int k = 0; k < bins; k++) {
                     double re = spectrum.re()[f][k];
                     double im = spectrum.im()[f][k];
-                    logMagnitudes[(w * frames + f) * bins + k] = (float) Math.log(Math.sqrt(re * re + im * im) + 1e-3);
+                    logMagnitudes.put((w * frames + f) * bins + k, (float) Math.log(Math.sqrt(re * re + im * im) + 1e-3));
                 }
             }
         }
@@ -66,11 +68,7 @@ public final class AudioSeparation {
         float[] masks = model.run(WindowInputs.of(model.card(), producers, windows, Set.of(), null, logMagnitudes)).get(maskOutput).data();
         List<float[]> separated = new ArrayList<>();
         for (int w = 0; w < windows.size(); w++) {
-            float[][] mask = new float[frames][bins];
-            for (int f = 0; f < frames; f++) {
-                System.arraycopy(masks, (w * frames + f) * bins, mask[f], 0, bins);
-            }
-            separated.add(stft.inverse(spectra.get(w).masked(mask), spectrogram.samples(), from));
+            separated.add(stft.inverse(spectra.get(w), masks, w * frames * bins, spectrogram.samples(), from));
         }
         return separated;
     }

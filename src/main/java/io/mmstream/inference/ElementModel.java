@@ -3,6 +3,7 @@ package io.mmstream.inference;
 import io.mmstream.media.ImageCodec;
 import io.mmstream.media.PixelLayout;
 import io.mmstream.schema.ImageEncoding;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,13 +23,18 @@ public final class ElementModel {
      * One item: its media input as the card's binding lays it out (or, for a text model, its tokens), and its
      * stream's state (empty at the stream's first call).
      */
-    public record Call(float[] media, Map<String, float[]> state, Tokenizer.Tokens tokens) {
+    public record Call(float[] media, Map<String, float[]> state, Tokenizer.Tokens tokens, byte[] rgb) {
         public Call(float[] media, Map<String, float[]> state) {
-            this(media, state, null);
+            this(media, state, null, null);
         }
 
         public static Call text(Tokenizer.Tokens tokens) {
-            return new Call(new float[0], Map.of(), tokens);
+            return new Call(new float[0], Map.of(), tokens, null);
+        }
+
+        /** A frame already at the binding's size (RGB bytes, row-major), laid out and scaled straight into the batch. */
+        public static Call frame(byte[] rgb) {
+            return new Call(null, Map.of(), null, rgb);
         }
     }
 
@@ -45,6 +51,9 @@ public final class ElementModel {
     private final ImageCodec images = ImageCodec.standard();
     /** A text model's tokenizer; null for the others. */
     private final Tokenizer tokenizer;
+    /** A frame model's pixel layout; null for the others. */
+    private final PixelLayout layout;
+    private final InputBuffers buffers = new InputBuffers();
 
     public ElementModel(OnnxModel model) {
         this.model = model;
@@ -52,6 +61,8 @@ public final class ElementModel {
         check(card);
         this.media = card.inputs().stream().filter(t -> isMedia(t.binding())).findFirst().orElseThrow();
         this.tokenizer = media.binding() instanceof Binding.Tokens ids ? Tokenizer.of(card, ids) : null;
+        this.layout = media.binding() instanceof Binding.FramePixels frame
+                ? new PixelLayout(frame.channelsLast(), frame.bgr(), frame.low(), frame.high(), frame.mean(), frame.std()) : null;
     }
 
     private static boolean isMedia(Binding binding) {
@@ -227,8 +238,7 @@ public final class ElementModel {
             throw new IllegalArgumentException(rgb.length + " RGB bytes; " + card.file() + " takes " + frame.width() + "x" + frame.height());
         }
         float[] out = new float[rgb.length];
-        new PixelLayout(frame.channelsLast(), frame.bgr(), frame.low(), frame.high(), frame.mean(), frame.std())
-                .write(rgb, frame.width(), frame.height(), out, 0);
+        layout.write(rgb, frame.width(), frame.height(), out, 0);
         return out;
     }
 
@@ -338,13 +348,16 @@ public final class ElementModel {
         return shape;
     }
 
-    /** Each call's media (state == null) or named state (zeros where a stream has none yet), stacked along {@code axis}. */
-    private static float[] stack(List<Call> calls, int size, String state, long[] shape, int axis) {
+    /**
+     * Each call's media (state == null) or named state (zeros where a stream has none yet), stacked along
+     * {@code axis} straight into this thread's reusable direct buffer for the input.
+     */
+    private FloatBuffer stack(List<Call> calls, int size, String state, long[] shape, int axis) {
         long total = 1;
         for (long dim : shape) {
             total *= dim;
         }
-        float[] out = new float[(int) total];
+        FloatBuffer out = buffers.floats(state == null ? media.name() : state, (int) total);
         int outer = 1;
         for (int d = 0; d < axis; d++) {
             outer *= (int) shape[d];
@@ -352,16 +365,28 @@ public final class ElementModel {
         int inner = (int) (total / outer / size);
         for (int item = 0; item < size; item++) {
             Call call = calls.get(item < calls.size() ? item : 0);
-            float[] values = state == null ? call.media() : call.state().get(state);
-            if (values == null) {
+            if (state == null && call.rgb() != null) {
+                Binding.FramePixels frame = (Binding.FramePixels) media.binding();
+                if (call.rgb().length != inner) {
+                    throw new IllegalArgumentException(call.rgb().length + " RGB bytes; " + card.file() + " takes " + frame.width() + "x" + frame.height());
+                }
+                layout.write(call.rgb(), frame.width(), frame.height(), out, item * inner);
                 continue;
             }
-            if (values.length != outer * inner) {
+            float[] values = state == null ? call.media() : call.state().get(state);
+            if (values != null && values.length != outer * inner) {
                 throw new IllegalArgumentException((state == null ? "media" : "state " + state) + " holds " + values.length
                         + " values, the card's shape " + Arrays.toString(shape) + " needs " + outer * inner + " per item");
             }
             for (int o = 0; o < outer; o++) {
-                System.arraycopy(values, o * inner, out, (o * size + item) * inner, inner);
+                int at = (o * size + item) * inner;
+                if (values == null) {
+                    for (int v = 0; v < inner; v++) {
+                        out.put(at + v, 0f);
+                    }
+                } else {
+                    out.put(at, values, o * inner, inner);
+                }
             }
         }
         return out;

@@ -94,7 +94,7 @@ public final class MediaEncoders {
         for (ElementModel encoder : frameEncoders) {
             Binding.FramePixels size = (Binding.FramePixels) encoder.mediaBinding();
             perEncoder.add(run(encoder, decoded.stream()
-                    .map(sizes -> new ElementModel.Call(encoder.pixels(sizes.get(List.of(size.width(), size.height()))), Map.of())).toList()));
+                    .map(sizes -> ElementModel.Call.frame(sizes.get(List.of(size.width(), size.height())))).toList()));
         }
         List<Encoded> embedded = sideBySide(perEncoder);
         List<Encoded> outcomes = new ArrayList<>(records.size());
@@ -107,7 +107,7 @@ public final class MediaEncoders {
     /** Frames already decoded and resized to the frame bindings' size (RGB, row-major), as the dataset holds them. */
     public List<Encoded> rgbFrames(List<byte[]> rgb) {
         return sideBySide(frameEncoders.stream()
-                .map(encoder -> run(encoder, rgb.stream().map(frame -> new ElementModel.Call(encoder.pixels(frame), Map.of())).toList())).toList());
+                .map(encoder -> run(encoder, rgb.stream().map(ElementModel.Call::frame).toList())).toList());
     }
 
     /**

@@ -229,6 +229,9 @@ public final class OnnxModel implements AutoCloseable {
         if (input.floats() != null) {
             return OnnxTensor.createTensor(env, FloatBuffer.wrap(input.floats()), input.shape());
         }
+        if (input.direct() != null) {
+            return OnnxTensor.createTensor(env, input.direct(), input.shape());
+        }
         if (input.longs() != null) {
             return OnnxTensor.createTensor(env, LongBuffer.wrap(input.longs()), input.shape());
         }

@@ -55,6 +55,7 @@ public final class WindowHeads {
     private final List<Head> heads = new ArrayList<>();
     private final float minCoverage;
     private final Map<String, EncoderSlice> producers;
+    private final InputBuffers buffers = new InputBuffers();
 
     /**
      * @param heads the window models in the order their results appear, each run as its card says (inputs,
@@ -91,11 +92,12 @@ public final class WindowHeads {
             tasks.add(new ArrayList<>());
             failures.add(new ArrayList<>());
         }
+        WindowInputs.Shared shared = new WindowInputs.Shared(windows, buffers);
         for (Head head : heads) {
             ModelCard card = head.model().card();
             ModelResult result = card.result();
             boolean[] eligible = eligible(windows, result.requires());
-            Rows rows = run(head, windows, eligible);
+            Rows rows = run(head, windows, eligible, shared);
             for (int i = 0; i < count; i++) {
                 if (rows.rows().get(i) == null) {
                     tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0],
@@ -157,7 +159,7 @@ public final class WindowHeads {
      * Runs the model on the eligible windows as one batch. When the batch fails, each window runs alone, so one bad
      * window (say, non-finite values) costs only its own result.
      */
-    private Rows run(Head head, List<WindowTensors> windows, boolean[] eligible) {
+    private Rows run(Head head, List<WindowTensors> windows, boolean[] eligible, WindowInputs.Shared shared) {
         List<Map<String, float[]>> rows = new ArrayList<>(java.util.Collections.nCopies(windows.size(), null));
         String[] errors = new String[windows.size()];
         List<Integer> chosen = indices(eligible);
@@ -165,11 +167,11 @@ public final class WindowHeads {
             return new Rows(rows, errors);
         }
         try {
-            split(head.model().run(inputs(head, pick(windows, chosen))), chosen, rows);
+            split(head.model().run(inputs(head, pick(windows, chosen), shared)), chosen, rows);
         } catch (InferenceException batchFailure) {
             for (int index : chosen) {
                 try {
-                    split(head.model().run(inputs(head, List.of(windows.get(index)))), List.of(index), rows);
+                    split(head.model().run(inputs(head, List.of(windows.get(index)), null)), List.of(index), rows);
                 } catch (InferenceException e) {
                     errors[index] = "inference failed: " + e.getMessage();
                 }
@@ -189,8 +191,8 @@ public final class WindowHeads {
         }
     }
 
-    private Map<String, Input> inputs(Head head, List<WindowTensors> batch) {
-        return WindowInputs.of(head.model().card(), producers, batch, java.util.Set.of(), head.questionEmbedding());
+    private Map<String, Input> inputs(Head head, List<WindowTensors> batch, WindowInputs.Shared shared) {
+        return WindowInputs.of(head.model().card(), producers, batch, java.util.Set.of(), head.questionEmbedding(), null, shared);
     }
 
     private static List<Integer> indices(boolean[] flags) {

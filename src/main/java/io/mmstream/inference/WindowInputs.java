@@ -1,6 +1,7 @@
 package io.mmstream.inference;
 
 import io.mmstream.align.WindowTensors;
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,10 +91,17 @@ public final class WindowInputs {
         return of(card, producers, batch, hidden, question, null);
     }
 
-    /** @param spectrograms the windows' spectrograms, [B, frames, bins], for a card that binds one (a separation model) */
+    /** @param spectrograms the windows' spectrograms, [B, frames, bins] in a direct buffer, for a card that binds one (a separation model) */
     static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
-                                 float[] question, float[] spectrograms) {
+                                 float[] question, FloatBuffer spectrograms) {
+        return of(card, producers, batch, hidden, question, spectrograms, null);
+    }
+
+    /** @param shared the inputs of the batch already built for another head, or null to build every input here */
+    static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
+                                 float[] question, FloatBuffer spectrograms, Shared shared) {
         int b = batch.size();
+        Shared memo = shared != null && hidden.isEmpty() && shared.batch.equals(batch) ? shared : null;
         Map<String, Input> inputs = new LinkedHashMap<>();
         for (ModelCard.Tensor input : card.inputs()) {
             Binding binding = input.binding();
@@ -102,8 +110,10 @@ public final class WindowInputs {
             } else if (binding instanceof Binding.StepOutput output) {
                 EncoderSlice slice = producers.get(output.model());
                 Function<WindowTensors, float[]> field = slice.stage() == ModelCard.Stage.FRAME ? WindowTensors::video : WindowTensors::audio;
-                float[] values = slices(batch, field, slice);
-                inputs.put(input.name(), Input.of(values, b, values.length / b / slice.width(), slice.width()));
+                inputs.put(input.name(), Shared.get(memo, "step " + output.model(), () -> {
+                    float[] values = slices(batch, field, slice);
+                    return Input.of(values, b, values.length / b / slice.width(), slice.width());
+                }));
             } else if (binding instanceof Binding.Question) {
                 float[] repeated = new float[b * question.length];
                 for (int i = 0; i < b; i++) {
@@ -112,15 +122,48 @@ public final class WindowInputs {
                 inputs.put(input.name(), Input.of(repeated, b, question.length));
             } else if (binding instanceof Binding.Present present) {
                 Function<WindowTensors, float[]> field = window -> window.mask(present.modality());
-                float[] mask = hidden.contains(present.modality()) ? new float[field.apply(batch.get(0)).length * b] : concat(batch, field);
-                inputs.put(input.name(), Input.of(mask, b, mask.length / b));
+                inputs.put(input.name(), Shared.get(memo, "present " + present.modality(), () -> {
+                    float[] mask = hidden.contains(present.modality()) ? new float[field.apply(batch.get(0)).length * b] : concat(batch, field);
+                    return Input.of(mask, b, mask.length / b);
+                }));
             } else {
                 int axes = ((Binding.SensorSeries) binding).mean().length;
-                float[] values = concat(batch, WindowTensors::imu);
-                inputs.put(input.name(), Input.of(values, b, values.length / b / axes, axes));
+                inputs.put(input.name(), Shared.get(memo, "sensor", () -> {
+                    float[] values = concat(batch, WindowTensors::imu);
+                    return Input.of(values, b, values.length / b / axes, axes);
+                }));
             }
         }
         return inputs;
+    }
+
+    /**
+     * What every head of one batch of windows reads alike (an encoder's embeddings, presence masks, the sensor
+     * series), built once for all the heads that run on the whole batch, instead of once per head, into direct
+     * buffers that ONNX Runtime reads in place. Valid until the next batch on the same thread.
+     */
+    static final class Shared {
+
+        private final List<WindowTensors> batch;
+        private final InputBuffers buffers;
+        private final Map<String, Input> built = new java.util.HashMap<>();
+
+        Shared(List<WindowTensors> batch, InputBuffers buffers) {
+            this.batch = batch;
+            this.buffers = buffers;
+        }
+
+        private static Input get(Shared memo, String key, java.util.function.Supplier<Input> build) {
+            if (memo == null) {
+                return build.get();
+            }
+            return memo.built.computeIfAbsent(key, k -> {
+                Input values = build.get();
+                FloatBuffer direct = memo.buffers.floats(k, values.floats().length);
+                direct.put(0, values.floats());
+                return Input.of(direct, values.shape());
+            });
+        }
     }
 
     /** The text model a card's question binding names; null for a card without one. */

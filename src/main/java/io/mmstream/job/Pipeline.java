@@ -77,7 +77,7 @@ public final class Pipeline {
         // the windows' own partitioning by stream, taken as it is (no shuffle), so the heads keep per-stream state
         SingleOutputStreamOperator<KeyedBytes> predictions = DataStreamUtils.reinterpretAsKeyedStream(windows, EmbeddedWindow::streamId, Types.STRING)
                 .transform("Heads", TypeInformation.of(KeyedBytes.class),
-                        new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos()), config.get(EMBEDDINGS)))
+                        new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos()), config.get(EMBEDDINGS), geometry))
                 .uid(UID_HEADS);
 
         predictions.sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "predictions", config))
@@ -94,7 +94,7 @@ public final class Pipeline {
             // each stream's chunks beside its fired windows (on the windows' own partitioning), the audio the windows never hold
             SingleOutputStreamOperator<KeyedBytes> separated = encoded.audioEvents().keyBy(ModalEvent::streamId)
                     .connect(DataStreamUtils.reinterpretAsKeyedStream(windows, EmbeddedWindow::streamId, Types.STRING))
-                    .process(new SeparateAudio(models, micros(config.get(WINDOW_SLIDE)), config.get(STREAM_RETENTION).toMillis())).returns(TypeInformation.of(KeyedBytes.class))
+                    .process(new SeparateAudio(models, micros(config.get(WINDOW_SLIDE)), config.get(STREAM_RETENTION).toMillis(), geometry)).returns(TypeInformation.of(KeyedBytes.class))
                     .uid(UID_SEPARATION).name("Separate audio");
             separated.sinkTo(KafkaSinks.to(config.get(TOPIC_SEPARATED), "separated", config))
                     .uid(UID_SINK_SEPARATED).name("Separated audio to " + config.get(TOPIC_SEPARATED));

@@ -20,20 +20,6 @@ public final class Stft {
             return re.length == 0 ? 0 : re[0].length;
         }
 
-        /** Each bin scaled by the mask's value for it ([frame][bin], as this): the spectrum of a separated source. */
-        public Spectrum masked(float[][] mask) {
-            float[][] maskedRe = new float[re.length][];
-            float[][] maskedIm = new float[im.length][];
-            for (int f = 0; f < re.length; f++) {
-                maskedRe[f] = new float[re[f].length];
-                maskedIm[f] = new float[im[f].length];
-                for (int k = 0; k < re[f].length; k++) {
-                    maskedRe[f][k] = re[f][k] * mask[f][k];
-                    maskedIm[f][k] = im[f][k] * mask[f][k];
-                }
-            }
-            return new Spectrum(maskedRe, maskedIm);
-        }
     }
 
     private final int fftSize;
@@ -97,14 +83,17 @@ public final class Stft {
 
     /** The signal of the given length whose spectrum this is (frames beyond the signal are ignored). */
     public float[] inverse(Spectrum spectrum, int samples) {
-        return inverse(spectrum, samples, 0);
+        return inverse(spectrum, null, 0, samples, 0);
     }
 
     /**
-     * The samples [from, samples) of the signal of the given length whose spectrum this is: only the frames that
-     * reach them are inverted.
+     * The samples [from, samples) of the signal of the given length whose spectrum, each bin scaled by the mask, this
+     * is (the spectrum of a separated source): only the frames that reach them are masked and inverted.
+     *
+     * @param mask [frame][bin] row-major from {@code maskOffset}, as the spectrum's frames and bins; null for none
      */
-    public float[] inverse(Spectrum spectrum, int samples, int from) {
+    public float[] inverse(Spectrum spectrum, float[] mask, int maskOffset, int samples, int from) {
+        int bins = bins();
         double[] sum = new double[samples - from];
         double[] windowSum = new double[samples - from];
         double[] zRe = new double[fftSize];
@@ -116,12 +105,14 @@ public final class Stft {
         for (int f = first; f <= last; f += 2) {
             boolean pair = f + 1 <= last;
             for (int k = 0; k < fftSize; k++) {
-                int source = k < bins() ? k : fftSize - k;
-                double sign = k < bins() ? 1 : -1;
-                double xRe = spectrum.re()[f][source];
-                double xIm = k == 0 || k == fftSize / 2 ? 0 : sign * spectrum.im()[f][source];
-                double yRe = pair ? spectrum.re()[f + 1][source] : 0;
-                double yIm = !pair || k == 0 || k == fftSize / 2 ? 0 : sign * spectrum.im()[f + 1][source];
+                int source = k < bins ? k : fftSize - k;
+                double sign = k < bins ? 1 : -1;
+                double x = mask == null ? 1 : mask[maskOffset + f * bins + source];
+                double y = mask == null || !pair ? 1 : mask[maskOffset + (f + 1) * bins + source];
+                double xRe = x * spectrum.re()[f][source];
+                double xIm = k == 0 || k == fftSize / 2 ? 0 : x * sign * spectrum.im()[f][source];
+                double yRe = pair ? y * spectrum.re()[f + 1][source] : 0;
+                double yIm = !pair || k == 0 || k == fftSize / 2 ? 0 : y * sign * spectrum.im()[f + 1][source];
                 zRe[k] = xRe - yIm;
                 zIm[k] = -(xIm + yRe);
             }

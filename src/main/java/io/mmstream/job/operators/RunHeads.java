@@ -5,6 +5,8 @@ import io.mmstream.codec.WireCodec;
 import io.mmstream.inference.BatchPolicy;
 import io.mmstream.align.Modality;
 import io.mmstream.inference.ModelCard;
+import io.mmstream.align.WindowGeometry;
+import io.mmstream.align.WindowTensors;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.Predictions;
 import io.mmstream.inference.StepModels;
@@ -35,6 +37,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes> {
 
     private final ModelSettings models;
+    private final WindowGeometry geometry;
+    private final int warmUpBatch;
     private final boolean embeddings;
     private transient ModelSettings.Leased<WindowHeads> heads;
     private transient List<ModelCard> frameModels;
@@ -46,16 +50,22 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
     /** Per stream: the offsets of its recent decisive windows, oldest first ({@link StreamSync}). */
     private transient ValueState<long[]> recentSync;
 
-    public RunHeads(ModelSettings models, BatchPolicy policy, boolean embeddings) {
+    /** @param geometry the windows' shapes, for the warm-up batch run at open */
+    public RunHeads(ModelSettings models, BatchPolicy policy, boolean embeddings, WindowGeometry geometry) {
         super(policy);
         this.models = models;
         this.embeddings = embeddings;
+        this.geometry = geometry;
+        this.warmUpBatch = policy.maxSize();
     }
 
     @Override
     public void open() throws Exception {
         super.open();
         heads = models.heads();
+        // one full batch through every head before the first window: the first windows do not pay for ONNX Runtime's
+        // first runs and the JIT (a window's latency counts from its close)
+        heads.value().run(java.util.Collections.nCopies(warmUpBatch, WindowTensors.present(geometry)));
         frameModels = models.stepModelCards(ModelCard.Stage.FRAME);
         audioStepModels = models.stepModelCards(ModelCard.Stage.AUDIO_STEP);
         textModels = models.stepModelCards(ModelCard.Stage.TEXT);

@@ -1,6 +1,8 @@
 package io.mmstream.job.operators;
 
 import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.align.WindowGeometry;
+import io.mmstream.align.WindowTensors;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
@@ -52,6 +54,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
     private final ModelSettings models;
     private final long slideMicros;
     private final long retentionMillis;
+    private final WindowGeometry geometry;
     private transient ModelSettings.Leased<AudioSeparation> separation;
     private transient MapState<Long, float[]> chunks;
     /** The end of the newest chunk, by capture time. */
@@ -62,15 +65,20 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
     private transient Counter published;
     private transient Counter failures;
 
-    public SeparateAudio(ModelSettings models, long slideMicros, long retentionMillis) {
+    /** @param geometry the windows' shapes, for the warm-up window separated at open */
+    public SeparateAudio(ModelSettings models, long slideMicros, long retentionMillis, WindowGeometry geometry) {
         this.models = models;
         this.slideMicros = slideMicros;
         this.retentionMillis = retentionMillis;
+        this.geometry = geometry;
     }
 
     @Override
-    public void open(OpenContext openContext) {
+    public void open(OpenContext openContext) throws InferenceException {
         separation = models.separation();
+        // one silent window before the first real one, as the heads do at open (ONNX Runtime's first run, the JIT)
+        int samples = separation.value().input().samples();
+        separation.value().separate(List.of(WindowTensors.present(geometry)), List.of(new float[samples]), samples / 2);
         chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("separation-chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         newestEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-newest-end", Types.LONG));
         waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("separation-waiting", TypeInformation.of(EmbeddedWindow.class)));
