@@ -12,7 +12,7 @@ import io.mmstream.job.MmstreamJob;
 import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Prediction;
-import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.SensorBatch;
 import io.mmstream.schema.VideoFrame;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
@@ -98,9 +98,9 @@ final class BenchJobs {
                             .setCaptureTime(Times.ofMicros(Times.micros(chunk.getCaptureTime()) + shiftMicros)).build());
                 }
                 case SENSOR -> {
-                    SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
-                    yield WireCodec.encode(SensorReading.newBuilder(reading).setStreamId(streamId)
-                            .setCaptureTime(Times.ofMicros(Times.micros(reading.getCaptureTime()) + shiftMicros)).build());
+                    SensorBatch batch = WireCodec.decode(SensorBatch.class, record.value());
+                    yield WireCodec.encode(SensorBatch.newBuilder(batch).setStreamId(streamId)
+                            .setCaptureTime(Times.ofMicros(Times.micros(batch.getCaptureTime()) + shiftMicros)).build());
                 }
                 case TEXT -> throw new IllegalArgumentException("the simulator writes no text");
             };
@@ -314,6 +314,9 @@ final class BenchJobs {
     static final class CpuByThread {
         private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
         private final Map<Long, Long> startNanos = new HashMap<>();
+        /** Each thread's CPU time and name when last seen: a bounded job's tasks end before the run does. */
+        private final Map<Long, Long> lastNanos = new HashMap<>();
+        private final Map<Long, String> names = new HashMap<>();
         private final long startProcessNanos = processCpuNanos();
 
         CpuByThread() {
@@ -326,18 +329,26 @@ final class BenchJobs {
             return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         }
 
+        /** Notes every live thread's CPU time so far; call it now and then, so that threads that end are still counted. */
+        void sample() {
+            for (java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+                long nanos = info == null ? -1 : THREADS.getThreadCpuTime(info.getThreadId());
+                if (nanos >= 0) {
+                    lastNanos.put(info.getThreadId(), nanos);
+                    names.put(info.getThreadId(), info.getThreadName());
+                }
+            }
+        }
+
         /** CPU seconds since construction per group (digits and subtask suffixes removed from names), largest first. */
         Map<String, Double> secondsByGroup() {
+            sample();
             Map<String, Double> seconds = new HashMap<>();
             double process = (processCpuNanos() - startProcessNanos) / 1e9;
-            for (java.lang.management.ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
-                if (info == null) {
-                    continue;
-                }
-                long used = THREADS.getThreadCpuTime(info.getThreadId()) - startNanos.getOrDefault(info.getThreadId(), 0L);
-                String group = info.getThreadName().replaceAll(" \\(\\d+/\\d+\\)#\\d+$", "").replaceAll("\\d+", "#");
-                seconds.merge(group, used / 1e9, Double::sum);
-            }
+            lastNanos.forEach((id, nanos) -> {
+                String group = names.get(id).replaceAll(" \\(\\d+/\\d+\\)#\\d+$", "").replaceAll("\\d+", "#");
+                seconds.merge(group, (nanos - startNanos.getOrDefault(id, 0L)) / 1e9, Double::sum);
+            });
             // the garbage collector's and the JIT compiler's threads are not Java threads: the process's CPU time less the Java threads'
             seconds.put("(the JVM's own threads: garbage collector, JIT compiler; threads that ended)",
                     Math.max(0, process - seconds.values().stream().mapToDouble(Double::doubleValue).sum()));

@@ -259,7 +259,7 @@ final class PipelineBench implements Callable<Integer> {
             double running = job.secondsSinceStart();
             long runningCpu = BenchJobs.CpuByThread.processCpuNanos();
             BenchJobs.CpuByThread cpu = new BenchJobs.CpuByThread();
-            long nextStateCheck = 0;
+            long nextSample = 0;
             while (!seen.containsAll(expected)) {
                 if (job.secondsSinceStart() > 900) {
                     throw new IllegalStateException("the job did not predict every window within 15 minutes: " + seen.size() + " of " + expected.size());
@@ -274,9 +274,12 @@ final class PipelineBench implements Callable<Integer> {
                         }
                     }
                 }
-                if (memory && System.nanoTime() > nextStateCheck) {
-                    state = Math.max(state, job.latestCheckpointBytes().values().stream().mapToLong(Long::longValue).sum());
-                    nextStateCheck = System.nanoTime() + 500_000_000L;
+                if (System.nanoTime() > nextSample) {
+                    cpu.sample();
+                    if (memory) {
+                        state = Math.max(state, job.latestCheckpointBytes().values().stream().mapToLong(Long::longValue).sum());
+                    }
+                    nextSample = System.nanoTime() + 500_000_000L;
                 }
             }
             double busy = (BenchJobs.CpuByThread.processCpuNanos() - runningCpu) / 1e9 / (job.secondsSinceStart() - running) / Runtime.getRuntime().availableProcessors();

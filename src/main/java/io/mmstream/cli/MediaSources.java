@@ -9,7 +9,7 @@ import io.mmstream.codec.WireCodec;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.schema.SampleFormat;
-import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.SensorBatch;
 import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.TextSource;
 import io.mmstream.schema.VideoFrame;
@@ -45,6 +45,9 @@ public final class MediaSources {
         @Override
         void close();
     }
+
+    /** The longest span of sensor rows sent as one SensorBatch. */
+    static final long SENSOR_BATCH_MICROS = 100_000;
 
     private MediaSources() {}
 
@@ -204,7 +207,9 @@ public final class MediaSources {
 
     /**
      * Sensor rows: the first column is seconds since the start, the others the values; a first line that is not
-     * numbers is a header and is skipped.
+     * numbers is a header and is skipped. Rows go out in batches (SensorBatch) of up to {@link #SENSOR_BATCH_MICROS},
+     * each sent when its last row's time comes; a row whose time is not after the previous one's, or with another
+     * number of values, starts a new batch, so that one odd row never spoils its neighbours.
      */
     public static Source sensorCsv(Path csv, long epochMicros, String streamId, String sensorId, String kind) {
         BufferedReader reader;
@@ -215,32 +220,56 @@ public final class MediaSources {
         }
         return new Source() {
             private int line;
+            /** The row read but not yet sent: its time and values (null when none). */
+            private long pendingTime;
+            private List<Float> pendingValues;
             private TimedRecord next = advance();
+
+            /** Reads the next row into pendingTime and pendingValues; false at the end of the file. */
+            private boolean readRow() throws IOException {
+                String text;
+                while ((text = reader.readLine()) != null) {
+                    line++;
+                    if (text.isBlank()) {
+                        continue;
+                    }
+                    String[] cells = text.split(",");
+                    try {
+                        long capture = epochMicros + Math.round(Double.parseDouble(cells[0].trim()) * 1e6);
+                        List<Float> values = new ArrayList<>();
+                        for (int i = 1; i < cells.length; i++) {
+                            values.add(Float.parseFloat(cells[i].trim()));
+                        }
+                        pendingTime = capture;
+                        pendingValues = values;
+                        return true;
+                    } catch (NumberFormatException e) {
+                        if (line > 1) {
+                            throw new MediaException(csv + ": line " + line + " is not numbers: '" + text + "'");
+                        }
+                    }
+                }
+                pendingValues = null;
+                return false;
+            }
 
             private TimedRecord advance() {
                 try {
-                    String text;
-                    while ((text = reader.readLine()) != null) {
-                        line++;
-                        if (text.isBlank()) {
-                            continue;
-                        }
-                        String[] cells = text.split(",");
-                        try {
-                            long capture = epochMicros + Math.round(Double.parseDouble(cells[0].trim()) * 1e6);
-                            List<Float> values = new ArrayList<>();
-                            for (int i = 1; i < cells.length; i++) {
-                                values.add(Float.parseFloat(cells[i].trim()));
-                            }
-                            return new TimedRecord(Modality.SENSOR, capture, WireCodec.encode(SensorReading.newBuilder().setStreamId(streamId)
-                                    .setSensorId(sensorId).setCaptureTime(Times.ofMicros(capture)).setKind(kind).setValues(values).build()));
-                        } catch (NumberFormatException e) {
-                            if (line > 1) {
-                                throw new MediaException(csv + ": line " + line + " is not numbers: '" + text + "'");
-                            }
-                        }
+                    if (pendingValues == null && !readRow()) {
+                        return null;
                     }
-                    return null;
+                    long first = pendingTime;
+                    long last = first;
+                    int arity = pendingValues.size();
+                    List<Integer> offsets = new ArrayList<>();
+                    List<Float> values = new ArrayList<>();
+                    do {
+                        last = pendingTime;
+                        offsets.add((int) (last - first));
+                        values.addAll(pendingValues);
+                    } while (readRow() && pendingTime > last && pendingTime - first < SENSOR_BATCH_MICROS && pendingValues.size() == arity);
+                    return new TimedRecord(Modality.SENSOR, last, WireCodec.encode(SensorBatch.newBuilder().setStreamId(streamId).setSensorId(sensorId)
+                            .setCaptureTime(Times.ofMicros(first)).setKind(kind).setOffsetsMicros(offsets).setValues(values).build()));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

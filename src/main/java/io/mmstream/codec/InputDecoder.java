@@ -4,6 +4,7 @@ import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.SampleFormat;
+import io.mmstream.schema.SensorBatch;
 import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.VideoFrame;
@@ -32,6 +33,9 @@ public final class InputDecoder implements Serializable {
     private static final int MAX_CHANNELS = 64;
     private static final int MAX_NAME_BYTES = 64;
     private static final float MAX_F32_SAMPLE = 1000f;
+    /** A sensor batch's most samples and longest span: a device's buffer, not a backlog (which is many batches). */
+    private static final int MAX_BATCH_SAMPLES = 10_000;
+    private static final int MAX_BATCH_SPAN_MICROS = 10_000_000;
     private static final float[] NO_FEATURES = new float[0];
     private static final Pattern LANGUAGE_TAG = Pattern.compile("[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,8}");
 
@@ -49,44 +53,60 @@ public final class InputDecoder implements Serializable {
         return (LongSupplier & Serializable) () -> System.currentTimeMillis() * 1000;
     }
 
-    public Decoded decode(String topic, int partition, long offset, byte[] key, byte[] value) {
+    /**
+     * Every event of one record: one for a frame, an audio chunk, a sensor reading or a text, one per sample for a
+     * SensorBatch. A record that fails any check is one rejection, whatever it holds: a batch is accepted or
+     * dead-lettered whole.
+     */
+    public List<Decoded> decode(String topic, int partition, long offset, byte[] key, byte[] value) {
         int size = value == null ? 0 : value.length;
         if (value == null) {
-            return reject(topic, partition, offset, key, null, STAGE_DECODE, "record has no value (a tombstone?)");
+            return List.of(reject(topic, partition, offset, key, null, STAGE_DECODE, "record has no value (a tombstone?)"));
         }
         if (size > limits.maxRecordBytes()) {
-            return reject(topic, partition, offset, key, value, STAGE_VALIDATE,
-                    "record of " + size + " bytes exceeds the size limit of " + limits.maxRecordBytes() + " bytes");
+            return List.of(reject(topic, partition, offset, key, value, STAGE_VALIDATE,
+                    "record of " + size + " bytes exceeds the size limit of " + limits.maxRecordBytes() + " bytes"));
         }
         Object record;
         try {
             record = switch (modality) {
                 case VIDEO -> WireCodec.decode(VideoFrame.class, value);
                 case AUDIO -> WireCodec.decode(AudioChunk.class, value);
-                case SENSOR -> WireCodec.decode(SensorReading.class, value);
+                // the sensor topic carries single readings (older producers) and batches, told apart by their fingerprint
+                case SENSOR -> sensorRecord(value);
                 case TEXT -> WireCodec.decode(TextEvent.class, value);
             };
         } catch (Exception | StackOverflowError | OutOfMemoryError e) {
             // every length is bounded by the record's size before Avro reads it, so an Error here comes from the record,
             // not from the JVM: it is the record's dead letter, never a restart that reads the same record again
-            return reject(topic, partition, offset, key, value, STAGE_DECODE,
-                    "not a readable " + modality.wireName() + " record: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return List.of(reject(topic, partition, offset, key, value, STAGE_DECODE,
+                    "not a readable " + modality.wireName() + " record: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
         try {
-            ModalEvent event = switch (modality) {
-                case VIDEO -> validVideo((VideoFrame) record, value, topic, partition, offset);
-                case AUDIO -> validAudio((AudioChunk) record, value, topic, partition, offset);
-                case SENSOR -> validSensor((SensorReading) record, topic, partition, offset);
-                case TEXT -> validText((TextEvent) record, value, topic, partition, offset);
-            };
-            checkKey(key, event.streamId());
-            return Decoded.accepted(event);
+            List<ModalEvent> events = record instanceof SensorBatch batch ? validSensorBatch(batch, topic, partition, offset)
+                    : List.of(switch (modality) {
+                        case VIDEO -> validVideo((VideoFrame) record, value, topic, partition, offset);
+                        case AUDIO -> validAudio((AudioChunk) record, value, topic, partition, offset);
+                        case SENSOR -> validSensor((SensorReading) record, topic, partition, offset);
+                        case TEXT -> validText((TextEvent) record, value, topic, partition, offset);
+                    });
+            checkKey(key, events.get(0).streamId());
+            return events.stream().map(Decoded::accepted).toList();
         } catch (InvalidRecordException e) {
-            return reject(topic, partition, offset, key, value, STAGE_VALIDATE, e.getMessage());
+            return List.of(reject(topic, partition, offset, key, value, STAGE_VALIDATE, e.getMessage()));
         } catch (RuntimeException e) {
-            return reject(topic, partition, offset, key, value, STAGE_VALIDATE,
-                    "invalid " + modality.wireName() + " record: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            return List.of(reject(topic, partition, offset, key, value, STAGE_VALIDATE,
+                    "invalid " + modality.wireName() + " record: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
+    }
+
+    /** The sensor topic carries single readings (older producers) and batches, told apart by their fingerprint. */
+    private static Object sensorRecord(byte[] value) throws java.io.IOException {
+        Object record = WireCodec.decodeAny(value);
+        if (!(record instanceof SensorReading) && !(record instanceof SensorBatch)) {
+            throw new java.io.IOException("a " + record.getClass().getSimpleName() + " record is neither a SensorReading nor a SensorBatch");
+        }
+        return record;
     }
 
     private ModalEvent validVideo(VideoFrame frame, byte[] value, String topic, int partition, long offset) throws InvalidRecordException {
@@ -170,26 +190,71 @@ public final class InputDecoder implements Serializable {
 
     private ModalEvent validSensor(SensorReading reading, String topic, int partition, long offset) throws InvalidRecordException {
         long capture = checkCommon(reading.getStreamId(), reading.getCaptureTime());
-        checkText("sensorId", reading.getSensorId(), MAX_NAME_BYTES);
-        checkText("kind", reading.getKind(), MAX_NAME_BYTES);
-        SensorKinds.Kind kind = SensorKinds.KINDS.get(reading.getKind());
-        if (kind == null) {
-            throw new InvalidRecordException("kind '" + reading.getKind() + "' is not one the job knows: " + SensorKinds.KINDS.keySet());
-        }
+        SensorKinds.Kind kind = checkSensor(reading.getSensorId(), reading.getKind());
         List<Float> values = reading.getValues();
         if (values.size() != kind.arity()) {
             throw new InvalidRecordException("values holds " + values.size() + " numbers, but a reading of kind " + reading.getKind()
                     + " holds " + kind.arity() + " (" + kind.meaning() + ")");
         }
-        float[] features = new float[values.size()];
-        for (int i = 0; i < features.length; i++) {
-            features[i] = values.get(i);
-            if (!(Math.abs(features[i]) <= kind.bounds()[i])) {
-                throw new InvalidRecordException("values[" + i + "] is " + features[i] + ", not a finite number within +-" + kind.bounds()[i]
-                        + " (" + kind.meaning() + ")");
+        return ModalEvent.of(reading.getStreamId(), Modality.SENSOR, capture, -1, sample(values, 0, kind, ""), topic, partition, offset);
+    }
+
+    /** One event per sample, each at its own time: downstream, a batch's samples are readings like any other. */
+    private List<ModalEvent> validSensorBatch(SensorBatch batch, String topic, int partition, long offset) throws InvalidRecordException {
+        long capture = checkCommon(batch.getStreamId(), batch.getCaptureTime());
+        SensorKinds.Kind kind = checkSensor(batch.getSensorId(), batch.getKind());
+        List<Integer> offsets = batch.getOffsetsMicros();
+        List<Float> values = batch.getValues();
+        if (offsets.isEmpty() || offsets.size() > MAX_BATCH_SAMPLES) {
+            throw new InvalidRecordException("offsetsMicros holds " + offsets.size() + " samples; a batch holds 1 to " + MAX_BATCH_SAMPLES);
+        }
+        if (values.size() != (long) offsets.size() * kind.arity()) {
+            throw new InvalidRecordException("values holds " + values.size() + " numbers, but " + offsets.size() + " samples of kind "
+                    + batch.getKind() + " hold " + offsets.size() * kind.arity() + " (" + kind.arity() + " each: " + kind.meaning() + ")");
+        }
+        if (offsets.get(0) != 0) {
+            throw new InvalidRecordException("offsetsMicros[0] is " + offsets.get(0) + ": the first sample is at captureTime (0)");
+        }
+        for (int i = 1; i < offsets.size(); i++) {
+            if (offsets.get(i) <= offsets.get(i - 1)) {
+                throw new InvalidRecordException("offsetsMicros[" + i + "] is " + offsets.get(i) + ", not after offsetsMicros[" + (i - 1) + "] = "
+                        + offsets.get(i - 1) + ": sample times must increase");
             }
         }
-        return ModalEvent.of(reading.getStreamId(), Modality.SENSOR, capture, -1, features, topic, partition, offset);
+        if (offsets.get(offsets.size() - 1) > MAX_BATCH_SPAN_MICROS) {
+            throw new InvalidRecordException("the batch spans " + offsets.get(offsets.size() - 1) / 1000 + " ms, over the limit of "
+                    + MAX_BATCH_SPAN_MICROS / 1000 + " ms");
+        }
+        checkCommon(batch.getStreamId(), Times.ofMicros(capture + offsets.get(offsets.size() - 1)));
+        List<ModalEvent> events = new java.util.ArrayList<>(offsets.size());
+        for (int i = 0; i < offsets.size(); i++) {
+            events.add(ModalEvent.of(batch.getStreamId(), Modality.SENSOR, capture + offsets.get(i), -1,
+                    sample(values, i * kind.arity(), kind, "sample " + i + ": "), topic, partition, offset));
+        }
+        return events;
+    }
+
+    private static SensorKinds.Kind checkSensor(String sensorId, String kindName) throws InvalidRecordException {
+        checkText("sensorId", sensorId, MAX_NAME_BYTES);
+        checkText("kind", kindName, MAX_NAME_BYTES);
+        SensorKinds.Kind kind = SensorKinds.KINDS.get(kindName);
+        if (kind == null) {
+            throw new InvalidRecordException("kind '" + kindName + "' is not one the job knows: " + SensorKinds.KINDS.keySet());
+        }
+        return kind;
+    }
+
+    /** One sample's values from {@code from}, each a finite number within its axis's bounds. */
+    private static float[] sample(List<Float> values, int from, SensorKinds.Kind kind, String where) throws InvalidRecordException {
+        float[] features = new float[kind.arity()];
+        for (int i = 0; i < features.length; i++) {
+            features[i] = values.get(from + i);
+            if (!(Math.abs(features[i]) <= kind.bounds()[i])) {
+                throw new InvalidRecordException(where + "values[" + (from + i) + "] is " + features[i] + ", not a finite number within +-"
+                        + kind.bounds()[i] + " (" + kind.meaning() + ")");
+            }
+        }
+        return features;
     }
 
     private ModalEvent validText(TextEvent event, byte[] value, String topic, int partition, long offset) throws InvalidRecordException {

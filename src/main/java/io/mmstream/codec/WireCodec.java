@@ -7,6 +7,7 @@ import io.mmstream.schema.WindowEmbedding;
 import io.mmstream.schema.WindowTruth;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.Prediction;
+import io.mmstream.schema.SensorBatch;
 import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.VideoFrame;
@@ -76,6 +77,7 @@ public final class WireCodec {
         types.put("VideoFrame", VideoFrame.class);
         types.put("AudioChunk", AudioChunk.class);
         types.put("SensorReading", SensorReading.class);
+        types.put("SensorBatch", SensorBatch.class);
         types.put("TextEvent", TextEvent.class);
         types.put("Label", Label.class);
         types.put("Prediction", Prediction.class);

@@ -23,7 +23,7 @@ public final class JobOptions {
 
     public static final Option<String> TOPIC_VIDEO = Option.string("topics.video", "mm.video", "Input topic of VideoFrame records.");
     public static final Option<String> TOPIC_AUDIO = Option.string("topics.audio", "mm.audio", "Input topic of AudioChunk records.");
-    public static final Option<String> TOPIC_SENSOR = Option.string("topics.sensor", "mm.sensor", "Input topic of SensorReading records.");
+    public static final Option<String> TOPIC_SENSOR = Option.string("topics.sensor", "mm.sensor", "Input topic of SensorBatch and SensorReading records.");
     public static final Option<String> TOPIC_TEXT = Option.string("topics.text", "mm.text", "Input topic of TextEvent records.");
     public static final Option<String> TOPIC_PREDICTIONS = Option.string("topics.predictions", "mm.predictions", "Output topic of Prediction records.");
     public static final Option<String> TOPIC_LATE = Option.string("topics.late", "mm.late", "Output topic of LateEvent records.");

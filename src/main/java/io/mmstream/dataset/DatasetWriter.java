@@ -1,6 +1,7 @@
 package io.mmstream.dataset;
 
 import io.mmstream.align.WindowAligner;
+import io.mmstream.codec.SensorSample;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.media.AudioPatches;
@@ -10,7 +11,6 @@ import io.mmstream.media.Pcm;
 import io.mmstream.media.SensorResampler;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Label;
-import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.VideoFrame;
 import io.mmstream.sim.Action;
 import io.mmstream.sim.Pose;
@@ -214,13 +214,10 @@ public final class DatasetWriter {
                     actorChunks.add(new AudioPatches.Chunk(Times.micros(chunk.getCaptureTime()), scene.actorAudioSamples(heardMicros, samples.length)));
                 }
                 case SENSOR -> {
-                    SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
-                    imuTimes.add(Times.micros(reading.getCaptureTime()));
-                    float[] values = new float[reading.getValues().size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = reading.getValues().get(i);
+                    for (SensorSample sample : SensorSample.of(record.value())) {
+                        imuTimes.add(sample.captureMicros());
+                        imuValues.add(sample.values());
                     }
-                    imuValues.add(values);
                 }
             }
         }

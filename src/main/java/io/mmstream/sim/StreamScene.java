@@ -9,7 +9,7 @@ import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.schema.Label;
 import io.mmstream.schema.SampleFormat;
-import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.SensorBatch;
 import io.mmstream.schema.VideoFrame;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
@@ -27,6 +27,8 @@ public final class StreamScene {
     private static final double TRANSITION_SECONDS = 0.4;
     private static final long VIDEO_LATENCY_MICROS = 30_000;
     private static final long SENSOR_LATENCY_MICROS = 5_000;
+    /** The IMU sends its samples in batches of this span (SensorBatch), as real wearables buffer them. */
+    static final long IMU_BATCH_MICROS = 100_000;
 
     private final SimulationSettings settings;
     private final String streamId;
@@ -172,9 +174,12 @@ public final class StreamScene {
             }
         }
         long period = settings.imuPeriodMicros();
-        for (long k = ceilDiv(fromMicros - epochMicros, period); epochMicros + k * period < toMicros; k++) {
-            long t = epochMicros + k * period;
-            out.add(sent(Modality.SENSOR, t, k, SENSOR_LATENCY_MICROS, imuReading(t, k)));
+        int perBatch = (int) Math.max(1, IMU_BATCH_MICROS / period);
+        // a batch belongs to the span its first sample lies in, and leaves the device after its last
+        for (long b = ceilDiv(fromMicros - epochMicros, perBatch * period); epochMicros + b * perBatch * period < toMicros; b++) {
+            long first = epochMicros + b * perBatch * period;
+            long last = first + (perBatch - 1) * period;
+            out.add(sent(Modality.SENSOR, first, last, b, SENSOR_LATENCY_MICROS, imuBatch(first, b * perBatch, perBatch)));
         }
         return out;
     }
@@ -247,7 +252,12 @@ public final class StreamScene {
 
     /** The record as the device sends it: garbage in its place when the device sends only what the job must reject. */
     private SimRecord sent(Modality modality, long trueMicros, long index, long latencyMicros, byte[] value) {
-        long delivered = trouble.delivery(trueMicros - epochMicros, deliver(modality, trueMicros, index, latencyMicros), epochMicros, latencyMicros);
+        return sent(modality, trueMicros, trueMicros, index, latencyMicros, value);
+    }
+
+    /** @param sentMicros when the device sends it (true time): a batch's last sample, a frame's or chunk's capture */
+    private SimRecord sent(Modality modality, long trueMicros, long sentMicros, long index, long latencyMicros, byte[] value) {
+        long delivered = trouble.delivery(sentMicros - epochMicros, deliver(modality, sentMicros, index, latencyMicros), epochMicros, latencyMicros);
         byte[] bytes = trouble.rejectedOnly() ? ("garbage " + modality.wireName() + " " + index).getBytes(java.nio.charset.StandardCharsets.US_ASCII) : value;
         return new SimRecord(modality, streamId, clock(modality, trueMicros), delivered, bytes);
     }
@@ -383,14 +393,19 @@ public final class StreamScene {
         return imu.sample(this::poseAtStreamTime, micros - epochMicros, index, nearby);
     }
 
-    private byte[] imuReading(long micros, long index) {
-        float[] values = imuValues(micros, index);
-        List<Float> boxed = new ArrayList<>(values.length);
-        for (float v : values) {
-            boxed.add(v);
+    /** {@code samples} IMU samples from {@code firstMicros} (true time), sample indices from {@code firstIndex}, as one batch. */
+    private byte[] imuBatch(long firstMicros, long firstIndex, int samples) {
+        long period = settings.imuPeriodMicros();
+        List<Integer> offsets = new ArrayList<>(samples);
+        List<Float> values = new ArrayList<>(samples * 6);
+        for (int i = 0; i < samples; i++) {
+            offsets.add((int) (i * period));
+            for (float v : imuValues(firstMicros + i * period, firstIndex + i)) {
+                values.add(v);
+            }
         }
-        return WireCodec.encode(SensorReading.newBuilder().setStreamId(streamId).setSensorId("imu0")
-                .setCaptureTime(Times.ofMicros(clock(Modality.SENSOR, micros))).setKind("imu6").setValues(boxed).build());
+        return WireCodec.encode(SensorBatch.newBuilder().setStreamId(streamId).setSensorId("imu0")
+                .setCaptureTime(Times.ofMicros(clock(Modality.SENSOR, firstMicros))).setKind("imu6").setOffsetsMicros(offsets).setValues(values).build());
     }
 
     private static long ceilDiv(long a, long b) {

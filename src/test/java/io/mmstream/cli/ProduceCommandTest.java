@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mmstream.align.Modality;
 import io.mmstream.codec.Decoded;
 import io.mmstream.codec.InputDecoder;
+import io.mmstream.codec.SensorSample;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.ValidationLimits;
 import io.mmstream.codec.WireCodec;
@@ -13,7 +14,6 @@ import io.mmstream.job.Pipeline;
 import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
-import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.VideoFrame;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -157,17 +157,27 @@ class ProduceCommandTest {
             samples += chunk.getData().remaining() / 2;
         }
         assertThat(samples).as("1.5 s of audio").isEqualTo(SAMPLES);
-        List<ConsumerRecord<byte[], byte[]>> rows = readAll("p.sensor");
+        // every row once, in its order and at its time, in batches of 100 ms (5 rows at 50 Hz)
+        List<ConsumerRecord<byte[], byte[]>> batches = readAll("p.sensor");
+        assertThat(batches).hasSize(ROWS / 5);
+        List<SensorSample> rows = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> batch : batches) {
+            rows.addAll(SensorSample.of(batch.value()));
+        }
         assertThat(rows).hasSize(ROWS);
-        assertThat(WireCodec.decode(SensorReading.class, rows.get(ROWS - 1).value()).getValues()).containsExactly(0.1f, 0.2f, 9.8f, 0f, 0f, 49f);
+        for (int i = 0; i < ROWS; i++) {
+            assertThat(rows.get(i).captureMicros() - rows.get(0).captureMicros()).isEqualTo(i * 20_000L);
+            assertThat(rows.get(i).values()).containsExactly(0.1f, 0.2f, 9.8f, 0f, 0f, i);
+        }
 
         // what FFmpeg made of real encoded media passes the job's own input checks, with the job's default limits
         ValidationLimits limits = Pipeline.validationLimits(JobConfig.defaults(Map.of()));
         for (Modality modality : Modality.values()) {
             InputDecoder decoder = new InputDecoder(modality, limits, InputDecoder.systemClockMicros());
             for (ConsumerRecord<byte[], byte[]> record : readAll("p." + modality.wireName())) {
-                Decoded decoded = decoder.decode(record.topic(), record.partition(), record.offset(), record.key(), record.value());
-                assertThat(decoded.isAccepted()).as("%s %s", modality, decoded.rejection()).isTrue();
+                for (Decoded decoded : decoder.decode(record.topic(), record.partition(), record.offset(), record.key(), record.value())) {
+                    assertThat(decoded.isAccepted()).as("%s %s", modality, decoded.rejection()).isTrue();
+                }
             }
         }
     }

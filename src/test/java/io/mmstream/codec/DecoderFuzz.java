@@ -56,7 +56,7 @@ public final class DecoderFuzz {
             total++;
             try {
                 Decoded decoded = new InputDecoder(modality, HostileRecordsTest.LIMITS, () -> NOW_MICROS)
-                        .decode("mm." + modality.wireName(), 0, total, key, value);
+                        .decode("mm." + modality.wireName(), 0, total, key, value).get(0);
                 if (decoded.isAccepted()) {
                     accepted++;
                 } else {

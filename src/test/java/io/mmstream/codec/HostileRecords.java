@@ -76,6 +76,17 @@ public final class HostileRecords {
                 .setValues(Collections.nCopies(values, 1f)).build()), "values holds " + values + " numbers, but a reading of kind imu6 holds 6"));
         all.add(new Hostile("a sensor value of 3e38", Modality.SENSOR, key, WireCodec.encode(reading(streamId, captureMicros)
                 .setValues(List.of(0f, 0f, 3e38f, 0f, 0f, 0f)).build()), "values[2] is 3.0E38"));
+        int batchSamples = 20_000; // about 540 KB
+        List<Integer> offsets = new ArrayList<>();
+        for (int i = 0; i < batchSamples; i++) {
+            offsets.add(i * 100);
+        }
+        all.add(new Hostile("a sensor batch of " + batchSamples + " samples", Modality.SENSOR, key, WireCodec.encode(batch(streamId, captureMicros)
+                .setOffsetsMicros(offsets).setValues(Collections.nCopies(batchSamples * 6, 1f)).build()),
+                "offsetsMicros holds " + batchSamples + " samples; a batch holds 1 to 10000"));
+        all.add(new Hostile("a sensor batch whose times go back", Modality.SENSOR, key, WireCodec.encode(batch(streamId, captureMicros)
+                .setOffsetsMicros(List.of(0, 10_000, 20_000, 30_000, 5_000, 50_000, 60_000, 70_000, 80_000, 90_000)).build()),
+                "offsetsMicros[4] is 5000, not after offsetsMicros[3] = 30000"));
         all.add(new Hostile("NaN F32 audio", Modality.AUDIO, key, WireCodec.encode(f32Chunk(streamId, captureMicros, Float.NaN)), "is NaN"));
         all.add(new Hostile("infinite F32 audio", Modality.AUDIO, key, WireCodec.encode(f32Chunk(streamId, captureMicros, Float.NEGATIVE_INFINITY)),
                 "is -Infinity"));

@@ -31,7 +31,7 @@ class HostileRecordsTest {
     private static final int KAFKA_RECORD_LIMIT = 1 << 20;
 
     private static Decoded decode(Modality modality, byte[] key, byte[] value) {
-        return new InputDecoder(modality, LIMITS, () -> NOW_MICROS).decode("mm." + modality.wireName(), 0, 7, key, value);
+        return new InputDecoder(modality, LIMITS, () -> NOW_MICROS).decode("mm." + modality.wireName(), 0, 7, key, value).get(0);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.mmstream.codec;
 import static io.mmstream.codec.WireRecordsFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.schema.ImageEncoding;
 import java.nio.ByteBuffer;
@@ -17,7 +18,7 @@ class InputDecoderTest {
     private static final ValidationLimits LIMITS = new ValidationLimits(4096, 10_000_000, 64, 640 * 480, 16, 10_000_000, 1000);
 
     private static Decoded decode(Modality modality, byte[] value) {
-        return new InputDecoder(modality, LIMITS, () -> NOW_MICROS).decode("mm." + modality.wireName(), 1, 42, "s1".getBytes(), value);
+        return new InputDecoder(modality, LIMITS, () -> NOW_MICROS).decode("mm." + modality.wireName(), 1, 42, "s1".getBytes(), value).get(0);
     }
 
     private static Decoded decode(Modality modality, SpecificRecord record) {
@@ -109,6 +110,53 @@ class InputDecoderTest {
         assertRejected(decode(Modality.SENSOR, reading("s1", T0_MICROS).setValues(List.of(1f, 2f, 3f)).build()), "validate",
                 "values holds 3 numbers");
         assertRejected(decode(Modality.SENSOR, reading("s1", T0_MICROS).setKind("lidar").build()), "validate", "kind 'lidar' is not one the job knows");
+    }
+
+    @Test
+    void aSensorBatchBecomesOneEventPerSampleAtItsOwnTime() {
+        List<Decoded> samples = new InputDecoder(Modality.SENSOR, LIMITS, () -> NOW_MICROS)
+                .decode("mm.sensor", 1, 42, "s1".getBytes(), WireCodec.encode(batch("s1", T0_MICROS).build()));
+        assertThat(samples).hasSize(10).allMatch(Decoded::isAccepted);
+        for (int i = 0; i < 10; i++) {
+            ModalEvent event = samples.get(i).event();
+            assertThat(event.captureMicros()).isEqualTo(T0_MICROS + i * 10_000L);
+            assertThat(event.features()).containsOnly((float) i).hasSize(6);
+            assertThat(event.sourceOffset()).isEqualTo(42);
+        }
+        // single readings from older producers share the topic
+        assertThat(decode(Modality.SENSOR, reading("s1", T0_MICROS).build()).isAccepted()).isTrue();
+    }
+
+    @Test
+    void aSensorBatchWithOneBadSampleIsRejectedWhole() {
+        List<Float> values = new java.util.ArrayList<>(batch("s1", T0_MICROS).getValues());
+        values.set(6 * 7 + 2, Float.NaN);
+        List<Decoded> decoded = new InputDecoder(Modality.SENSOR, LIMITS, () -> NOW_MICROS)
+                .decode("mm.sensor", 1, 42, "s1".getBytes(), WireCodec.encode(batch("s1", T0_MICROS).setValues(values).build()));
+        assertThat(decoded).hasSize(1);
+        assertRejected(decoded.get(0), "validate", "sample 7: values[44] is NaN");
+        assertRejected(decode(Modality.SENSOR, batch("s1", T0_MICROS).setValues(values.subList(0, 59)).build()), "validate",
+                "values holds 59 numbers, but 10 samples of kind imu6 hold 60");
+        assertRejected(decode(Modality.SENSOR, batch("s1", T0_MICROS).setOffsetsMicros(List.of()).setValues(List.of()).build()), "validate",
+                "offsetsMicros holds 0 samples");
+        List<Integer> backwards = new java.util.ArrayList<>(batch("s1", T0_MICROS).getOffsetsMicros());
+        backwards.set(4, 25_000);
+        assertRejected(decode(Modality.SENSOR, batch("s1", T0_MICROS).setOffsetsMicros(backwards).build()), "validate",
+                "offsetsMicros[4] is 25000, not after offsetsMicros[3] = 30000");
+        List<Integer> late = new java.util.ArrayList<>(batch("s1", T0_MICROS).getOffsetsMicros());
+        late.set(0, 5);
+        assertRejected(decode(Modality.SENSOR, batch("s1", T0_MICROS).setOffsetsMicros(late).build()), "validate", "offsetsMicros[0] is 5");
+        List<Integer> tooLong = new java.util.ArrayList<>(batch("s1", T0_MICROS).getOffsetsMicros());
+        tooLong.set(9, 20_000_000);
+        assertRejected(decode(Modality.SENSOR, batch("s1", T0_MICROS).setOffsetsMicros(tooLong).build()), "validate", "spans 20000 ms, over the limit");
+        // the last sample must not lie past the future horizon either
+        List<Integer> ahead = new java.util.ArrayList<>(batch("s1", T0_MICROS).getOffsetsMicros());
+        ahead.set(9, 9_999_999);
+        assertRejected(decode(Modality.SENSOR, batch("s1", NOW_MICROS + 1_000_000).setOffsetsMicros(ahead).build()), "validate",
+                "past the future horizon");
+        assertRejected(decode(Modality.SENSOR, batch("s1", T0_MICROS).setKind("lidar").build()), "validate", "kind 'lidar' is not one the job knows");
+        // another record type on the sensor topic
+        assertRejected(decode(Modality.SENSOR, chunk("s1", T0_MICROS).build()), "decode", "neither a SensorReading nor a SensorBatch");
     }
 
     @Test

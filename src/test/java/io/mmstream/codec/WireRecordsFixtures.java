@@ -4,6 +4,7 @@ import io.mmstream.media.JpegEncoder;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.ImageEncoding;
 import io.mmstream.schema.SampleFormat;
+import io.mmstream.schema.SensorBatch;
 import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.TextSource;
@@ -48,6 +49,20 @@ public final class WireRecordsFixtures {
     public static SensorReading.Builder reading(String streamId, long captureMicros) {
         return SensorReading.newBuilder().setStreamId(streamId).setSensorId("imu0").setCaptureTime(Times.ofMicros(captureMicros))
                 .setKind("imu6").setValues(List.of(0.1f, 0.2f, 9.8f, 0f, 0f, 0f));
+    }
+
+    /** Ten imu6 samples 10 ms apart, sample i holding i in every axis. */
+    public static SensorBatch.Builder batch(String streamId, long captureMicros) {
+        List<Integer> offsets = new java.util.ArrayList<>();
+        List<Float> values = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            offsets.add(i * 10_000);
+            for (int axis = 0; axis < 6; axis++) {
+                values.add((float) i);
+            }
+        }
+        return SensorBatch.newBuilder().setStreamId(streamId).setSensorId("imu0").setCaptureTime(Times.ofMicros(captureMicros))
+                .setKind("imu6").setOffsetsMicros(offsets).setValues(values);
     }
 
     public static TextEvent.Builder text(String streamId, long captureMicros) {

@@ -21,7 +21,7 @@ import io.mmstream.inference.WindowHeads;
 import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Prediction;
-import io.mmstream.schema.SensorReading;
+import io.mmstream.schema.SensorBatch;
 import io.mmstream.schema.TaskResult;
 import io.mmstream.schema.VideoFrame;
 import io.mmstream.schema.WindowEmbedding;
@@ -613,9 +613,9 @@ class PipelineAccuracyTest {
                 yield chunk;
             }
             case SENSOR -> {
-                SensorReading reading = WireCodec.decode(SensorReading.class, record.value());
-                reading.setStreamId(streamId);
-                yield reading;
+                SensorBatch batch = WireCodec.decode(SensorBatch.class, record.value());
+                batch.setStreamId(streamId);
+                yield batch;
             }
             case TEXT -> throw new IllegalArgumentException("the simulator writes no text");
         };

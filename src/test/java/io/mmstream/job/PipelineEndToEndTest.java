@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mmstream.align.FrameGrid;
 import io.mmstream.align.Modality;
 import io.mmstream.codec.HostileRecords;
+import io.mmstream.codec.SensorSample;
 import io.mmstream.codec.Times;
 import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
@@ -18,6 +19,7 @@ import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.LateEvent;
 import io.mmstream.schema.ModalityCoverage;
 import io.mmstream.schema.Prediction;
+import io.mmstream.schema.SensorReading;
 import io.mmstream.schema.TaskResult;
 import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
@@ -63,6 +65,8 @@ class PipelineEndToEndTest {
     private static final int STREAMS = 3;
     /** The stream whose IMU never reports: its windows must say sensor absent. */
     private static final String NO_SENSOR_STREAM = SceneSimulator.streamId(2);
+    /** The stream whose IMU sends single SensorReadings, as older producers do; the others send SensorBatch records. */
+    private static final String OLD_SENSOR_STREAM = SceneSimulator.streamId(1);
     /** Sensor records go to explicit partitions 0 and 1 of three: partition 2 stays idle for the whole run. */
     private static final int SENSOR_PARTITIONS = 3;
     /** Under the broker's and the producers' 1 MB: the hostile records must reach the job to be tested by it. */
@@ -141,7 +145,7 @@ class PipelineEndToEndTest {
         }
     }
 
-    private void sendOnTimeDataOutOfOrder(KafkaTestClient client, JobConfig config) {
+    private void sendOnTimeDataOutOfOrder(KafkaTestClient client, JobConfig config) throws java.io.IOException {
         // small frames and a 20 Hz IMU keep the test quick; perfect delivery so that the test alone decides the order
         SimulationSettings settings = new SimulationSettings(7, STREAMS, 10, 32, 32, 80, 16_000, 100_000, 20, 0.03, 0.02, 1.0, 0, 0, 0,
                 SimulationSettings.Delivery.perfect());
@@ -151,7 +155,23 @@ class PipelineEndToEndTest {
             if (record.modality() == Modality.SENSOR && record.streamId().equals(NO_SENSOR_STREAM)) {
                 continue;
             }
+            if (record.modality() == Modality.SENSOR) {
+                // the simulator's IMU sends batches; stream 1's is an older device that sends every sample alone
+                for (SensorSample sample : SensorSample.of(record.value())) {
+                    expect(record.streamId(), Modality.SENSOR, sample.captureMicros());
+                    if (record.streamId().equals(OLD_SENSOR_STREAM)) {
+                        byStreamAndModality.computeIfAbsent(record.streamId() + "/" + record.modality(), k -> new ArrayList<>())
+                                .add(singleReading(record.streamId(), sample));
+                    }
+                }
+                if (record.streamId().equals(OLD_SENSOR_STREAM)) {
+                    continue;
+                }
+            }
             byStreamAndModality.computeIfAbsent(record.streamId() + "/" + record.modality(), k -> new ArrayList<>()).add(record);
+            if (record.modality() == Modality.SENSOR) {
+                continue;
+            }
             if (record.modality() == Modality.AUDIO) {
                 lastAudioChunk.merge(record.streamId(), record, (a, b) -> b.captureMicros() > a.captureMicros() ? b : a);
                 AudioChunk chunk = decode(AudioChunk.class, record.value());
@@ -187,6 +207,16 @@ class PipelineEndToEndTest {
         for (long[] slot : slots) {
             send(client, swapped.get((int) slot[1]));
         }
+    }
+
+    private static SimRecord singleReading(String streamId, SensorSample sample) {
+        List<Float> values = new ArrayList<>();
+        for (float value : sample.values()) {
+            values.add(value);
+        }
+        byte[] reading = WireCodec.encode(SensorReading.newBuilder().setStreamId(streamId).setSensorId("imu0")
+                .setCaptureTime(Times.ofMicros(sample.captureMicros())).setKind("imu6").setValues(values).build());
+        return new SimRecord(Modality.SENSOR, streamId, sample.captureMicros(), sample.captureMicros(), reading);
     }
 
     private void send(KafkaTestClient client, SimRecord record) {

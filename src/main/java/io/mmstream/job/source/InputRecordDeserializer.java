@@ -23,7 +23,7 @@ public final class InputRecordDeserializer implements KafkaRecordDeserialization
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Decoded> out) {
-        out.collect(decoder.decode(record.topic(), record.partition(), record.offset(), record.key(), record.value()));
+        decoder.decode(record.topic(), record.partition(), record.offset(), record.key(), record.value()).forEach(out::collect);
     }
 
     @Override
