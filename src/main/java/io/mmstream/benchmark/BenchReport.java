@@ -82,6 +82,7 @@ final class BenchReport {
                     + "| first quarter's windows: close to prediction p99 ms | windows |");
             line(md, "|---|---|---:|---:|---:|---:|---:|");
             for (LatencyBench.Latency l : latency) {
+                // the bench runs without overload.max-window-lag: nothing is shed
                 line(md, "| %s | %s | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.0f | %d of %d |", l.job(), l.guarantee(),
                         LatencyBench.Latency.p(l.captureToPrediction(), 0.5), LatencyBench.Latency.p(l.captureToPrediction(), 0.99),
                         LatencyBench.Latency.p(l.closeToPrediction(), 0.5), LatencyBench.Latency.p(l.closeToPrediction(), 0.99),

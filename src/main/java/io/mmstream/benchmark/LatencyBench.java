@@ -47,6 +47,9 @@ final class LatencyBench implements Callable<Integer> {
     @Option(names = "--lag", defaultValue = "10s", description = "How far the lagging devices lag (default ${DEFAULT-VALUE}).")
     String lag;
 
+    @Option(names = "--set", description = "A job configuration key=value for the runs (repeatable), e.g. --set overload.max-window-lag=2s.")
+    Map<String, String> settings = new java.util.HashMap<>();
+
     @Option(names = "--naive", description = "Also run the naive baseline at the same load.")
     boolean naive;
 
@@ -54,19 +57,20 @@ final class LatencyBench implements Callable<Integer> {
      * Latencies of the windows after the first quarter of a run (start-up left out), in ms, sorted.
      *
      * @param closeToPredictionAtStart window close to prediction of the first quarter's windows: what start-up costs
-     * @param expected windows after the first quarter; {@code received} of them had a prediction within the wait
+     * @param expected windows after the first quarter; {@code received} of them had a prediction within the wait, of
+     *     which {@code shed} were shed under overload (their latencies are left out: no model ran on them)
      */
     record Latency(String job, String guarantee, int streams, List<Long> captureToPrediction, List<Long> closeToPrediction,
-                   List<Long> closeToEmit, List<Long> closeToPredictionAtStart, int expected, int received) {
+                   List<Long> closeToEmit, List<Long> closeToPredictionAtStart, int expected, int received, int shed) {
         static String header() {
-            return String.format(Locale.ROOT, "%-10s %-14s %8s %12s %6s %12s %6s %12s %6s %14s %12s", "job", "guarantee", "streams",
-                    "capture p50", "p99", "close p50", "p99", "(in job) p50", "p99", "start close p99", "windows");
+            return String.format(Locale.ROOT, "%-10s %-14s %8s %12s %6s %12s %6s %12s %6s %14s %12s %6s", "job", "guarantee", "streams",
+                    "capture p50", "p99", "close p50", "p99", "(in job) p50", "p99", "start close p99", "windows", "shed");
         }
 
         String row() {
-            return String.format(Locale.ROOT, "%-10s %-14s %8d %12.0f %6.0f %12.0f %6.0f %12.0f %6.0f %14.0f %5d of %-5d", job, guarantee, streams,
+            return String.format(Locale.ROOT, "%-10s %-14s %8d %12.0f %6.0f %12.0f %6.0f %12.0f %6.0f %14.0f %5d of %-5d %6d", job, guarantee, streams,
                     p(captureToPrediction, 0.5), p(captureToPrediction, 0.99), p(closeToPrediction, 0.5), p(closeToPrediction, 0.99),
-                    p(closeToEmit, 0.5), p(closeToEmit, 0.99), p(closeToPredictionAtStart, 0.99), received, expected);
+                    p(closeToEmit, 0.5), p(closeToEmit, 0.99), p(closeToPredictionAtStart, 0.99), received, expected, shed);
         }
 
         static double p(List<Long> sorted, double p) {
@@ -79,22 +83,24 @@ final class LatencyBench implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             System.out.println(Latency.header());
             for (String guarantee : List.of("at-least-once", "exactly-once")) {
-                System.out.println(measure(kafka, "pipeline", Pipeline::build, guarantee, streams, seconds, laggingDevices, lagMicros()).row());
+                System.out.println(measure(kafka, "pipeline", Pipeline::build, guarantee, streams, seconds, laggingDevices, lagMicros(), settings).row());
             }
             if (naive) {
-                System.out.println(measure(kafka, "naive", NaiveBaseline::build, "at-least-once", streams, seconds, laggingDevices, lagMicros()).row());
+                System.out.println(measure(kafka, "naive", NaiveBaseline::build, "at-least-once", streams, seconds, laggingDevices, lagMicros(), settings).row());
             }
         }
         return 0;
     }
 
     /** The configuration of a latency run: no allowed lateness, so a window closes out-of-orderness after its end. */
-    static JobConfig config(EmbeddedKafka kafka, String prefix, String guarantee) {
+    static JobConfig config(EmbeddedKafka kafka, String prefix, String guarantee, Map<String, String> settings) {
         String ooo = OUT_OF_ORDERNESS.toMillis() + "ms";
-        return BenchJobs.config(kafka, prefix, Runtime.getRuntime().availableProcessors(), Map.of("delivery.guarantee", guarantee,
+        Map<String, String> values = new java.util.HashMap<>(Map.of("delivery.guarantee", guarantee,
                 "checkpoint.interval", "1s", "window.lateness", "0ms", "watermark.out-of-orderness.video", ooo,
                 "watermark.out-of-orderness.audio", ooo, "watermark.out-of-orderness.sensor", ooo,
                 "delivery.transactional-id-prefix", prefix));
+        values.putAll(settings);
+        return BenchJobs.config(kafka, prefix, Runtime.getRuntime().availableProcessors(), values);
     }
 
     private long lagMicros() {
@@ -103,7 +109,7 @@ final class LatencyBench implements Callable<Integer> {
 
     static Latency measure(EmbeddedKafka kafka, String job, BiConsumer<StreamExecutionEnvironment, JobConfig> graph, String guarantee,
                            int streams, int seconds) throws Exception {
-        return measure(kafka, job, graph, guarantee, streams, seconds, 0, 0);
+        return measure(kafka, job, graph, guarantee, streams, seconds, 0, 0, Map.of());
     }
 
     /**
@@ -111,9 +117,9 @@ final class LatencyBench implements Callable<Integer> {
      *     sharing the partitions): the figures are the measured streams', which a lagging partition-mate must not slow
      */
     static Latency measure(EmbeddedKafka kafka, String job, BiConsumer<StreamExecutionEnvironment, JobConfig> graph, String guarantee,
-                           int streams, int seconds, int lagging, long lagMicros) throws Exception {
+                           int streams, int seconds, int lagging, long lagMicros, Map<String, String> settings) throws Exception {
         String prefix = "latency-" + job + "-" + guarantee + (lagging > 0 ? "-lagging" : "");
-        JobConfig config = config(kafka, prefix, guarantee);
+        JobConfig config = config(kafka, prefix, guarantee, settings);
         kafka.createTopics(config, Runtime.getRuntime().availableProcessors());
         List<SimRecord> records = new ArrayList<>();
         for (SimRecord record : BenchJobs.simulate(streams + lagging, seconds)) {
@@ -136,6 +142,7 @@ final class LatencyBench implements Callable<Integer> {
             Set<String> atStart = new HashSet<>(BenchJobs.windows(streams, start, start + seconds / 4 * 1_000_000L));
             atStart.removeAll(expected);
             List<Long> closeAtStart = new ArrayList<>();
+            int shed = 0;
             // the lagging devices' windows of the same stretch: whether they are kept at all
             Set<String> laggingExpected = new HashSet<>();
             BenchJobs.windows(streams + lagging, start + seconds / 4 * 1_000_000L, start + (seconds - 3) * 1_000_000L).stream()
@@ -151,11 +158,17 @@ final class LatencyBench implements Callable<Integer> {
                     if (laggingExpected.contains(arrival.window())) {
                         laggingSeen.add(arrival.window());
                     }
-                    if (atStart.remove(arrival.window())) {
+                    boolean wasShed = arrival.prediction().getResults().stream()
+                            .anyMatch(result -> result.getReason() != null && result.getReason().startsWith("shed under overload"));
+                    if (atStart.remove(arrival.window()) && !wasShed) {
                         closeAtStart.add(arrival.wallMillis() - Times.micros(arrival.prediction().getWindowEnd()) / 1000);
                     }
                     if (expected.contains(arrival.window()) && seen.add(arrival.window())) {
                         Prediction prediction = arrival.prediction();
+                        if (wasShed) {
+                            shed++;
+                            continue;
+                        }
                         long lastCapture = prediction.getCoverage().stream().map(ModalityCoverage::getLastCapture)
                                 .filter(java.util.Objects::nonNull).mapToLong(Times::micros).max().orElseThrow();
                         capture.add(arrival.wallMillis() - lastCapture / 1000);
@@ -175,7 +188,7 @@ final class LatencyBench implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "  %s %s: %d lagging devices %d s behind: %d of their %d windows%n", job, guarantee, lagging,
                         lagMicros / 1_000_000, laggingSeen.size(), laggingExpected.size());
             }
-            return new Latency(job, guarantee, streams, capture, close, closeToEmit, closeAtStart, expected.size(), seen.size());
+            return new Latency(job, guarantee, streams, capture, close, closeToEmit, closeAtStart, expected.size(), seen.size(), shed);
         }
     }
 

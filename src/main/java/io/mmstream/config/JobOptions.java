@@ -140,6 +140,9 @@ public final class JobOptions {
             "Windows run through the per-window heads in one model call at most.");
     public static final Option<Duration> HEAD_BATCH_DELAY = Option.duration("inference.head-batch-delay", "20ms", true,
             "Longest a fired window waits for its batch to fill.");
+    public static final Option<Duration> MAX_WINDOW_LAG = Option.duration("overload.max-window-lag", "0s", true,
+            "Under overload, a window whose end lies further behind the wall clock than this when its heads would run is shed: "
+                    + "its prediction says so in every result's reason, and no model runs on it (0: never shed).");
 
     /** The input topic of a modality. */
     public static Option<String> inputTopic(Modality modality) {
@@ -164,7 +167,7 @@ public final class JobOptions {
             JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
             MODELS_DIR, MODELS_RUN, MODELS_QUESTIONS, MIN_COVERAGE, EMBEDDINGS, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
-            ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY);
+            ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY, MAX_WINDOW_LAG);
 
     private JobOptions() {}
 }

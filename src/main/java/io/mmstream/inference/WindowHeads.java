@@ -136,6 +136,20 @@ public final class WindowHeads {
         return results;
     }
 
+    /**
+     * What a window the job sheds under overload gets: every head's result without a label, with the reason why, and
+     * no model run.
+     */
+    public WindowResults shed(String reason) {
+        List<TaskOutcome> tasks = new ArrayList<>(heads.size());
+        for (Head head : heads) {
+            ModelCard card = head.model().card();
+            tasks.add(new TaskOutcome(card.result().name(), card.name(), card.version(), null, List.of(), new float[0], reason, new float[0],
+                    head.question()));
+        }
+        return new WindowResults(tasks, null, null, new float[0], List.of());
+    }
+
     /** Whether each window has what the head requires: each modality covering the minimum share, or any present at all. */
     private boolean[] eligible(List<WindowTensors> windows, ModelResult.Requires requires) {
         boolean[] out = new boolean[windows.size()];

@@ -17,6 +17,7 @@ import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.OverloadPolicy;
 import io.mmstream.job.operators.AssembleWindow;
 import io.mmstream.job.operators.CutAudioPatches;
 import io.mmstream.job.operators.EncodeAudio;
@@ -77,7 +78,7 @@ public final class Pipeline {
         // the windows' own partitioning by stream, taken as it is (no shuffle), so the heads keep per-stream state
         SingleOutputStreamOperator<KeyedBytes> predictions = DataStreamUtils.reinterpretAsKeyedStream(windows, EmbeddedWindow::streamId, Types.STRING)
                 .transform("Heads", TypeInformation.of(KeyedBytes.class),
-                        new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos()), config.get(EMBEDDINGS), geometry))
+                        new RunHeads(models, new BatchPolicy(config.get(HEAD_BATCH_SIZE), config.get(HEAD_BATCH_DELAY).toNanos()), config.get(EMBEDDINGS), geometry, overload(config)))
                 .uid(UID_HEADS);
 
         predictions.sinkTo(KafkaSinks.to(config.get(TOPIC_PREDICTIONS), "predictions", config))
@@ -94,7 +95,7 @@ public final class Pipeline {
             // each stream's chunks beside its fired windows (on the windows' own partitioning), the audio the windows never hold
             SingleOutputStreamOperator<KeyedBytes> separated = encoded.audioEvents().keyBy(ModalEvent::streamId)
                     .connect(DataStreamUtils.reinterpretAsKeyedStream(windows, EmbeddedWindow::streamId, Types.STRING))
-                    .process(new SeparateAudio(models, micros(config.get(WINDOW_SLIDE)), config.get(STREAM_RETENTION).toMillis(), geometry)).returns(TypeInformation.of(KeyedBytes.class))
+                    .process(new SeparateAudio(models, micros(config.get(WINDOW_SLIDE)), config.get(STREAM_RETENTION).toMillis(), geometry, overload(config))).returns(TypeInformation.of(KeyedBytes.class))
                     .uid(UID_SEPARATION).name("Separate audio");
             separated.sinkTo(KafkaSinks.to(config.get(TOPIC_SEPARATED), "separated", config))
                     .uid(UID_SINK_SEPARATED).name("Separated audio to " + config.get(TOPIC_SEPARATED));
@@ -193,6 +194,10 @@ public final class Pipeline {
      * The windows' shape, from the heads' cards; refuses a configuration whose windows the models cannot read, naming
      * the file, the key and the value.
      */
+    static OverloadPolicy overload(JobConfig config) {
+        return new OverloadPolicy(config.get(MAX_WINDOW_LAG).toMillis());
+    }
+
     public static WindowGeometry geometry(JobConfig config, ModelSettings models) {
         WindowGeometry.Builder cards = models.geometry();
         WindowGeometry geometry = cards.build(micros(config.get(GRID_STEP)), micros(config.get(WINDOW_SIZE)));

@@ -163,7 +163,7 @@ class StreamStateTest {
         io.mmstream.inference.ModelSettings models = Pipeline.modelSettings(CONFIG);
         io.mmstream.align.WindowGeometry layout = Pipeline.geometry(CONFIG, models);
         long retention = CONFIG.get(JobOptions.STREAM_RETENTION).toMillis();
-        var operator = new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(new io.mmstream.job.operators.SeparateAudio(models, 1_000_000, retention, layout));
+        var operator = new org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator<>(new io.mmstream.job.operators.SeparateAudio(models, 1_000_000, retention, layout, new io.mmstream.inference.OverloadPolicy(0)));
         try (var harness = new org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness<>(operator, ModalEvent::streamId,
                 EmbeddedWindow::streamId, Types.STRING)) {
             harness.open();

@@ -1,13 +1,14 @@
 package io.mmstream.job.operators;
 
 import io.mmstream.align.EmbeddedWindow;
-import io.mmstream.codec.WireCodec;
-import io.mmstream.inference.BatchPolicy;
 import io.mmstream.align.Modality;
-import io.mmstream.inference.ModelCard;
 import io.mmstream.align.WindowGeometry;
 import io.mmstream.align.WindowTensors;
+import io.mmstream.codec.WireCodec;
+import io.mmstream.inference.BatchPolicy;
+import io.mmstream.inference.ModelCard;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.OverloadPolicy;
 import io.mmstream.inference.Predictions;
 import io.mmstream.inference.StepModels;
 import io.mmstream.inference.StreamSync;
@@ -17,10 +18,10 @@ import io.mmstream.schema.TextEvent;
 import io.mmstream.schema.WindowText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Locale;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -39,6 +40,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
     private final ModelSettings models;
     private final WindowGeometry geometry;
     private final int warmUpBatch;
+    private final OverloadPolicy overload;
     private final boolean embeddings;
     private transient ModelSettings.Leased<WindowHeads> heads;
     private transient List<ModelCard> frameModels;
@@ -46,17 +48,22 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
     private transient List<ModelCard> textModels;
     private transient Counter predictions;
     private transient Counter failures;
+    private transient Counter windowsShed;
     private transient Histogram captureToEmit;
     /** Per stream: the offsets of its recent decisive windows, oldest first ({@link StreamSync}). */
     private transient ValueState<long[]> recentSync;
 
-    /** @param geometry the windows' shapes, for the warm-up batch run at open */
-    public RunHeads(ModelSettings models, BatchPolicy policy, boolean embeddings, WindowGeometry geometry) {
+    /**
+     * @param geometry the windows' shapes, for the warm-up batch run at open
+     * @param overload which windows are shed instead of run
+     */
+    public RunHeads(ModelSettings models, BatchPolicy policy, boolean embeddings, WindowGeometry geometry, OverloadPolicy overload) {
         super(policy);
         this.models = models;
         this.embeddings = embeddings;
         this.geometry = geometry;
         this.warmUpBatch = policy.maxSize();
+        this.overload = overload;
     }
 
     @Override
@@ -70,6 +77,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         audioStepModels = models.stepModelCards(ModelCard.Stage.AUDIO_STEP);
         textModels = models.stepModelCards(ModelCard.Stage.TEXT);
         predictions = getMetricGroup().counter("predictions");
+        windowsShed = getMetricGroup().counter("windowsShed");
         failures = getMetricGroup().counter("inferenceFailures");
         captureToEmit = getMetricGroup().histogram("captureToEmitMillis", new DescriptiveStatisticsHistogram(1000));
         recentSync = getPartitionedState(new ValueStateDescriptor<>("recent-sync", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
@@ -77,8 +85,22 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
 
     @Override
     protected void process(List<StreamRecord<EmbeddedWindow>> batch) throws IOException {
-        List<WindowHeads.WindowResults> results = heads.value().run(batch.stream().map(record -> record.getValue().tensors()).toList());
         long now = System.currentTimeMillis();
+        List<WindowHeads.WindowResults> results = new ArrayList<>(java.util.Collections.nCopies(batch.size(), null));
+        List<Integer> kept = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            long lagMillis = now - Math.floorDiv(batch.get(i).getValue().endMicros(), 1000);
+            if (overload.sheds(lagMillis)) {
+                results.set(i, heads.value().shed(overload.reason(lagMillis)));
+                windowsShed.inc();
+            } else {
+                kept.add(i);
+            }
+        }
+        List<WindowHeads.WindowResults> run = heads.value().run(kept.stream().map(i -> batch.get(i).getValue().tensors()).toList());
+        for (int k = 0; k < kept.size(); k++) {
+            results.set(kept.get(k), run.get(k));
+        }
         for (int i = 0; i < batch.size(); i++) {
             EmbeddedWindow window = batch.get(i).getValue();
             WindowHeads.WindowResults result = withStepResults(results.get(i), window);

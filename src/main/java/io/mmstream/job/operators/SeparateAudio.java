@@ -9,6 +9,7 @@ import io.mmstream.codec.WireCodec;
 import io.mmstream.inference.AudioSeparation;
 import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.OverloadPolicy;
 import io.mmstream.job.sink.KeyedBytes;
 import io.mmstream.media.AudioPatches;
 import io.mmstream.media.Pcm;
@@ -55,6 +56,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
     private final long slideMicros;
     private final long retentionMillis;
     private final WindowGeometry geometry;
+    private final OverloadPolicy overload;
     private transient ModelSettings.Leased<AudioSeparation> separation;
     private transient MapState<Long, float[]> chunks;
     /** The end of the newest chunk, by capture time. */
@@ -64,13 +66,18 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
     private transient ValueState<Long> lastArrival;
     private transient Counter published;
     private transient Counter failures;
+    private transient Counter shed;
 
-    /** @param geometry the windows' shapes, for the warm-up window separated at open */
-    public SeparateAudio(ModelSettings models, long slideMicros, long retentionMillis, WindowGeometry geometry) {
+    /**
+     * @param geometry the windows' shapes, for the warm-up window separated at open
+     * @param overload which windows are shed instead of separated (their stretch is then not published)
+     */
+    public SeparateAudio(ModelSettings models, long slideMicros, long retentionMillis, WindowGeometry geometry, OverloadPolicy overload) {
         this.models = models;
         this.slideMicros = slideMicros;
         this.retentionMillis = retentionMillis;
         this.geometry = geometry;
+        this.overload = overload;
     }
 
     @Override
@@ -85,6 +92,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         lastArrival = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-last-arrival", Types.LONG));
         published = getRuntimeContext().getMetricGroup().counter("separatedChunks");
         failures = getRuntimeContext().getMetricGroup().counter("separationFailures");
+        shed = getRuntimeContext().getMetricGroup().counter("separationsShed");
     }
 
     @Override
@@ -191,6 +199,10 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         int shareOffset = audio.length - shareSamples;
         if (AudioPatches.samples(rate, first, held, audio) == 0 || AudioPatches.samples(rate, first + shareOffset, held, new float[shareSamples]) == 0) {
             return; // nothing heard in the stretch this window publishes
+        }
+        if (overload.sheds(context.timerService().currentProcessingTime() - Math.floorDiv(window.endMicros(), 1000))) {
+            shed.inc();
+            return;
         }
         float[] separated; // the share alone
         try {
