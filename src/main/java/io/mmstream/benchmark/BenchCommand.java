@@ -64,9 +64,10 @@ public final class BenchCommand implements Callable<Integer> {
 
             System.out.println();
             System.out.println(ScalingBench.Scale.header());
-            for (int streams : List.of(1, 4, 16, 64)) {
-                // at least a few hundred windows in each run, so that the throughput is not a handful of bursts
-                int seconds = Math.max(quick ? 4 : 30, (quick ? 32 : 256) / streams);
+            for (int streams : List.of(1, 4, 16, 64, 256)) {
+                // at least a few hundred windows in each run, so that the throughput is not a handful of bursts; 256 streams
+                // hold thousands of windows in 10 s
+                int seconds = streams >= 256 ? (quick ? 4 : 10) : Math.max(quick ? 4 : 30, (quick ? 32 : 256) / streams);
                 report.scaling.add(ScalingBench.scale(kafka, streams, seconds));
                 System.out.println(report.scaling.get(report.scaling.size() - 1).row());
             }

@@ -22,10 +22,10 @@ import picocli.CommandLine.Option;
  * as the job can), and state per stream as the window grows (streams in real time).
  */
 @Command(name = "scaling", mixinStandardHelpOptions = true,
-        description = "Throughput, heap and state at 1, 4, 16 and 64 streams; state per stream against window size.")
+        description = "Throughput, heap and state at 1, 4, 16, 64 and 256 streams; state per stream against window size.")
 final class ScalingBench implements Callable<Integer> {
 
-    @Option(names = "--streams", split = ",", defaultValue = "1,4,16,64", description = "Stream counts (default ${DEFAULT-VALUE}).")
+    @Option(names = "--streams", split = ",", defaultValue = "1,4,16,64,256", description = "Stream counts (default ${DEFAULT-VALUE}).")
     List<Integer> streamCounts;
 
     @Option(names = "--seconds", defaultValue = "30", description = "Seconds of each stream, at least 256 stream seconds a run (default ${DEFAULT-VALUE}).")

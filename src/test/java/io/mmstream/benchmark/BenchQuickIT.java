@@ -52,7 +52,7 @@ class BenchQuickIT {
             assertThat(row.group(1)).as(row.group()).isEqualTo(row.group(2));
             assertThat(Integer.parseInt(row.group(2))).isPositive();
         }
-        for (int streams : new int[] {1, 4, 16, 64}) {
+        for (int streams : new int[] {1, 4, 16, 64, 256}) {
             assertPositive(md, "\\| " + streams + " \\| " + NUMBER + " \\|");
         }
         assertPositive(md, "\\| 2 s \\| " + NUMBER + " \\|");
