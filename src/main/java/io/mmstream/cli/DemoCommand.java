@@ -46,6 +46,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "Stop after this long, e.g. 30s or 2min, and print a JSON summary. Default: until Ctrl-C.")
     String duration;
 
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run a few seconds of simulated input through the job once before the sources start, so that the first minute "
+                    + "runs on compiled code (default ${DEFAULT-VALUE}; --no-warm-up starts at once).")
+    boolean warmUp;
+
     @Option(names = "--config", defaultValue = "flink-jobs/demo.yaml", description = "Pipeline file (default ${DEFAULT-VALUE}).")
     String config;
 
@@ -75,10 +80,15 @@ final class DemoCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
 
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-            JobConfig job = JobConfig.load(ConfigFiles.resolve(config), Map.of(BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers()));
+            Map<String, String> overrides = Map.of(BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
+            JobConfig job = JobConfig.load(ConfigFiles.resolve(config), overrides);
             kafka.createTopics(job, 2);
             System.out.println("Kafka broker on " + kafka.bootstrapServers() + " (try: java -jar target/mmstream.jar tail --bootstrap "
                     + kafka.bootstrapServers() + " --topic " + job.get(TOPIC_PREDICTIONS) + ")");
+            if (warmUp) {
+                System.out.println("Warming up: a few seconds of simulated input through the job once, so that the first minute runs on compiled code");
+                System.out.printf(java.util.Locale.ROOT, "Warm-up done in %.1f s%n", JvmWarmUp.run(kafka, ConfigFiles.resolve(config), overrides));
+            }
 
             long gridStepMicros = job.get(GRID_STEP).toNanos() / 1000;
             DashboardState dashboardState = new DashboardState(gridStepMicros);

@@ -40,6 +40,10 @@ final class OutputWatcher implements AutoCloseable {
     private final PrintStream out;
     private final LiveAccuracy accuracy;
     private final List<Long> windowCloseToEmitMillis = new ArrayList<>();
+    /** The same, apart for the predictions of the first minute after the watcher started and for those after it. */
+    private final List<Long> closeToEmitFirstMinute = new ArrayList<>();
+    private final List<Long> closeToEmitAfter = new ArrayList<>();
+    private final long startedMillis = System.currentTimeMillis();
     private final Set<String> windows = new HashSet<>();
     private final List<Long> captureToVisibleMillis = new ArrayList<>();
     private long predictions;
@@ -78,6 +82,7 @@ final class OutputWatcher implements AutoCloseable {
                 captureToVisibleMillis.add(visibleAfter);
                 if (prediction.getWindowCloseToEmitMillis() != null) {
                     windowCloseToEmitMillis.add(prediction.getWindowCloseToEmitMillis());
+                    (receivedMillis - startedMillis < 60_000 ? closeToEmitFirstMinute : closeToEmitAfter).add(prediction.getWindowCloseToEmitMillis());
                 }
                 accuracy.add(prediction);
                 out.println(line(prediction, visibleAfter));
@@ -127,12 +132,17 @@ final class OutputWatcher implements AutoCloseable {
         Collections.sort(sorted);
         List<Long> closeToEmit = new ArrayList<>(windowCloseToEmitMillis);
         Collections.sort(closeToEmit);
+        List<Long> firstMinute = new ArrayList<>(closeToEmitFirstMinute);
+        Collections.sort(firstMinute);
+        List<Long> after = new ArrayList<>(closeToEmitAfter);
+        Collections.sort(after);
         return String.format(Locale.ROOT,
                 "{\"streams\": %d, \"seconds\": %.1f, \"recordsSent\": %d, \"corruptSent\": %d, \"windows\": %d, \"predictions\": %d, "
                         + "\"deadLetters\": %d, \"lateRecords\": %d, \"latencyP50Ms\": %d, \"latencyP99Ms\": %d, "
-                        + "\"windowCloseToEmitP50Ms\": %d, \"windowCloseToEmitP99Ms\": %d, %s}",
+                        + "\"windowCloseToEmitP50Ms\": %d, \"windowCloseToEmitP99Ms\": %d, \"windowCloseToEmitP99FirstMinuteMs\": %d, "
+                        + "\"windowCloseToEmitP99AfterFirstMinuteMs\": %d, %s}",
                 streams, seconds, sent, corrupted, windows.size(), predictions, deadLetters, late, percentile(sorted, 0.50), percentile(sorted, 0.99),
-                percentile(closeToEmit, 0.50), percentile(closeToEmit, 0.99), accuracy.json());
+                percentile(closeToEmit, 0.50), percentile(closeToEmit, 0.99), percentile(firstMinute, 0.99), percentile(after, 0.99), accuracy.json());
     }
 
     static long percentile(List<Long> sorted, double q) {
