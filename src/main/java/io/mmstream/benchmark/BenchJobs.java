@@ -8,6 +8,7 @@ import io.mmstream.codec.WireCodec;
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.JobOptions;
 import io.mmstream.dataset.DatasetWriter;
+import io.mmstream.job.LocalFlink;
 import io.mmstream.job.MmstreamJob;
 import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.schema.AudioChunk;
@@ -162,33 +163,24 @@ final class BenchJobs {
 
     /** A job on a MiniCluster in this process, with Flink's REST API on a free port for its checkpoint statistics. */
     static final class RunningJob implements AutoCloseable {
-        private static final ObjectMapper JSON = new ObjectMapper();
-        private static final HttpClient HTTP = HttpClient.newHttpClient();
         final JobClient client;
-        private final int restPort;
+        private final LocalFlink rest;
         final long startedNanos;
 
-        private RunningJob(JobClient client, int restPort, long startedNanos) {
+        private RunningJob(JobClient client, LocalFlink rest, long startedNanos) {
             this.client = client;
-            this.restPort = restPort;
+            this.rest = rest;
             this.startedNanos = startedNanos;
         }
 
         static RunningJob start(JobConfig config, BiConsumer<StreamExecutionEnvironment, JobConfig> graph) throws Exception {
             Configuration flink = MmstreamJob.flinkConfiguration(config);
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            flink.set(RestOptions.PORT, port);
-            flink.set(RestOptions.ADDRESS, "127.0.0.1");
-            // the REST API caches a job's status this long (3 s by default): too stale to time a run by
-            flink.set(org.apache.flink.configuration.WebOptions.REFRESH_INTERVAL, Duration.ofMillis(100));
+            LocalFlink rest = LocalFlink.onFreePort(flink);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
             MmstreamJob.configure(env, config);
             graph.accept(env, config);
             long started = System.nanoTime();
-            return new RunningJob(env.executeAsync("bench"), port, started);
+            return new RunningJob(env.executeAsync("bench"), rest, started);
         }
 
         double secondsSinceStart() {
@@ -197,34 +189,19 @@ final class BenchJobs {
 
         /** Waits until every task of the job runs (its operators opened: models loaded). */
         void awaitRunning(Duration timeout) throws Exception {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (client.getJobStatus().get() == JobStatus.RUNNING) {
-                    JsonNode job = get("/jobs/" + client.getJobID());
-                    boolean all = job != null && job.path("vertices").size() > 0;
-                    for (JsonNode vertex : job == null ? List.<JsonNode>of() : job.path("vertices")) {
-                        // a bounded job's source may be through its input before the last task has loaded its models
-                        all &= Set.of("RUNNING", "FINISHED").contains(vertex.path("status").asText());
-                    }
-                    if (all) {
-                        return;
-                    }
-                }
-                Thread.sleep(100);
-            }
-            throw new IllegalStateException("the job's tasks were not all running after " + timeout);
+            rest.awaitRunning(client, timeout);
         }
 
         /** Checkpointed state bytes per operator chain (by name) of the latest completed checkpoint, empty if none. */
         Map<String, Long> latestCheckpointBytes() throws Exception {
-            JsonNode latest = get("/jobs/" + client.getJobID() + "/checkpoints");
+            JsonNode latest = rest.get("/jobs/" + client.getJobID() + "/checkpoints");
             JsonNode completed = latest == null ? null : latest.path("latest").path("completed");
             Map<String, Long> bytes = new LinkedHashMap<>();
             if (completed == null || completed.isMissingNode() || completed.isNull()) {
                 return bytes;
             }
-            JsonNode details = get("/jobs/" + client.getJobID() + "/checkpoints/details/" + completed.path("id").asLong());
-            JsonNode job = get("/jobs/" + client.getJobID());
+            JsonNode details = rest.get("/jobs/" + client.getJobID() + "/checkpoints/details/" + completed.path("id").asLong());
+            JsonNode job = rest.get("/jobs/" + client.getJobID());
             if (details == null || job == null) {
                 return bytes;
             }
@@ -235,18 +212,6 @@ final class BenchJobs {
             details.path("tasks").fields().forEachRemaining(task ->
                     bytes.put(names.getOrDefault(task.getKey(), task.getKey()), task.getValue().path("state_size").asLong()));
             return bytes;
-        }
-
-        /** The REST answer, or null when there is none: also when a bounded job has finished and its MiniCluster closed. */
-        private JsonNode get(String path) throws IOException, InterruptedException {
-            HttpResponse<String> response;
-            try {
-                response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + path))
-                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            } catch (java.net.ConnectException closed) {
-                return null;
-            }
-            return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
         }
 
         @Override

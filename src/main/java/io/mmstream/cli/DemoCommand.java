@@ -15,6 +15,7 @@ import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.OnnxModel;
 import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.ConfigFiles;
+import io.mmstream.job.LocalFlink;
 import io.mmstream.job.MmstreamJob;
 import io.mmstream.job.Pipeline;
 import io.mmstream.kafka.EmbeddedKafka;
@@ -98,11 +99,16 @@ final class DemoCommand implements Callable<Integer> {
                  DashboardServer dashboard = DashboardServer.start("127.0.0.1", dashboardPort, dashboardState, DashboardCommand.PUSH_EVERY)) {
                 System.out.println("Dashboard on " + dashboard.url());
 
-                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MmstreamJob.flinkConfiguration(job));
+                org.apache.flink.configuration.Configuration flink = MmstreamJob.flinkConfiguration(job);
+                LocalFlink web = LocalFlink.onFreePort(flink);
+                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
                 MmstreamJob.configure(env, job);
                 Pipeline.build(env, job);
                 JobClient client = env.executeAsync(job.get(io.mmstream.config.JobOptions.JOB_NAME));
-                System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster; " + simulation.streams + " simulated streams; Ctrl-C stops");
+                // the devices start once every task has loaded its models, or the first windows would wait for them
+                web.awaitRunning(client, Duration.ofMinutes(2));
+                System.out.println("Flink job " + client.getJobID() + " running on a local MiniCluster (web UI on " + web.url() + "); "
+                        + simulation.streams + " simulated streams; Ctrl-C stops");
                 if (Pipeline.modelSettings(job).separationName() != null) {
                     System.out.println("Separated audio (each actor's own sounds) on " + job.get(TOPIC_SEPARATED) + " (try: java -jar target/mmstream.jar tail "
                             + "--bootstrap " + kafka.bootstrapServers() + " --topic " + job.get(TOPIC_SEPARATED) + ")");

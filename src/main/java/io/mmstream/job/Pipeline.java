@@ -190,14 +190,15 @@ public final class Pipeline {
                 config.get(MIN_COVERAGE)).withQuestions(config.get(MODELS_QUESTIONS));
     }
 
-    /**
-     * The windows' shape, from the heads' cards; refuses a configuration whose windows the models cannot read, naming
-     * the file, the key and the value.
-     */
+    /** Which windows the heads and the separation shed under overload (overload.max-window-lag). */
     static OverloadPolicy overload(JobConfig config) {
         return new OverloadPolicy(config.get(MAX_WINDOW_LAG).toMillis());
     }
 
+    /**
+     * The windows' shape, from the heads' cards; refuses a configuration whose windows the models cannot read, naming
+     * the file, the key and the value.
+     */
     public static WindowGeometry geometry(JobConfig config, ModelSettings models) {
         WindowGeometry.Builder cards = models.geometry();
         WindowGeometry geometry = cards.build(micros(config.get(GRID_STEP)), micros(config.get(WINDOW_SIZE)));
