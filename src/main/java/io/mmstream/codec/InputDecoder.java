@@ -72,7 +72,6 @@ public final class InputDecoder implements Serializable {
             record = switch (modality) {
                 case VIDEO -> WireCodec.decode(VideoFrame.class, value);
                 case AUDIO -> WireCodec.decode(AudioChunk.class, value);
-                // the sensor topic carries single readings (older producers) and batches, told apart by their fingerprint
                 case SENSOR -> sensorRecord(value);
                 case TEXT -> WireCodec.decode(TextEvent.class, value);
             };
