@@ -122,7 +122,9 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
   if [ ! -f "$work/kafka/data/meta.properties" ]; then
-    "$JAVA" -cp "$work/kafka-lib/*" kafka.tools.StorageTool format -t "$(cat /proc/sys/kernel/random/uuid | tr -d - | head -c 22)" \
+    local uuid
+    uuid="$(tr -d - < /proc/sys/kernel/random/uuid)"
+    "$JAVA" -cp "$work/kafka-lib/*" kafka.tools.StorageTool format -t "${uuid:0:22}" \
       -c "$work/kafka/server.properties" > "$work/logs/kafka-format.log" 2>&1
   fi
   nohup "$JAVA" -Xmx512m -cp "$work/kafka-lib/*" kafka.Kafka "$work/kafka/server.properties" > "$work/logs/kafka.log" 2>&1 &
@@ -133,8 +135,9 @@ PROPS
 start_flink_process() { # $1: name, $2: GET_JM_RESOURCE_PARAMS or GET_TM_RESOURCE_PARAMS, $3: entry class
   local params jvm dynamic
   params="$(resource_params "$2")"
-  jvm="$(echo "$params" | head -n 1)"
-  dynamic="$(echo "$params" | tail -n 1)"
+  # parameter expansion, not `echo | head`: under pipefail a reader that stops early can SIGPIPE the writer (exit 141)
+  jvm="${params%%$'\n'*}"
+  dynamic="${params##*$'\n'}"
   # shellcheck disable=SC2086
   nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/$1.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
     -cp "$work/flink-lib/*" "$3" --configDir "$work/conf" $dynamic > "$work/logs/$1.out" 2>&1 &

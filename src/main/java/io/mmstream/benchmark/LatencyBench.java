@@ -159,7 +159,7 @@ final class LatencyBench implements Callable<Integer> {
                         laggingSeen.add(arrival.window());
                     }
                     boolean wasShed = arrival.prediction().getResults().stream()
-                            .anyMatch(result -> result.getReason() != null && result.getReason().startsWith("shed under overload"));
+                            .anyMatch(result -> io.mmstream.inference.OverloadPolicy.shed(result.getReason()));
                     if (atStart.remove(arrival.window()) && !wasShed) {
                         closeAtStart.add(arrival.wallMillis() - Times.micros(arrival.prediction().getWindowEnd()) / 1000);
                     }

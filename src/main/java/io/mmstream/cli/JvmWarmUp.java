@@ -35,8 +35,7 @@ final class JvmWarmUp {
     static double run(EmbeddedKafka kafka, Path configFile, Map<String, String> overrides) throws Exception {
         long started = System.nanoTime();
         Map<String, String> values = new HashMap<>(overrides);
-        for (var topic : java.util.List.of(JobOptions.TOPIC_VIDEO, JobOptions.TOPIC_AUDIO, JobOptions.TOPIC_SENSOR, JobOptions.TOPIC_TEXT,
-                JobOptions.TOPIC_PREDICTIONS, JobOptions.TOPIC_LATE, JobOptions.TOPIC_DEADLETTER, JobOptions.TOPIC_EMBEDDINGS, JobOptions.TOPIC_SEPARATED)) {
+        for (var topic : JobOptions.TOPICS) {
             values.put(topic.key(), "warm-up." + topic.key().substring("topics.".length()));
         }
         values.put(JobOptions.BOUNDED.key(), "true");

@@ -39,8 +39,7 @@ final class OutputWatcher implements AutoCloseable {
     private final String labelsTopic;
     private final PrintStream out;
     private final LiveAccuracy accuracy;
-    private final List<Long> windowCloseToEmitMillis = new ArrayList<>();
-    /** The same, apart for the predictions of the first minute after the watcher started and for those after it. */
+    /** Window close to emit of the predictions of the first minute after the watcher started, and of those after it. */
     private final List<Long> closeToEmitFirstMinute = new ArrayList<>();
     private final List<Long> closeToEmitAfter = new ArrayList<>();
     private final long startedMillis = System.currentTimeMillis();
@@ -81,7 +80,6 @@ final class OutputWatcher implements AutoCloseable {
                 long visibleAfter = receivedMillis - lastCapture / 1000;
                 captureToVisibleMillis.add(visibleAfter);
                 if (prediction.getWindowCloseToEmitMillis() != null) {
-                    windowCloseToEmitMillis.add(prediction.getWindowCloseToEmitMillis());
                     (receivedMillis - startedMillis < 60_000 ? closeToEmitFirstMinute : closeToEmitAfter).add(prediction.getWindowCloseToEmitMillis());
                 }
                 accuracy.add(prediction);
@@ -130,7 +128,8 @@ final class OutputWatcher implements AutoCloseable {
     String summaryJson(int streams, double seconds, long sent, long corrupted) {
         List<Long> sorted = new ArrayList<>(captureToVisibleMillis);
         Collections.sort(sorted);
-        List<Long> closeToEmit = new ArrayList<>(windowCloseToEmitMillis);
+        List<Long> closeToEmit = new ArrayList<>(closeToEmitFirstMinute);
+        closeToEmit.addAll(closeToEmitAfter);
         Collections.sort(closeToEmit);
         List<Long> firstMinute = new ArrayList<>(closeToEmitFirstMinute);
         Collections.sort(firstMinute);

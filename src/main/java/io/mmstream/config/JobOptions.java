@@ -157,6 +157,10 @@ public final class JobOptions {
     public static final Option<Boolean> EMBEDDINGS = Option.bool("predictions.embeddings", false,
             "Whether a model result that is an embedding (e.g. a text model's) carries it in the prediction; off, it says so in its reason.");
 
+    /** Every topic the job reads or writes. */
+    public static final List<Option<String>> TOPICS = List.of(
+            TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_TEXT, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER, TOPIC_EMBEDDINGS, TOPIC_SEPARATED);
+
     public static final List<Option<?>> ALL = List.of(
             BOOTSTRAP_SERVERS, GROUP_ID,
             TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_TEXT, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER, TOPIC_EMBEDDINGS, TOPIC_SEPARATED,

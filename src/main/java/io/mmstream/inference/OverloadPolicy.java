@@ -11,6 +11,8 @@ import java.io.Serializable;
  */
 public record OverloadPolicy(long maxWindowLagMillis) implements Serializable {
 
+    private static final String SHED = "shed under overload";
+
     public OverloadPolicy {
         if (maxWindowLagMillis < 0) {
             throw new IllegalArgumentException("maxWindowLagMillis must not be negative, was " + maxWindowLagMillis);
@@ -23,6 +25,11 @@ public record OverloadPolicy(long maxWindowLagMillis) implements Serializable {
     }
 
     public String reason(long lagMillis) {
-        return "shed under overload: the window ended " + lagMillis + " ms ago, more than overload.max-window-lag (" + maxWindowLagMillis + " ms)";
+        return SHED + ": the window ended " + lagMillis + " ms ago, more than overload.max-window-lag (" + maxWindowLagMillis + " ms)";
+    }
+
+    /** Whether a result's reason says its window was shed: for readers of the predictions. */
+    public static boolean shed(String reason) {
+        return reason != null && reason.startsWith(SHED);
     }
 }

@@ -64,9 +64,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates every topic of the configuration (inputs, outputs, mm.labels and mm.truth), leaving existing ones alone. */
     public void createTopics(JobConfig config, int partitions) throws InterruptedException, ExecutionException {
-        List<String> names = List.of(config.get(JobOptions.TOPIC_VIDEO), config.get(JobOptions.TOPIC_AUDIO), config.get(JobOptions.TOPIC_SENSOR),
-                config.get(JobOptions.TOPIC_TEXT), config.get(JobOptions.TOPIC_PREDICTIONS), config.get(JobOptions.TOPIC_LATE), config.get(JobOptions.TOPIC_DEADLETTER), config.get(JobOptions.TOPIC_EMBEDDINGS), config.get(JobOptions.TOPIC_SEPARATED), LABELS_TOPIC,
-                TRUTH_TOPIC);
+        List<String> names = new java.util.ArrayList<>(JobOptions.TOPICS.stream().map(config::get).toList());
+        names.addAll(List.of(LABELS_TOPIC, TRUTH_TOPIC));
         try (Admin admin = Admin.create(clientProperties())) {
             for (String name : names) {
                 try {
