@@ -12,7 +12,9 @@
 #   deploy/local/cluster.sh flink start [N]|kill   start the JobManager and N TaskManagers, or kill -9 them all (Kafka stays)
 #   deploy/local/cluster.sh stop                   stop everything by PID (kill -9 with KILL=1)
 #
-# Ports: Kafka ${KAFKA_PORT:-9092} (controller +1), Flink REST ${REST_PORT:-8081}, RPC ${RPC_PORT:-6123}. Only loopback.
+# Ports: Kafka ${KAFKA_PORT:-9092} (controller +1), Flink REST ${REST_PORT:-8081}, RPC ${RPC_PORT:-6123}. Only loopback,
+# except Prometheus metrics: each Flink process on the first free port of ${METRICS_PORTS:-9249-9259} (the reporter
+# binds every interface; deploy/prometheus/prometheus.yml scrapes them).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -20,6 +22,7 @@ work="${MMSTREAM_CLUSTER_WORK:-$here/work}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 REST_PORT="${REST_PORT:-8081}"
 RPC_PORT="${RPC_PORT:-6123}"
+METRICS_PORTS="${METRICS_PORTS:-9249-9259}"
 SLOTS="${SLOTS:-1}"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 mkdir -p "$work/pids" "$work/logs"
@@ -49,13 +52,17 @@ number KAFKA_PORT "$KAFKA_PORT" 65534
 number REST_PORT "$REST_PORT" 65535
 number RPC_PORT "$RPC_PORT" 65535
 number SLOTS "$SLOTS" 64
+[[ "$METRICS_PORTS" =~ ^[0-9]{1,5}(-[0-9]{1,5})?$ ]] || fail "METRICS_PORTS must be a port or a range like 9249-9259, was '$METRICS_PORTS'"
 
 setup() {
-  if [ ! -d "$work/flink-lib" ]; then
+  # again when the pom changed since (a jar added, such as the metrics reporter)
+  if [ ! -d "$work/flink-lib" ] || [ "$here/flink.pom.xml" -nt "$work/flink-lib" ]; then
     mvn -B -q -f "$here/flink.pom.xml" dependency:copy-dependencies -DoutputDirectory="$work/flink-lib"
+    touch "$work/flink-lib"
   fi
-  if [ ! -d "$work/kafka-lib" ]; then
+  if [ ! -d "$work/kafka-lib" ] || [ "$here/kafka.pom.xml" -nt "$work/kafka-lib" ]; then
     mvn -B -q -f "$here/kafka.pom.xml" dependency:copy-dependencies -DoutputDirectory="$work/kafka-lib"
+    touch "$work/kafka-lib"
   fi
 }
 
@@ -87,6 +94,9 @@ heartbeat.interval: 1000
 heartbeat.timeout: 5000
 # native libraries load once per JVM: the model runtime and OpenCV come from lib, whatever the job restarts
 classloader.parent-first-patterns.additional: ai.onnxruntime.;org.bytedeco.
+# every process serves its metrics for Prometheus on the first free port of the range (deploy/prometheus/)
+metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
+metrics.reporter.prom.port: $METRICS_PORTS
 YAML
   cat > "$work/conf/log4j.properties" <<'LOG'
 rootLogger.level = INFO

@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.HeartbeatManagerOptions;
 import org.apache.flink.configuration.HighAvailabilityOptions;
@@ -200,7 +201,8 @@ class DeployFilesTest {
         assertThat(Files.readString(DEPLOY.resolve("compose/docker-compose.yml"))).doesNotContainPattern("- \"\\d+:\\d+\"");
         for (String file : List.of("local/cluster.sh", "compose/docker-compose.yml", "k8s/flinkdeployment.yaml")) {
             assertThat(Files.readString(DEPLOY.resolve(file))).as(file).contains("restart-strategy.type: exponential-delay")
-                    .contains("restart-strategy.exponential-delay.reset-backoff-threshold");
+                    .contains("restart-strategy.exponential-delay.reset-backoff-threshold")
+                    .contains("metrics.reporter.prom.factory.class: " + org.apache.flink.metrics.prometheus.PrometheusReporterFactory.class.getName());
         }
     }
 
@@ -289,6 +291,9 @@ class DeployFilesTest {
                 }
             }
         }
+        // a reporter's keys carry its name (prom, as every deploy file names it)
+        keys.add("metrics.reporter.prom." + MetricOptions.REPORTER_FACTORY_CLASS.key());
+        keys.add("metrics.reporter.prom.port"); // PrometheusReporterFactory.ARG_PORT, package-private
         return keys;
     }
 

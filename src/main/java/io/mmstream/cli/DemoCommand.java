@@ -59,6 +59,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Port of the live web page on 127.0.0.1 (default ${DEFAULT-VALUE}; 0 picks a free one).")
     int dashboardPort;
 
+    @Option(names = "--metrics-port", defaultValue = "9249",
+            description = "Port of the Prometheus metrics endpoint, a free one if taken; 0 for any free port (default ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Option(names = "--corrupt-every", defaultValue = "2000",
             description = "Damage every n-th record to show the dead-letter path; 0 sends none (default ${DEFAULT-VALUE}).")
     int corruptEvery;
@@ -101,6 +105,7 @@ final class DemoCommand implements Callable<Integer> {
 
                 org.apache.flink.configuration.Configuration flink = MmstreamJob.flinkConfiguration(job);
                 LocalFlink web = LocalFlink.onFreePort(flink);
+                System.out.println("Prometheus metrics on " + LocalFlink.prometheusOn(flink, metricsPort));
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
                 MmstreamJob.configure(env, job);
                 Pipeline.build(env, job);

@@ -2,6 +2,12 @@ package io.mmstream.cli;
 
 import io.mmstream.config.ConfigException;
 import io.mmstream.media.MediaException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -35,11 +41,40 @@ public final class Main {
         });
     }
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Also show the libraries' warnings (Flink, Kafka) on the console; they always go to the log file.")
+    boolean verbose;
+
     public static void main(String[] args) {
+        routeLibraryLogs(args);
         int exitCode = commandLine().execute(args);
         // Flink and Kafka leave non-daemon threads behind; exit explicitly unless the JVM is already on its way out
         if (!shutdownInProgress.get()) {
             System.exit(exitCode);
         }
+    }
+
+    /**
+     * Before the first logger exists: the libraries' logs go to a file of this run (log.file, which Flink's web UI
+     * shows too), named once on the console, so that a healthy run prints only our own lines.
+     */
+    private static void routeLibraryLogs(String[] args) {
+        List<String> arguments = Arrays.asList(args);
+        if (arguments.contains("--verbose")) {
+            System.setProperty("mmstream.console.libraries", "WARN");
+        }
+        if (System.getProperty("log.file") != null || arguments.isEmpty()
+                || arguments.stream().anyMatch(a -> List.of("--help", "-h", "--version", "-V", "help").contains(a))) {
+            return;
+        }
+        Path folder = Path.of(System.getProperty("java.io.tmpdir"), "mmstream-logs");
+        Path file = folder.resolve(arguments.get(0).replaceAll("[^A-Za-z0-9_-]", "_") + "-" + ProcessHandle.current().pid() + ".log");
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the log folder " + folder, e);
+        }
+        System.setProperty("log.file", file.toString());
+        System.err.println("Library logs in " + file + (arguments.contains("--verbose") ? "" : " (--verbose shows their warnings here)"));
     }
 }

@@ -1,5 +1,6 @@
 package io.mmstream.cli;
 
+import io.mmstream.job.LocalFlink;
 import io.mmstream.job.MmstreamJob;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +19,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--set", description = "Override one key, e.g. --set kafka.bootstrap-servers=host:9092.")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--metrics-port", defaultValue = "9249",
+            description = "Port of the Prometheus metrics endpoint, a free one if taken; 0 for any free port (default ${DEFAULT-VALUE}).")
+    int metricsPort;
+
     @Override
     public Integer call() throws Exception {
         List<String> args = new ArrayList<>(List.of("--config", config));
         overrides.forEach(assignment -> args.addAll(List.of("--set", assignment)));
-        MmstreamJob.main(args.toArray(String[]::new));
+        MmstreamJob.run(args.toArray(String[]::new),
+                flink -> System.out.println("Prometheus metrics on " + LocalFlink.prometheusOn(flink, metricsPort)));
         return 0;
     }
 }

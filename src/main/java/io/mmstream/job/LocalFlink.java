@@ -33,15 +33,40 @@ public final class LocalFlink {
 
     /** Sets the MiniCluster's REST API on a free loopback port in the configuration an environment is made from. */
     public static LocalFlink onFreePort(Configuration flink) throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
         flink.set(RestOptions.PORT, port);
         flink.set(RestOptions.ADDRESS, "127.0.0.1");
         // the REST API caches a job's status this long (3 s by default): too stale to wait for the tasks by
         flink.set(org.apache.flink.configuration.WebOptions.REFRESH_INTERVAL, Duration.ofMillis(100));
         return new LocalFlink(port);
+    }
+
+    /**
+     * Turns on Flink's Prometheus reporter: the MiniCluster's one metric registry serves every metric of the run at
+     * the returned address. The port is {@code preferred} unless something listens there (then, like 0, a free one):
+     * a second local run must not fail for its metrics. The reporter binds every interface; it has no host option.
+     */
+    public static String prometheusOn(Configuration flink, int preferred) {
+        int port = preferred > 0 && isFree(preferred) ? preferred : freePort();
+        flink.setString("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        flink.setString("metrics.reporter.prom.port", String.valueOf(port));
+        return "http://127.0.0.1:" + port + "/metrics";
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("no free port for the metrics endpoint", e);
+        }
     }
 
     public String url() {

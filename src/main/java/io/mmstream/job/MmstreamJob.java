@@ -6,6 +6,7 @@ import io.mmstream.config.JobConfig;
 import io.mmstream.config.Option;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -26,6 +27,11 @@ public final class MmstreamJob {
     private MmstreamJob() {}
 
     public static void main(String[] args) throws Exception {
+        run(args, flink -> {});
+    }
+
+    /** Runs the job of the arguments, with settings of a local run (a metrics reporter) added to Flink's configuration. */
+    public static void run(String[] args, Consumer<Configuration> localSettings) throws Exception {
         String configPath = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -40,7 +46,9 @@ public final class MmstreamJob {
         }
         JobConfig config = configPath == null ? JobConfig.defaults(overrides) : JobConfig.load(ConfigFiles.resolve(configPath), overrides);
         LOG.info("Starting {} with {}", config.get(JOB_NAME), config);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(config));
+        Configuration flink = flinkConfiguration(config);
+        localSettings.accept(flink);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         configure(env, config);
         Pipeline.build(env, config);
         env.execute(config.get(JOB_NAME));

@@ -79,6 +79,7 @@ class ClusterFaultIT {
     private static Map<String, String> environment;
     private static String bootstrap;
     private static int restPort;
+    private static int metricsPort;
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -88,8 +89,11 @@ class ClusterFaultIT {
         }
         int kafkaPort = freePortPair();
         restPort = freePort();
+        metricsPort = freePort();
+        // each Flink process takes the first free port of the range, the JobManager first, three TaskManagers at most at once
         environment = Map.of("MMSTREAM_CLUSTER_WORK", WORK.toString(), "KAFKA_PORT", Integer.toString(kafkaPort),
-                "REST_PORT", Integer.toString(restPort), "RPC_PORT", Integer.toString(freePort()), "SLOTS", "1");
+                "REST_PORT", Integer.toString(restPort), "RPC_PORT", Integer.toString(freePort()), "SLOTS", "1",
+                "METRICS_PORTS", metricsPort + "-" + (metricsPort + 5));
         bootstrap = "localhost:" + kafkaPort;
         cluster("start", "2");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
@@ -126,6 +130,7 @@ class ClusterFaultIT {
             TaskManagerMemory clean = new TaskManagerMemory();
             clean.start();
             awaitPredictionEmittedAfter(client, 0, "the start");
+            await(Duration.ofSeconds(60), "the cluster's Prometheus endpoints report predictions", () -> predictionsReported() > 0);
             for (int checkpoints = 0; checkpoints < 10; checkpoints++) {
                 awaitNewCheckpoint(job, Duration.ofSeconds(90));
             }
@@ -414,6 +419,24 @@ class ClusterFaultIT {
         }
         String tasks = counts.group(1);
         return tasks.matches(".*\"RUNNING\":[1-9].*") && !tasks.matches(".*\"(CREATED|SCHEDULED|DEPLOYING|INITIALIZING)\":[1-9].*");
+    }
+
+    /** The predictions counter summed over every Flink process's Prometheus endpoint (cluster.sh turns the reporter on). */
+    private static double predictionsReported() {
+        double sum = 0;
+        for (int port = metricsPort; port <= metricsPort + 5; port++) {
+            try {
+                String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                Matcher counter = Pattern.compile("(?m)^flink_taskmanager_job_task_operator_predictions\\{.*} (\\S+)$").matcher(body);
+                while (counter.find()) {
+                    sum += Double.parseDouble(counter.group(1));
+                }
+            } catch (IOException | InterruptedException e) {
+                // no process on this port
+            }
+        }
+        return sum;
     }
 
     private static String rest(String path) {

@@ -50,6 +50,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
     private transient Counter failures;
     private transient Counter windowsShed;
     private transient Histogram captureToEmit;
+    private transient Histogram windowCloseToEmit;
     /** Per stream: the offsets of its recent decisive windows, oldest first ({@link StreamSync}). */
     private transient ValueState<long[]> recentSync;
 
@@ -80,6 +81,7 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         windowsShed = getMetricGroup().counter("windowsShed");
         failures = getMetricGroup().counter("inferenceFailures");
         captureToEmit = getMetricGroup().histogram("captureToEmitMillis", new DescriptiveStatisticsHistogram(1000));
+        windowCloseToEmit = getMetricGroup().histogram("windowCloseToEmitMillis", new DescriptiveStatisticsHistogram(1000));
         recentSync = getPartitionedState(new ValueStateDescriptor<>("recent-sync", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
     }
 
@@ -115,6 +117,9 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
             }
             predictions.inc();
             captureToEmit.update(prediction.getCaptureToEmitMillis());
+            if (prediction.getWindowCloseToEmitMillis() != null) {
+                windowCloseToEmit.update(prediction.getWindowCloseToEmitMillis());
+            }
             for (String failure : result.failures()) {
                 failures.inc();
                 output.collect(SideOutputs.DEAD_LETTERS, new StreamRecord<>(DeadLetters.ofWindow(window.streamId(), window.startMicros(),
