@@ -6,6 +6,7 @@
 #   deploy/local/cluster.sh start [TASKMANAGERS]   Kafka broker, JobManager, TaskManagers (default 2); waits until ready
 #   deploy/local/cluster.sh submit [ARGS...]       upload target/mmstream-job.jar and run it (ARGS: --config FILE --set k=v ...);
 #                                                  prints the job id; MMSTREAM_SAVEPOINT=PATH restores from a checkpoint
+#   deploy/local/cluster.sh sql FILE [--set k=v...]    run a SQL script of flink-jobs/ (e.g. falls-per-minute.sql) as a job; prints its id
 #   deploy/local/cluster.sh topics                 create the mmstream topics on the broker
 #   deploy/local/cluster.sh status                 processes, TaskManagers and jobs
 #   deploy/local/cluster.sh taskmanager start|kill N    start TaskManager N, or kill -9 it
@@ -212,7 +213,7 @@ kill_flink() {
 
 topics() {
   local config
-  for topic in mm.video mm.audio mm.sensor mm.text mm.labels mm.truth mm.predictions mm.embeddings mm.audio.separated mm.late mm.deadletter; do
+  for topic in mm.video mm.audio mm.sensor mm.text mm.labels mm.truth mm.predictions mm.embeddings mm.audio.separated mm.late mm.deadletter mm.alerts; do
     # frames up to the job's validation.max-record-bytes (4 MB); media kept one hour, as on Kubernetes (personal data)
     case "$topic" in
       mm.video) config=(--config max.message.bytes=4194304 --config retention.ms=3600000) ;;
@@ -245,6 +246,10 @@ submit() {
   upload="$(curl -sf -X POST -H "Expect:" -F "jarfile=@$jar" "http://localhost:$REST_PORT/jars/upload")"
   id="$(echo "$upload" | sed -n 's/.*"filename":"[^"]*\/\([^"/]*\)".*/\1/p')"
   [[ "$id" =~ ^[A-Za-z0-9_.-]+$ ]] || fail "unexpected answer to the jar upload: $upload"
+  if [ -n "${MMSTREAM_ENTRY_CLASS:-}" ]; then
+    [[ "$MMSTREAM_ENTRY_CLASS" =~ ^[A-Za-z0-9_.]+$ ]] || fail "MMSTREAM_ENTRY_CLASS must be a class name, was '$MMSTREAM_ENTRY_CLASS'"
+    savepoint="$savepoint, \"entryClass\": \"$MMSTREAM_ENTRY_CLASS\""
+  fi
   body="{\"programArgsList\": [${args%,}]$savepoint}"
   curl -sf -X POST -H "Content-Type: application/json" -d "$body" "http://localhost:$REST_PORT/jars/$id/run" \
     | sed -n 's/.*"jobid":"\([0-9a-f]*\)".*/\1/p'
@@ -283,6 +288,8 @@ case "${1:-}" in
   start) shift; start "$@" ;;
   topics) topics ;;
   submit) shift; submit "$@" ;;
+  sql) shift; [ $# -ge 1 ] || fail "usage: $0 sql FILE [--set name=value ...]"
+    MMSTREAM_ENTRY_CLASS=io.mmstream.job.sql.SqlJob submit --file "$@" --set "bootstrap=localhost:$KAFKA_PORT" ;;
   status) status ;;
   taskmanager)
     number N "${3:-}" 999
@@ -298,5 +305,5 @@ case "${1:-}" in
       *) echo "usage: $0 flink start [N]|kill" >&2; exit 2 ;;
     esac ;;
   stop) stop ;;
-  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,/^set -e/{/^set -e/!p}' "$0" >&2; exit 2 ;;
 esac

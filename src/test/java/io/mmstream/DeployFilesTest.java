@@ -123,7 +123,8 @@ class DeployFilesTest {
         JobConfig defaults = JobConfig.defaults(Map.of());
         assertThat(topics).containsExactlyInAnyOrder(defaults.get(JobOptions.TOPIC_VIDEO), defaults.get(JobOptions.TOPIC_AUDIO),
                 defaults.get(JobOptions.TOPIC_SENSOR), defaults.get(JobOptions.TOPIC_TEXT), defaults.get(JobOptions.TOPIC_PREDICTIONS), defaults.get(JobOptions.TOPIC_LATE),
-                defaults.get(JobOptions.TOPIC_DEADLETTER), defaults.get(JobOptions.TOPIC_EMBEDDINGS), defaults.get(JobOptions.TOPIC_SEPARATED), io.mmstream.kafka.EmbeddedKafka.LABELS_TOPIC, io.mmstream.kafka.EmbeddedKafka.TRUTH_TOPIC);
+                defaults.get(JobOptions.TOPIC_DEADLETTER), defaults.get(JobOptions.TOPIC_EMBEDDINGS), defaults.get(JobOptions.TOPIC_SEPARATED), io.mmstream.kafka.EmbeddedKafka.LABELS_TOPIC, io.mmstream.kafka.EmbeddedKafka.TRUTH_TOPIC,
+                io.mmstream.kafka.EmbeddedKafka.ALERTS_TOPIC);
         // the standalone cluster and compose create the same topics, and the README's table lists each
         for (String file : List.of("local/cluster.sh", "compose/docker-compose.yml")) {
             Matcher loop = Pattern.compile("for topic in ([^;]+);").matcher(Files.readString(DEPLOY.resolve(file)));

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar mmstream.jar COMMAND}: the command line of mmstream. */
 @Command(name = "mmstream", mixinStandardHelpOptions = true, version = "mmstream 0.1",
         description = "Streaming multimodal processing on Kafka and Flink.",
-        subcommands = {DemoCommand.class, RunCommand.class, TailCommand.class, FrameCommand.class, SimulateCommand.class, DatasetCommand.class, ProduceCommand.class, io.mmstream.benchmark.BenchCommand.class, EvalCommand.class, SearchCommand.class, DashboardCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, TailCommand.class, FrameCommand.class, SimulateCommand.class, DatasetCommand.class, ProduceCommand.class, io.mmstream.benchmark.BenchCommand.class, EvalCommand.class, SearchCommand.class, SqlCommand.class, DashboardCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     /** Set when Ctrl-C started the JVM's shutdown: System.exit would then block forever. */

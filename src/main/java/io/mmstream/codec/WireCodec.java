@@ -1,5 +1,6 @@
 package io.mmstream.codec;
 
+import io.mmstream.schema.Alert;
 import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.DeadLetter;
 import io.mmstream.schema.Label;
@@ -85,6 +86,7 @@ public final class WireCodec {
         types.put("LateEvent", LateEvent.class);
         types.put("WindowTruth", WindowTruth.class);
         types.put("WindowEmbedding", WindowEmbedding.class);
+        types.put("Alert", Alert.class);
         return Map.copyOf(types);
     }
 

@@ -20,7 +20,7 @@ public final class ConfigFiles {
         String resource = "/flink-jobs/" + onDisk.getFileName();
         try (InputStream bundled = ConfigFiles.class.getResourceAsStream(resource)) {
             if (bundled == null) {
-                throw new ConfigException(path + ": no such file, and no bundled pipeline of that name");
+                throw new ConfigException(path + ": no such file, and none of that name bundled from flink-jobs/");
             }
             Path copy = Files.createTempFile("mmstream-", "-" + onDisk.getFileName());
             copy.toFile().deleteOnExit();

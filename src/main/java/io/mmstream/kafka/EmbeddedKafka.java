@@ -21,6 +21,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public static final String LABELS_TOPIC = "mm.labels";
     public static final String TRUTH_TOPIC = "mm.truth";
+    /** Where the SQL scripts of flink-jobs/ write (not the job's own topic: the job does not name it). */
+    public static final String ALERTS_TOPIC = "mm.alerts";
 
     private final KafkaClusterTestKit cluster;
 
@@ -62,10 +64,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         return properties;
     }
 
-    /** Creates every topic of the configuration (inputs, outputs, mm.labels and mm.truth), leaving existing ones alone. */
+    /** Creates every topic of the configuration (inputs, outputs, mm.labels, mm.truth and mm.alerts), leaving existing ones alone. */
     public void createTopics(JobConfig config, int partitions) throws InterruptedException, ExecutionException {
         List<String> names = new java.util.ArrayList<>(JobOptions.TOPICS.stream().map(config::get).toList());
-        names.addAll(List.of(LABELS_TOPIC, TRUTH_TOPIC));
+        names.addAll(List.of(LABELS_TOPIC, TRUTH_TOPIC, ALERTS_TOPIC));
         try (Admin admin = Admin.create(clientProperties())) {
             for (String name : names) {
                 try {
