@@ -72,6 +72,10 @@ final class TailCommand implements Callable<Integer> {
         // whatever a producer put in the key, the terminal gets no control, bidirectional or zero-width characters
         String key = record.key() == null ? "null" : PrintableText.escaped(new String(record.key(), StandardCharsets.UTF_8));
         String where = record.topic() + "/" + record.partition() + "@" + record.offset() + " key=" + key + " ";
+        if (record.value() == null) {
+            // an upsert topic's delete of its key (mm.alerts: the retraction just before a count's update)
+            return where + "tombstone";
+        }
         try {
             return where + RecordText.json(WireCodec.decodeAny(record.value()));
         } catch (Exception e) {
