@@ -6,7 +6,7 @@
 #   deploy/local/cluster.sh start [TASKMANAGERS]   Kafka broker, JobManager, TaskManagers (default 2); waits until ready
 #   deploy/local/cluster.sh submit [ARGS...]       upload target/mmstream-job.jar and run it (ARGS: --config FILE --set k=v ...);
 #                                                  prints the job id; MMSTREAM_SAVEPOINT=PATH restores from a checkpoint
-#   deploy/local/cluster.sh sql FILE [--set k=v...]    run a SQL script of flink-jobs/ (e.g. falls-per-minute.sql) as a job; prints its id
+#   deploy/local/cluster.sh sql FILE [--set k=v...]    run a SQL script of flink-jobs/ (e.g. alerts.sql) as a job; prints its id
 #   deploy/local/cluster.sh topics                 create the mmstream topics on the broker
 #   deploy/local/cluster.sh status                 processes, TaskManagers and jobs
 #   deploy/local/cluster.sh taskmanager start|kill N    start TaskManager N, or kill -9 it

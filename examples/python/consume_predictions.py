@@ -3,6 +3,7 @@
 reads them: committed transactions only (the job writes exactly once).
 
   python3 examples/python/consume_predictions.py --bootstrap localhost:9092 [--topic mm.predictions] [--from-beginning] [--max N]
+      [--registry http://HOST:PORT/apis/ccompat/v7]   (records in the Confluent wire format too)
 
 Needs Debian's python3-confluent-kafka and python3-avro; decodes with the schemas of this repository's schemas/."""
 
@@ -12,7 +13,7 @@ import uuid
 
 from confluent_kafka import Consumer, KafkaError
 
-from mmstream_avro import Codec, to_json
+from mmstream_avro import Codec, Registry, to_json
 
 
 def main(argv=None):
@@ -23,9 +24,12 @@ def main(argv=None):
     parser.add_argument("--max", type=int, default=0, help="stop after this many records (0: never)")
     parser.add_argument("--idle-timeout", type=float, default=0, help="stop after this many seconds without a record (0: never)")
     parser.add_argument("--group", default=None, help="consumer group (default: a new one)")
+    parser.add_argument("--registry", default=None,
+                        help="a Confluent-compatible schema registry (e.g. http://HOST:PORT/apis/ccompat/v7) for records in the Confluent wire format")
     args = parser.parse_args(argv)
 
     codec = Codec()
+    registry = Registry(args.registry) if args.registry else None
     consumer = Consumer({
         "bootstrap.servers": args.bootstrap,
         "group.id": args.group or f"mmstream-python-{uuid.uuid4()}",
@@ -50,7 +54,7 @@ def main(argv=None):
                     print(f"error: {message.error()}", file=sys.stderr)
                 continue
             try:
-                record, name = codec.decode(message.value())
+                record, name = codec.decode(message.value(), registry)
             except Exception as e:  # a record that is not ours: say so and go on
                 print(f"skipped {message.topic()}/{message.partition()}@{message.offset()}: {e}", file=sys.stderr)
                 continue

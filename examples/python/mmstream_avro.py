@@ -1,6 +1,7 @@
-"""mmstream's wire format in Python: Avro single-object encoding (C3 01, the CRC-64-AVRO fingerprint of the writer
+"""mmstream's wire formats in Python: Avro single-object encoding (C3 01, the CRC-64-AVRO fingerprint of the writer
 schema, little-endian, then the binary body) of the records in schemas/ (every released version in schemas/history,
-so records of older writers stay readable, resolved to the current version)."""
+so records of older writers stay readable, resolved to the current version), and the Confluent wire format (00, the
+schema's registry id, big-endian, then the same body) with a schema registry."""
 
 import datetime
 import io
@@ -8,6 +9,7 @@ import json
 import pathlib
 import re
 import struct
+import urllib.request
 
 import avro.io
 import avro.schema
@@ -65,18 +67,37 @@ class Codec:
         avro.io.DatumWriter(schema).write(record, avro.io.BinaryEncoder(body))
         return b"\xc3\x01" + struct.pack("<Q", fingerprint(schema)) + body.getvalue()
 
-    def decode(self, data):
-        """The record and its type name."""
+    def decode(self, data, registry=None):
+        """The record and its type name; a record in the Confluent wire format (00, schema id) needs the registry."""
         if data is None:
             raise ValueError("no value (a tombstone)")
-        if len(data) < 10 or data[:2] != b"\xc3\x01":
-            raise ValueError("not Avro single-object encoded (no C3 01 header)")
-        writer = self.writers.get(struct.unpack("<Q", data[2:10])[0])
-        if writer is None:
-            raise ValueError("schema fingerprint %016x is no version of any mmstream record" % struct.unpack("<Q", data[2:10])[0])
-        body = data[10:]
+        if len(data) >= 10 and data[:2] == b"\xc3\x01":
+            writer = self.writers.get(struct.unpack("<Q", data[2:10])[0])
+            if writer is None:
+                raise ValueError("schema fingerprint %016x is no version of any mmstream record" % struct.unpack("<Q", data[2:10])[0])
+            body = data[10:]
+        elif len(data) >= 5 and data[0] == 0 and registry is not None:
+            writer = registry.schema(struct.unpack(">I", data[1:5])[0])
+            body = data[5:]
+        else:
+            raise ValueError("not Avro single-object encoded (no C3 01 header)"
+                             + ("" if registry else ", and without --registry not read as the Confluent wire format"))
         reader = self.current.get(writer.name, writer)
         return avro.io.DatumReader(writer, reader).read(avro.io.BinaryDecoder(io.BytesIO(body))), writer.name
+
+
+class Registry:
+    """A Confluent-compatible schema registry's schemas by id (Apicurio's API under /apis/ccompat/v7), cached."""
+
+    def __init__(self, url):
+        self.url = url.rstrip("/")
+        self.by_id = {}
+
+    def schema(self, schema_id):
+        if schema_id not in self.by_id:
+            with urllib.request.urlopen(f"{self.url}/schemas/ids/{schema_id}", timeout=10) as response:
+                self.by_id[schema_id] = avro.schema.parse(json.load(response)["schema"])
+        return self.by_id[schema_id]
 
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)

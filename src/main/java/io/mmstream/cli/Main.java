@@ -41,6 +41,7 @@ public final class Main {
         });
     }
 
+    /** Declared so that every command takes it and --help lists it; read from the arguments before parsing, by routeLibraryLogs. */
     @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Also show the libraries' warnings (Flink, Kafka) on the console; they always go to the log file.")
     boolean verbose;

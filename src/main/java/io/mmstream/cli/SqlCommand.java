@@ -24,7 +24,7 @@ final class SqlCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers, the script's ${bootstrap}.")
     String bootstrap;
 
-    @Option(names = "--file", required = true, description = "The script, e.g. flink-jobs/falls-per-minute.sql (a bare name picks the bundled one).")
+    @Option(names = "--file", required = true, description = "The script, e.g. flink-jobs/alerts.sql (a bare name picks the bundled one).")
     String file;
 
     @Option(names = "--set", description = "A value for a ${name} placeholder of the script: --set name=value.")

@@ -325,6 +325,11 @@ public final class InputDecoder implements Serializable {
         }
     }
 
+    /** A record refused before decoding, e.g. one whose schema the registry does not know. */
+    public Decoded rejected(String topic, int partition, long offset, byte[] key, byte[] value, String error) {
+        return reject(topic, partition, offset, key, value, STAGE_DECODE, error);
+    }
+
     private Decoded reject(String topic, int partition, long offset, byte[] key, byte[] value, String stage, String error) {
         int size = value == null ? 0 : value.length;
         byte[] kept = value == null ? null : Arrays.copyOf(value, Math.min(size, limits.deadLetterValueBytes()));

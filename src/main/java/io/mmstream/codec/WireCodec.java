@@ -147,7 +147,13 @@ public final class WireCodec {
         return decode(type, bytes);
     }
 
-    private static long fingerprint(byte[] bytes) throws IOException {
+    /** The writer schema of a known fingerprint, any released version of any of our types; null for another. */
+    public static Schema writerSchema(long fingerprint) {
+        return WRITER_BY_FINGERPRINT.get(fingerprint);
+    }
+
+    /** The fingerprint in a single-object header. */
+    public static long fingerprint(byte[] bytes) throws IOException {
         if (bytes == null || bytes.length < HEADER_BYTES || bytes[0] != (byte) 0xC3 || bytes[1] != 0x01) {
             throw new IOException("not Avro single-object encoded (no C3 01 header)");
         }

@@ -131,6 +131,8 @@ public final class JobConfig {
                 + raw(IDLENESS) + ")");
         requireThat(get(GRID_STEP).toNanos() % 1000 == 0 && get(GRID_STEP).compareTo(get(WINDOW_SLIDE)) <= 0, GRID_STEP,
                 "must be whole microseconds and at most window.slide (" + raw(WINDOW_SLIDE) + ")");
+        requireThat(get(WIRE_FORMAT) != WireFormat.CONFLUENT || !get(SCHEMA_REGISTRY_URL).isEmpty(), WIRE_FORMAT,
+                "needs kafka.schema-registry-url, where the schemas are registered");
         requireThat(get(TRANSACTION_TIMEOUT).compareTo(Duration.ofMinutes(15)) <= 0, TRANSACTION_TIMEOUT,
                 "must not exceed the broker default transaction.max.timeout.ms of 15min");
         Duration committedWithin = get(CHECKPOINT_TIMEOUT).plus(get(CHECKPOINT_INTERVAL)).plus(get(RECOVERY_BUDGET));
@@ -155,6 +157,9 @@ public final class JobConfig {
 
     private String raw(Option<?> option) {
         Object value = values.get(option.key());
+        if (value instanceof Enum<?> constant) {
+            return Option.wireName(constant);
+        }
         return value instanceof Duration duration ? describe(duration) : String.valueOf(value);
     }
 

@@ -13,6 +13,8 @@ public final class JobOptions {
 
     public enum StateBackend { HASHMAP, ROCKSDB }
 
+    public enum WireFormat { SINGLE_OBJECT, CONFLUENT }
+
     /** Kafka client properties under this prefix are passed to every source and sink as they are. */
     public static final String KAFKA_PROPERTIES_PREFIX = "kafka.properties.";
 
@@ -20,6 +22,10 @@ public final class JobOptions {
             "Kafka bootstrap servers, host:port[,host:port...].");
     public static final Option<String> GROUP_ID = Option.string("kafka.group-id", "mmstream",
             "Consumer group of the job's sources (offsets are committed on checkpoints).");
+    public static final Option<String> SCHEMA_REGISTRY_URL = Option.optionalString("kafka.schema-registry-url",
+            "A Confluent-compatible schema registry (Apicurio: http://HOST:PORT/apis/ccompat/v7): inputs may then come in the Confluent wire format too.");
+    public static final Option<WireFormat> WIRE_FORMAT = Option.choice("kafka.wire-format", WireFormat.SINGLE_OBJECT, WireFormat.class,
+            "How the outputs are written: Avro single-object encoding, or the Confluent wire format with schemas in kafka.schema-registry-url.");
 
     public static final Option<String> TOPIC_VIDEO = Option.string("topics.video", "mm.video", "Input topic of VideoFrame records.");
     public static final Option<String> TOPIC_AUDIO = Option.string("topics.audio", "mm.audio", "Input topic of AudioChunk records.");
@@ -162,7 +168,7 @@ public final class JobOptions {
             TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_TEXT, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER, TOPIC_EMBEDDINGS, TOPIC_SEPARATED);
 
     public static final List<Option<?>> ALL = List.of(
-            BOOTSTRAP_SERVERS, GROUP_ID,
+            BOOTSTRAP_SERVERS, GROUP_ID, SCHEMA_REGISTRY_URL, WIRE_FORMAT,
             TOPIC_VIDEO, TOPIC_AUDIO, TOPIC_SENSOR, TOPIC_TEXT, TOPIC_PREDICTIONS, TOPIC_LATE, TOPIC_DEADLETTER, TOPIC_EMBEDDINGS, TOPIC_SEPARATED,
             STARTING_OFFSETS, BOUNDED,
             WINDOW_SIZE, WINDOW_SLIDE, GRID_STEP, LATENESS,

@@ -65,7 +65,7 @@ public final class LocalFlink {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("no free port for the metrics endpoint", e);
+            throw new java.io.UncheckedIOException("no free loopback port", e);
         }
     }
 

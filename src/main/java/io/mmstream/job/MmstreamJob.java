@@ -4,7 +4,6 @@ import static io.mmstream.config.JobOptions.*;
 
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.Option;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -32,18 +31,9 @@ public final class MmstreamJob {
 
     /** Runs the job of the arguments, with settings of a local run (a metrics reporter) added to Flink's configuration. */
     public static void run(String[] args, Consumer<Configuration> localSettings) throws Exception {
-        String configPath = null;
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--config") && i + 1 < args.length) {
-                configPath = args[++i];
-            } else if (args[i].equals("--set") && i + 1 < args.length && args[i + 1].contains("=")) {
-                String assignment = args[++i];
-                overrides.put(assignment.substring(0, assignment.indexOf('=')), assignment.substring(assignment.indexOf('=') + 1));
-            } else {
-                throw new IllegalArgumentException("usage: --config flink-jobs/NAME.yaml [--set key=value ...]; unexpected '" + args[i] + "'");
-            }
-        }
+        JobArguments arguments = JobArguments.parse(args, "--config", "--config flink-jobs/NAME.yaml [--set key=value ...]");
+        String configPath = arguments.file();
+        Map<String, String> overrides = arguments.values();
         JobConfig config = configPath == null ? JobConfig.defaults(overrides) : JobConfig.load(ConfigFiles.resolve(configPath), overrides);
         LOG.info("Starting {} with {}", config.get(JOB_NAME), config);
         Configuration flink = flinkConfiguration(config);

@@ -3,6 +3,7 @@ package io.mmstream.job;
 import static io.mmstream.config.JobOptions.*;
 
 import io.mmstream.align.EmbeddedWindow;
+import io.mmstream.kafka.RegistryFraming;
 import io.mmstream.align.FrameGrid;
 import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
@@ -245,7 +246,8 @@ public final class Pipeline {
                     case LATEST -> OffsetsInitializer.latest();
                     case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
                 })
-                .setDeserializer(new InputRecordDeserializer(modality, validationLimits(config)));
+                .setDeserializer(new InputRecordDeserializer(modality, validationLimits(config),
+                        config.get(SCHEMA_REGISTRY_URL).isEmpty() ? null : new RegistryFraming(config.get(SCHEMA_REGISTRY_URL))));
         if (config.get(BOUNDED)) {
             builder.setBounded(OffsetsInitializer.latest());
         }

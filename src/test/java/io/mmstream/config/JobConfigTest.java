@@ -32,6 +32,15 @@ class JobConfigTest {
     }
 
     @Test
+    void theConfluentWireFormatNeedsARegistry() {
+        assertThat(parse("kafka:\n  wire-format: confluent\n  schema-registry-url: http://127.0.0.1:8080/apis/ccompat/v7\n").get(JobOptions.WIRE_FORMAT))
+                .isEqualTo(JobOptions.WireFormat.CONFLUENT);
+        assertThatThrownBy(() -> parse("kafka:\n  wire-format: confluent\n"))
+                .hasMessage("flink-jobs/test.yaml: kafka.wire-format = 'confluent': needs kafka.schema-registry-url, where the schemas are registered");
+        assertThatThrownBy(() -> parse("kafka:\n  wire-format: avro\n")).hasMessageContaining("kafka.wire-format = 'avro': must be one of [single-object, confluent]");
+    }
+
+    @Test
     void standingQuestionsAreFreeTextAListOrNone() {
         assertThat(parse("models:\n  questions: ['is anyone on the floor?', how many people are there]\n").get(JobOptions.MODELS_QUESTIONS))
                 .containsExactly("is anyone on the floor?", "how many people are there");

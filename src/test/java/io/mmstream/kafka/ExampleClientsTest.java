@@ -95,6 +95,31 @@ class ExampleClientsTest {
     }
 
     @Test
+    void thePythonConsumerReadsTheConfluentWireFormatWithARegistry(@TempDir Path dir) throws Exception {
+        requirePython();
+        try (ApicurioRegistry registry = ApicurioRegistry.start(); KafkaProducer<byte[], byte[]> producer = producer()) {
+            RegistryFraming framing = new RegistryFraming(registry.ccompatUrl());
+            for (int i = 0; i < sent.size(); i++) {
+                byte[] value = WireCodec.encode(sent.get(i));
+                producer.send(new ProducerRecord<>("confluent.predictions", 0, null, i % 3 == 0 ? value : framing.toConfluent("confluent.predictions", value))).get();
+            }
+            Path out = dir.resolve("consumer.out");
+            Path errFile = dir.resolve("consumer.err");
+            Process consumer = python(out, errFile, "consume_predictions.py", "--bootstrap", kafka.bootstrapServers(), "--topic", "confluent.predictions",
+                    "--registry", registry.ccompatUrl(), "--from-beginning", "--max", "12");
+            boolean ended = consumer.waitFor(2, TimeUnit.MINUTES);
+            consumer.destroyForcibly();
+            String err = Files.readString(errFile);
+            assertThat(ended).as(err).isTrue();
+            List<String> streams = new ArrayList<>();
+            for (String line : Files.readAllLines(out)) {
+                streams.add(JSON.readTree(line).path("streamId").asText());
+            }
+            assertThat(streams).isEqualTo(sent.stream().map(Prediction::getStreamId).toList());
+        }
+    }
+
+    @Test
     void theNodeConsumerPrintsEveryPredictionJavaPublished(@TempDir Path dir) throws Exception {
         require(Files.isExecutable(Path.of("/usr/bin/node")) && Files.isExecutable(Path.of("/usr/bin/npm")), "Node.js and npm");
         Path node = Path.of("examples", "node");

@@ -2,6 +2,8 @@ package io.mmstream.job.sink;
 
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.JobOptions;
+import io.mmstream.kafka.RegistryFraming;
+import java.io.IOException;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -23,17 +25,29 @@ public final class KafkaSinks {
         boolean exactlyOnce = config.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.DeliveryGuarantee.EXACTLY_ONCE;
         Properties producer = config.kafkaProperties();
         producer.putIfAbsent("max.request.size", Integer.toString(MAX_REQUEST_BYTES));
+        RegistryFraming confluent = config.get(JobOptions.WIRE_FORMAT) == JobOptions.WireFormat.CONFLUENT
+                ? new RegistryFraming(config.get(JobOptions.SCHEMA_REGISTRY_URL)) : null;
         var builder = KafkaSink.<KeyedBytes>builder()
                 .setKafkaProducerConfig(producer)
                 .setBootstrapServers(config.get(JobOptions.BOOTSTRAP_SERVERS))
                 // no record timestamp: the producer stamps the wall clock. The window's event time (inside the record) can be days
                 // old on a replay, and Kafka's time-based retention would then delete the results as soon as they are written.
-                .setRecordSerializer((record, context, timestamp) -> new ProducerRecord<>(topic, null, null, record.key(), record.value()))
+                .setRecordSerializer((record, context, timestamp) -> new ProducerRecord<>(topic, null, null, record.key(),
+                        confluent == null ? record.value() : reframed(confluent, topic, record.value())))
                 .setDeliveryGuarantee(exactlyOnce ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE);
         if (exactlyOnce) {
             builder.setTransactionalIdPrefix(config.transactionalIdPrefix() + "-" + role)
                     .setProperty("transaction.timeout.ms", Long.toString(config.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         }
         return builder.build();
+    }
+
+    private static byte[] reframed(RegistryFraming confluent, String topic, byte[] value) {
+        try {
+            return confluent.toConfluent(topic, value);
+        } catch (IOException e) {
+            // the registry refused one of our own schemas: a deployment whose registry holds other rules for the subject
+            throw new IllegalStateException("cannot write " + topic + " in the Confluent wire format: " + e.getMessage(), e);
+        }
     }
 }

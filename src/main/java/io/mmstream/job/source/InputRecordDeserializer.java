@@ -4,6 +4,8 @@ import io.mmstream.align.Modality;
 import io.mmstream.codec.Decoded;
 import io.mmstream.codec.InputDecoder;
 import io.mmstream.codec.ValidationLimits;
+import io.mmstream.kafka.RegistryFraming;
+import io.mmstream.kafka.SchemaRegistry;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -16,14 +18,27 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public final class InputRecordDeserializer implements KafkaRecordDeserializationSchema<Decoded> {
 
     private final InputDecoder decoder;
+    private final RegistryFraming registry;
 
-    public InputRecordDeserializer(Modality modality, ValidationLimits limits) {
+    /** @param registry where the schemas of Confluent-framed inputs are found; null: only single-object encoded inputs */
+    public InputRecordDeserializer(Modality modality, ValidationLimits limits, RegistryFraming registry) {
         this.decoder = new InputDecoder(modality, limits, InputDecoder.systemClockMicros());
+        this.registry = registry;
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Decoded> out) {
-        decoder.decode(record.topic(), record.partition(), record.offset(), record.key(), record.value()).forEach(out::collect);
+        byte[] value = record.value();
+        if (registry != null && RegistryFraming.isFramed(value)) {
+            try {
+                value = registry.toSingleObject(value);
+            } catch (SchemaRegistry.RefusedException e) {
+                out.collect(decoder.rejected(record.topic(), record.partition(), record.offset(), record.key(), value,
+                        "Confluent wire format with a schema id the registry does not know: " + e.getMessage()));
+                return;
+            }
+        }
+        decoder.decode(record.topic(), record.partition(), record.offset(), record.key(), value).forEach(out::collect);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.mmstream.job.sql;
 
 import io.mmstream.codec.WireCodec;
+import io.mmstream.kafka.RegistryFraming;
 import java.io.IOException;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * columns by field name: a topic of two record types (mm.sensor: readings and batches) is one table, with null
  * where a record lacks a column. A record that is not one of ours is skipped, logged and counted
  * (recordsUndecodable): it never fails the query. Writing needs {@code 'mmstream-avro.record'}, the record type
- * the rows are written as, and checks the table against it when the query is planned.
+ * the rows are written as, and checks the table against it when the query is planned. With
+ * {@code 'mmstream-avro.schema-registry-url'} records in the Confluent wire format are read too, and
+ * {@code 'mmstream-avro.confluent' = 'true'} writes that format, registering the record type under TOPIC-RECORD.
  */
 public final class MmstreamAvroFormatFactory implements DeserializationFormatFactory, SerializationFormatFactory {
 
@@ -46,6 +49,10 @@ public final class MmstreamAvroFormatFactory implements DeserializationFormatFac
 
     public static final ConfigOption<String> RECORD = ConfigOptions.key("record").stringType().noDefaultValue()
             .withDescription("The mmstream record type (schemas/NAME.avsc) rows are written as; when reading, only records of this type.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_URL = ConfigOptions.key("schema-registry-url").stringType().noDefaultValue()
+            .withDescription("A Confluent-compatible schema registry: records in the Confluent wire format are read too.");
+    public static final ConfigOption<Boolean> CONFLUENT = ConfigOptions.key("confluent").booleanType().defaultValue(false)
+            .withDescription("Write the Confluent wire format, the record type registered under the subject TOPIC-io.mmstream.schema.NAME.");
 
     @Override
     public String factoryIdentifier() {
@@ -59,21 +66,22 @@ public final class MmstreamAvroFormatFactory implements DeserializationFormatFac
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of(RECORD);
+        return Set.of(RECORD, SCHEMA_REGISTRY_URL, CONFLUENT);
     }
 
     @Override
     public DecodingFormat<DeserializationSchema<RowData>> createDecodingFormat(DynamicTableFactory.Context context, ReadableConfig options) {
         FactoryUtil.validateFactoryOptions(this, options);
         String record = options.getOptional(RECORD).map(MmstreamAvroFormatFactory::checkedRecord).orElse(null);
+        RegistryFraming registry = options.getOptional(SCHEMA_REGISTRY_URL).map(RegistryFraming::new).orElse(null);
         return new DecodingFormat<>() {
             @Override
             public DeserializationSchema<RowData> createRuntimeDecoder(DynamicTableSource.Context source, DataType physical) {
                 RowType rowType = (RowType) physical.getLogicalType();
                 if (record != null) {
-                    AvroRows.toRow(rowType, schemaOf(record));
+                    AvroRows.toRow(rowType, schemaOf(record)); // the table against its record now, when the query is planned
                 }
-                return new Decoder(rowType, record, source.createTypeInformation(physical));
+                return new Decoder(rowType, record, registry, source.createTypeInformation(physical));
             }
 
             @Override
@@ -88,12 +96,22 @@ public final class MmstreamAvroFormatFactory implements DeserializationFormatFac
         FactoryUtil.validateFactoryOptions(this, options);
         String record = checkedRecord(options.getOptional(RECORD).orElseThrow(() -> new ValidationException(
                 "'" + IDENTIFIER + "." + RECORD.key() + "' is required to write: the record type the rows are written as, one of " + recordNames())));
+        RegistryFraming confluent = null;
+        String topic = context.getCatalogTable().getOptions().get("topic");
+        if (options.get(CONFLUENT)) {
+            if (options.getOptional(SCHEMA_REGISTRY_URL).isEmpty() || topic == null) {
+                throw new ValidationException("'" + IDENTIFIER + "." + CONFLUENT.key() + "' = 'true' needs '" + IDENTIFIER + "."
+                        + SCHEMA_REGISTRY_URL.key() + "' and a table with one 'topic' (its subject is TOPIC-RECORD)");
+            }
+            confluent = new RegistryFraming(options.get(SCHEMA_REGISTRY_URL));
+        }
+        RegistryFraming framing = confluent;
         return new EncodingFormat<>() {
             @Override
             public SerializationSchema<RowData> createRuntimeEncoder(DynamicTableSink.Context sink, DataType physical) {
                 RowType rowType = (RowType) physical.getLogicalType();
-                AvroRows.fromRow(rowType, schemaOf(record));
-                return new Encoder(rowType, record);
+                AvroRows.fromRow(rowType, schemaOf(record)); // the table against its record now, when the query is planned
+                return new Encoder(rowType, record, framing, topic);
             }
 
             @Override
@@ -124,13 +142,15 @@ public final class MmstreamAvroFormatFactory implements DeserializationFormatFac
 
         private final RowType rowType;
         private final String record;
+        private final RegistryFraming registry;
         private final TypeInformation<RowData> producedType;
         private transient java.util.Map<Schema, AvroRows.Conversion> conversions;
         private transient Counter undecodable;
 
-        Decoder(RowType rowType, String record, TypeInformation<RowData> producedType) {
+        Decoder(RowType rowType, String record, RegistryFraming registry, TypeInformation<RowData> producedType) {
             this.rowType = rowType;
             this.record = record;
+            this.registry = registry;
             this.producedType = producedType;
         }
 
@@ -152,7 +172,8 @@ public final class MmstreamAvroFormatFactory implements DeserializationFormatFac
             }
             SpecificRecord decoded;
             try {
-                decoded = WireCodec.decodeAny(message);
+                // a registry that cannot be reached is waited for: the query stalls, the record is not skipped
+                decoded = WireCodec.decodeAny(registry != null && RegistryFraming.isFramed(message) ? registry.toSingleObject(message) : message);
             } catch (IOException | RuntimeException e) {
                 skip(e.getMessage());
                 return;
@@ -187,15 +208,19 @@ public final class MmstreamAvroFormatFactory implements DeserializationFormatFac
         }
     }
 
-    /** Rows as records of one type, single-object encoded. */
+    /** Rows as records of one type, single-object encoded or, with a registry, in the Confluent wire format. */
     private static final class Encoder implements SerializationSchema<RowData> {
         private final RowType rowType;
         private final String record;
+        private final RegistryFraming confluent;
+        private final String topic;
         private transient AvroRows.Conversion conversion;
 
-        Encoder(RowType rowType, String record) {
+        Encoder(RowType rowType, String record, RegistryFraming confluent, String topic) {
             this.rowType = rowType;
             this.record = record;
+            this.confluent = confluent;
+            this.topic = topic;
         }
 
         @Override
@@ -205,7 +230,12 @@ public final class MmstreamAvroFormatFactory implements DeserializationFormatFac
 
         @Override
         public byte[] serialize(RowData row) {
-            return WireCodec.encode((SpecificRecord) conversion.convert(row));
+            byte[] encoded = WireCodec.encode((SpecificRecord) conversion.convert(row));
+            try {
+                return confluent == null ? encoded : confluent.toConfluent(topic, encoded);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot write " + topic + " in the Confluent wire format: " + e.getMessage(), e);
+            }
         }
     }
 }
