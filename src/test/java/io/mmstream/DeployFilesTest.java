@@ -281,6 +281,34 @@ class DeployFilesTest {
         Pipeline.geometry(config, Pipeline.modelSettings(config));
     }
 
+    /**
+     * Every metric the Grafana dashboard and the alert rules query is one the job registers (its operators' counters
+     * and histograms, by name in the source) or one of Flink's own; DemoProcessIT finds each in a live scrape too.
+     */
+    @Test
+    void theDashboardAndTheAlertRulesQueryMetricsTheJobRegisters() throws Exception {
+        Set<String> registered = new HashSet<>();
+        Pattern registration = Pattern.compile("\\.(?:counter|histogram|gauge|meter)\\(\"(\\w+)\"");
+        try (var sources = Files.walk(Path.of("src", "main", "java"))) {
+            for (Path source : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
+                Matcher name = registration.matcher(Files.readString(source));
+                while (name.find()) {
+                    registered.add(name.group(1));
+                }
+            }
+        }
+        // Flink's own: the Kafka sources' consumer lag, and the job's restarts, checkpoints and uptime
+        Set<String> flinks = Set.of("pendingRecords", "numRestarts", "lastCheckpointDuration", "lastCheckpointSize", "lastCheckpointFullSize",
+                "lastCheckpointCompletedTimestamp", "numberOfFailedCheckpoints", "uptime");
+        Set<String> queried = io.mmstream.MonitoringFiles.metricsQueried();
+        assertThat(queried).hasSizeGreaterThan(15);
+        for (String metric : queried) {
+            String name = metric.replaceFirst("^flink_taskmanager_job_task_operator_(modality_)?", "").replaceFirst("^flink_jobmanager_job_", "")
+                    .replaceFirst("_count$", "");
+            assertThat(registered.contains(name) || flinks.contains(name)).as("%s: a metric the job registers, or Flink's own", metric).isTrue();
+        }
+    }
+
     private static Set<String> flinkKeys() throws IllegalAccessException {
         Set<String> keys = new HashSet<>();
         for (Class<?> options : List.of(CoreOptions.class, StateBackendOptions.class, CheckpointingOptions.class, HighAvailabilityOptions.class,

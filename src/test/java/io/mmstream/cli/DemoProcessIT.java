@@ -2,8 +2,7 @@ package io.mmstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mmstream.MonitoringFiles;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -32,10 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class DemoProcessIT {
 
-    private static final Path DASHBOARD = Path.of("deploy", "grafana", "mmstream-dashboard.json");
-    private static final Path ALERTS = Path.of("deploy", "prometheus", "alerts.yml");
-    /** A metric name, or a prefix with alternatives as in {__name__=~"prefix_(a|b)"}. */
-    private static final Pattern METRIC = Pattern.compile("(flink_\\w+)(?:\\(([\\w|]+)\\))?");
     /** Counters and histogram counts the demo's input must move: inputs, models, windows, predictions, checkpoints. */
     private static final List<String> MUST_MOVE = List.of("flink_taskmanager_job_task_operator_modality_eventsIn",
             "flink_taskmanager_job_task_operator_framesEncoded", "flink_taskmanager_job_task_operator_patchesEncoded",
@@ -55,7 +50,8 @@ class DemoProcessIT {
                 "--metrics-port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
             String endpoint = awaitLine(demo, out, Pattern.compile("Prometheus metrics on (http://\\S+)")).group(1);
-            Set<String> queried = metricsQueried();
+            Set<String> queried = MonitoringFiles.metricsQueried();
+            assertThat(queried).as("metrics queried").hasSizeGreaterThan(15);
             Map<String, Double> scrape = Map.of();
             while (demo.isAlive() && !complete(scrape, queried)) {
                 Thread.sleep(1000);
@@ -98,28 +94,6 @@ class DemoProcessIT {
 
     private static boolean complete(Map<String, Double> scrape, Set<String> queried) {
         return scrape.keySet().containsAll(queried) && MUST_MOVE.stream().allMatch(metric -> scrape.getOrDefault(metric, 0.0) > 0);
-    }
-
-    /** Every metric name in the dashboard's queries and the alert rules' expressions. */
-    private static Set<String> metricsQueried() throws IOException {
-        StringBuilder expressions = new StringBuilder();
-        for (JsonNode panel : new ObjectMapper().readTree(DASHBOARD.toFile()).path("panels")) {
-            panel.path("targets").forEach(target -> expressions.append(target.path("expr").asText()).append('\n'));
-        }
-        expressions.append(Files.readString(ALERTS));
-        Set<String> names = new TreeSet<>();
-        Matcher metric = METRIC.matcher(expressions);
-        while (metric.find()) {
-            if (metric.group(2) == null) {
-                names.add(metric.group(1));
-            } else {
-                for (String alternative : metric.group(2).split("\\|")) {
-                    names.add(metric.group(1) + alternative);
-                }
-            }
-        }
-        assertThat(names).as("metrics queried").hasSizeGreaterThan(15);
-        return names;
     }
 
     /** Each metric's largest value over its series; an endpoint not yet up reads as no metrics. */

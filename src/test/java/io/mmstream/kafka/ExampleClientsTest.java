@@ -10,6 +10,11 @@ import io.mmstream.schema.LabelScore;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.TaskResult;
 import io.mmstream.schema.VideoFrame;
+import io.mmstream.schema.SensorBatch;
+import io.mmstream.align.Modality;
+import io.mmstream.sim.SceneSimulator;
+import io.mmstream.sim.SimRecord;
+import io.mmstream.sim.SimulationSettings;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -53,15 +58,25 @@ class ExampleClientsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static EmbeddedKafka kafka;
     private static final List<Prediction> sent = new ArrayList<>();
+    /** What the simulator published on sim.sensor: one stream's IMU batches, decoded here to compare with. */
+    private static final List<SensorBatch> simulated = new ArrayList<>();
 
     @BeforeAll
     static void startKafka() throws Exception {
         kafka = EmbeddedKafka.start();
         try (Admin admin = Admin.create(kafka.clientProperties())) {
-            admin.createTopics(List.of(new NewTopic("mm.predictions", 2, (short) 1), new NewTopic("mm.video", 2, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic("mm.predictions", 2, (short) 1), new NewTopic("mm.video", 2, (short) 1), new NewTopic("sim.sensor", 1, (short) 1)))
+                    .all().get();
         }
         Instant start = Instant.parse("2026-03-02T08:00:00Z");
+        long epoch = start.getEpochSecond() * 1_000_000;
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
+            for (SimRecord record : new SceneSimulator(SimulationSettings.defaults(1).withSeed(42), epoch, Map.of()).records(epoch, epoch + 2_000_000)) {
+                if (record.modality() == Modality.SENSOR) {
+                    simulated.add(WireCodec.decode(SensorBatch.class, record.value()));
+                    producer.send(new ProducerRecord<>("sim.sensor", 0, record.streamId().getBytes(StandardCharsets.UTF_8), record.value())).get();
+                }
+            }
             for (int i = 0; i < 12; i++) {
                 Prediction prediction = Prediction.newBuilder().setStreamId("stream-00" + (i % 3)).setWindowStart(start.plusSeconds(i))
                         .setWindowEnd(start.plusSeconds(i + 2)).setGridStepMicros(33_333).setCoverage(List.of()).setModalitiesPresent(List.of("video"))
@@ -122,15 +137,46 @@ class ExampleClientsTest {
     @Test
     void theNodeConsumerPrintsEveryPredictionJavaPublished(@TempDir Path dir) throws Exception {
         require(Files.isExecutable(Path.of("/usr/bin/node")) && Files.isExecutable(Path.of("/usr/bin/npm")), "Node.js and npm");
+        installNodeModules();
         Path node = Path.of("examples", "node");
-        if (!Files.isDirectory(node.resolve("node_modules"))) {
-            MediaTools.run(List.of("npm", "ci", "--prefix", node.toString(), "--no-audit", "--no-fund"));
-        }
         Path out = dir.resolve("consumer.out");
         Path errFile = dir.resolve("consumer.err");
         Process consumer = new ProcessBuilder("node", node.resolve("consume-predictions.js").toString(), "--bootstrap", kafka.bootstrapServers(),
                 "--from-beginning", "--max", "12").redirectOutput(out.toFile()).redirectError(errFile.toFile()).start();
         assertPrintsWhatWasSent(consumer, out, errFile);
+    }
+
+    @Test
+    void bothConsumersDecodeWhatTheSimulatorPublished(@TempDir Path dir) throws Exception {
+        requirePython();
+        require(Files.isExecutable(Path.of("/usr/bin/node")), "Node.js");
+        installNodeModules();
+        String max = Integer.toString(simulated.size());
+        List<Process> consumers = List.of(
+                python(dir.resolve("python.out"), dir.resolve("python.err"), "consume_predictions.py", "--bootstrap", kafka.bootstrapServers(),
+                        "--topic", "sim.sensor", "--from-beginning", "--max", max),
+                new ProcessBuilder("node", Path.of("examples", "node", "consume-predictions.js").toString(), "--bootstrap", kafka.bootstrapServers(),
+                        "--topic", "sim.sensor", "--from-beginning", "--max", max)
+                        .redirectOutput(dir.resolve("node.out").toFile()).redirectError(dir.resolve("node.err").toFile()).start());
+        for (int c = 0; c < consumers.size(); c++) {
+            String name = c == 0 ? "python" : "node";
+            boolean ended = consumers.get(c).waitFor(2, TimeUnit.MINUTES);
+            consumers.get(c).destroyForcibly();
+            List<String> lines = Files.readAllLines(dir.resolve(name + ".out"));
+            assertThat(ended).as("%s: %s", name, Files.readString(dir.resolve(name + ".err"))).isTrue();
+            assertThat(lines).as(name).hasSize(simulated.size());
+            for (int i = 0; i < lines.size(); i++) {
+                JsonNode printed = JSON.readTree(lines.get(i));
+                SensorBatch batch = simulated.get(i);
+                long micros = batch.getCaptureTime().getEpochSecond() * 1_000_000 + batch.getCaptureTime().getNano() / 1000;
+                assertThat(printed.path("captureTime").isNumber() ? printed.path("captureTime").asLong() : micros(printed.path("captureTime").asText()))
+                        .as("%s batch %d", name, i).isEqualTo(micros);
+                assertThat(printed.path("streamId").asText()).isEqualTo(batch.getStreamId());
+                assertThat(printed.path("offsetsMicros").size()).isEqualTo(batch.getOffsetsMicros().size());
+                assertThat(printed.path("values").size()).isEqualTo(batch.getValues().size());
+                assertThat(printed.path("values").get(0).floatValue()).isEqualTo(batch.getValues().get(0));
+            }
+        }
     }
 
     /** Every prediction sent, in order (one partition), its fields as JSON; the garbage record skipped with a message. */
@@ -191,6 +237,13 @@ class ExampleClientsTest {
                 assertThat(Duration.between(frames.get(i - 1).getCaptureTime(), frame.getCaptureTime())).as("the clip's own spacing, at 10 fps")
                         .isEqualTo(Duration.ofMillis(100));
             }
+        }
+    }
+
+    private static void installNodeModules() throws Exception {
+        Path node = Path.of("examples", "node");
+        if (!Files.isDirectory(node.resolve("node_modules"))) {
+            MediaTools.run(List.of("npm", "ci", "--prefix", node.toString(), "--no-audit", "--no-fund"));
         }
     }
 
