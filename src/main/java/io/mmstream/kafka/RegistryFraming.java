@@ -34,7 +34,10 @@ public final class RegistryFraming implements Serializable {
     private final String url;
     private transient SchemaRegistry registry;
     private transient Map<Integer, Long> fingerprintById;
-    private transient Map<String, Integer> idBySubjectAndFingerprint;
+    private transient Map<Written, Integer> idByTopicAndFingerprint;
+
+    /** A record type's version written to a topic: one registry id per subject and version. */
+    private record Written(String topic, long fingerprint) {}
 
     public RegistryFraming(String url) {
         this.url = url;
@@ -66,19 +69,22 @@ public final class RegistryFraming implements Serializable {
     /** The same record in the Confluent wire format, its type registered under the topic's subject on first use. */
     public byte[] toConfluent(String topic, byte[] singleObject) throws IOException {
         long fingerprint = WireCodec.fingerprint(singleObject);
-        Schema writer = WireCodec.writerSchema(fingerprint);
-        if (writer == null) {
-            throw new IOException("schema fingerprint " + Long.toHexString(fingerprint) + " is no version of any mmstream record");
-        }
-        String subject = topic + "-" + writer.getFullName();
-        Integer id = caches().idBySubjectAndFingerprint.get(subject + "/" + fingerprint);
+        Integer id = caches().idByTopicAndFingerprint.get(new Written(topic, fingerprint));
         if (id == null) {
-            for (Schema version : versions(writer.getName())) {
-                long versionFingerprint = SchemaNormalization.parsingFingerprint64(version);
-                int versionId = retrying("register " + subject, () -> registry.register(subject, version, COMPATIBILITY));
-                idBySubjectAndFingerprint.put(subject + "/" + versionFingerprint, versionId);
+            Schema writer = WireCodec.writerSchema(fingerprint);
+            if (writer == null) {
+                throw new IOException("schema fingerprint " + Long.toHexString(fingerprint) + " is no version of any mmstream record");
             }
-            id = idBySubjectAndFingerprint.get(subject + "/" + fingerprint);
+            String subject = topic + "-" + writer.getFullName();
+            retrying("set the compatibility of " + subject, () -> {
+                registry.setCompatibility(subject, COMPATIBILITY);
+                return subject;
+            });
+            for (Schema version : versions(writer.getName())) {
+                int versionId = retrying("register " + subject, () -> registry.register(subject, version));
+                idByTopicAndFingerprint.put(new Written(topic, SchemaNormalization.parsingFingerprint64(version)), versionId);
+            }
+            id = idByTopicAndFingerprint.get(new Written(topic, fingerprint));
         }
         ByteBuffer out = ByteBuffer.allocate(singleObject.length - 5);
         out.put((byte) 0).putInt(id).put(singleObject, 10, singleObject.length - 10);
@@ -106,7 +112,7 @@ public final class RegistryFraming implements Serializable {
         if (registry == null) {
             registry = new SchemaRegistry(url);
             fingerprintById = new HashMap<>();
-            idBySubjectAndFingerprint = new HashMap<>();
+            idByTopicAndFingerprint = new HashMap<>();
         }
         return this;
     }

@@ -35,12 +35,13 @@ public final class SchemaRegistry {
         this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
-    /**
-     * The id of the schema under the subject, registering it if it is new. The subject's compatibility is set
-     * first: a schema that breaks it is refused by the registry, not only by our own tests.
-     */
-    public int register(String subject, Schema schema, String compatibility) throws IOException {
+    /** Sets the subject's compatibility rule: a schema that breaks it is refused by the registry, not only by our own tests. */
+    public void setCompatibility(String subject, String compatibility) throws IOException {
         send("PUT", "/config/" + subject, Map.of("compatibility", compatibility));
+    }
+
+    /** The id of the schema under the subject, registering it if it is new. */
+    public int register(String subject, Schema schema) throws IOException {
         return send("POST", "/subjects/" + subject + "/versions", Map.of("schema", schema.toString())).path("id").asInt();
     }
 

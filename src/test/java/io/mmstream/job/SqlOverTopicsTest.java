@@ -141,6 +141,16 @@ class SqlOverTopicsTest {
         }
         assertThat(rows).containsExactly("old-device " + capture + " imu6 null [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]",
                 "new-device " + capture + " acc3 [0, 10000] [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]");
+        // a timestamp field declared BIGINT reads as the number written, microseconds here
+        tables.executeSql("CREATE TABLE sensor_numbers (captureTime BIGINT) WITH ('connector' = 'kafka', 'topic' = 'mm.sensor', "
+                + "'properties.bootstrap.servers' = '" + kafka.bootstrapServers() + "', 'scan.startup.mode' = 'earliest-offset', "
+                + "'scan.bounded.mode' = 'latest-offset', 'format' = 'mmstream-avro')");
+        List<Long> numbers = new ArrayList<>();
+        try (var rowsRead = tables.executeSql("SELECT captureTime FROM sensor_numbers").collect()) {
+            rowsRead.forEachRemaining(row -> numbers.add((Long) row.getField(0)));
+        }
+        long micros = capture.getEpochSecond() * 1_000_000 + capture.getNano() / 1000;
+        assertThat(numbers).containsExactly(micros, micros);
     }
 
     @Test

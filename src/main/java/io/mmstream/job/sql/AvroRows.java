@@ -64,7 +64,12 @@ final class AvroRows {
                 return value -> ((Number) value).intValue();
             case BIGINT:
                 expect(column, type, schema, Schema.Type.INT, Schema.Type.LONG);
-                return value -> value instanceof Instant instant ? instant.toEpochMilli() : ((Number) value).longValue();
+                if (schema.getLogicalType() instanceof LogicalTypes.TimestampMicros || schema.getLogicalType() instanceof LogicalTypes.TimestampMillis) {
+                    // the number as written, in the field's own unit: the generated classes hand it over as an Instant
+                    long perSecond = timestampUnits(column, type, schema);
+                    return value -> ((Instant) value).getEpochSecond() * perSecond + ((Instant) value).getNano() / (1_000_000_000 / perSecond);
+                }
+                return value -> ((Number) value).longValue();
             case FLOAT:
                 expect(column, type, schema, Schema.Type.FLOAT);
                 return value -> ((Number) value).floatValue();
@@ -107,7 +112,7 @@ final class AvroRows {
                     String name = row.getFieldNames().get(i);
                     Schema.Field field = schema.getField(name);
                     positions[i] = field == null ? -1 : field.pos();
-                    fields[i] = field == null ? null : toFlink(row.getTypeAt(i), field.schema(), column.isEmpty() ? name : column + "." + name);
+                    fields[i] = field == null ? null : toFlink(row.getTypeAt(i), field.schema(), path(column, name));
                 }
                 return value -> {
                     IndexedRecord record = (IndexedRecord) value;
@@ -178,7 +183,7 @@ final class AvroRows {
         List<String> names = row.getFieldNames();
         for (String name : names) {
             if (schema.getField(name) == null) {
-                throw new ValidationException("column " + (column.isEmpty() ? name : column + "." + name) + " is no field of the record "
+                throw new ValidationException("column " + path(column, name) + " is no field of the record "
                         + schema.getName() + ", whose fields are " + schema.getFields().stream().map(Schema.Field::name).toList());
             }
         }
@@ -195,7 +200,7 @@ final class AvroRows {
             getters[i] = RowData.createFieldGetter(row.getTypeAt(i), i);
             Schema.Field field = schema.getField(names.get(i));
             positions[i] = field.pos();
-            fields[i] = fromFlink(row.getTypeAt(i), field.schema(), column.isEmpty() ? names.get(i) : column + "." + names.get(i));
+            fields[i] = fromFlink(row.getTypeAt(i), field.schema(), path(column, names.get(i)));
         }
         return value -> {
             IndexedRecord out = (IndexedRecord) SpecificData.get().newRecord(null, schema);
@@ -210,6 +215,11 @@ final class AvroRows {
             }
             return out;
         };
+    }
+
+    /** A nested column's name, e.g. results[].label. */
+    private static String path(String column, String field) {
+        return column.isEmpty() ? field : column + "." + field;
     }
 
     /** Microseconds or milliseconds per second of an Avro timestamp field. */
