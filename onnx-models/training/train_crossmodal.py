@@ -155,7 +155,8 @@ def appearance_embeddings(encoder, data):
 def qa_batch(e, idx, types, wordings, embeddings, targets, rng, sync_shift):
     """The rows' inputs and answers: each row asks its question type in one of its wordings. A sync row on a
     sounding window has its audio moved to a drawn offset (half of them within one step: in sync), as the sync head
-    learns; its answer follows the offset."""
+    learns; its answer follows the offset. A sync row on a silent window teaches nothing (its answer, the stream's
+    offset, shows in neither picture nor sound; eval does not score it either): its answer is left out of the loss."""
     chosen = [rng.choice([i for i, w in enumerate(wordings) if w["question"] == QUESTIONS[t]]) for t in types]
     question = embeddings[chosen]
     answers = targets[idx, types].clone()
@@ -164,7 +165,10 @@ def qa_batch(e, idx, types, wordings, embeddings, targets, rng, sync_shift):
     if sync_shift:
         sync = QUESTIONS.index("sync")
         for row, (i, t) in enumerate(zip(idx, types)):
-            if t != sync or not e["sounding"][i]:
+            if t != sync:
+                continue
+            if not e["sounding"][i]:
+                answers[row] = -100
                 continue
             drawn = int(rng.integers(-1, 2)) if rng.random() < 0.5 else int(rng.choice([-5, -4, -3, -2, 2, 3, 4, 5]))
             shifted, mask = T.shifted_audio(e, [i], [drawn - e["offset_steps"][i]])
@@ -177,7 +181,8 @@ def qa_batch(e, idx, types, wordings, embeddings, targets, rng, sync_shift):
 
 @torch.no_grad()
 def qa_accuracy(model, e, wordings, embeddings, targets):
-    """Per question type, the share of windows answered right, asked in the question's own words (the first)."""
+    """Per question type, the share of windows answered right, asked in the question's own words (the first); sync
+    over the sounding windows only, as eval scores it."""
     model.eval()
     idx = np.arange(len(targets))
     result = {}
@@ -185,7 +190,8 @@ def qa_accuracy(model, e, wordings, embeddings, targets):
         first = next(i for i, w in enumerate(wordings) if w["question"] == name)
         question = embeddings[first].expand(len(idx), -1)
         logits, _ = model(question, e["video"], e["video_mask"], e["appearance"], e["audio"], e["audio_mask"], e["imu"], e["imu_mask"])
-        result[name] = float((logits.argmax(1) == targets[:, t]).float().mean())
+        scored = torch.from_numpy(np.asarray(e["sounding"])) if name == "sync" else torch.ones(len(idx), dtype=torch.bool)
+        result[name] = float((logits.argmax(1) == targets[:, t])[scored].float().mean())
     return result
 
 

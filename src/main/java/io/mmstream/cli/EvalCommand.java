@@ -221,11 +221,13 @@ final class EvalCommand implements Callable<Integer> {
             ElementModel minilm = new ElementModel(text);
             Map<SceneTruth.Question, QuestionEvaluation.Figure> figures = QuestionEvaluation.of(
                     windowModels, head, heldOut, question -> ModelSettings.embed(List.of(question), minilm).get(question));
-            System.out.printf(Locale.ROOT, "%n%s: answer accuracy per question (%d windows each):%n", head, heldOut.windows().size());
+            System.out.printf(Locale.ROOT, "%n%s: answer accuracy per question, over the windows that can answer it (sync: where the actor "
+                    + "makes a sound):%n", head);
             figures.forEach((question, f) -> {
-                System.out.printf(Locale.ROOT, "  %-36s %6.1f%%  [%.1f, %.1f]%n", question.text, 100 * f.accuracy(), 100 * f.interval().low(),
-                        100 * f.interval().high());
-                out.put(question.wireName(), Map.of("accuracy", f.accuracy(), "accuracy_ci95", List.of(f.interval().low(), f.interval().high())));
+                System.out.printf(Locale.ROOT, "  %-36s %6.1f%%  [%.1f, %.1f]  %d windows%n", question.text, 100 * f.accuracy(), 100 * f.interval().low(),
+                        100 * f.interval().high(), f.windows());
+                out.put(question.wireName(), Map.of("accuracy", f.accuracy(), "accuracy_ci95", List.of(f.interval().low(), f.interval().high()),
+                        "windows", f.windows()));
             });
         }
         return out;

@@ -216,7 +216,7 @@ public final class LiveCrossModal {
                 SceneTruth.Question question = questionOf(result.getQuestion());
                 String answer = truth.getAnswers().stream().filter(a -> question != null && a.getQuestion().equals(question.wireName()))
                         .map(QuestionAnswer::getAnswer).findFirst().orElse(null);
-                if (answer != null && result.getLabel() != null) {
+                if (answer != null && result.getLabel() != null && question.answerable(!truth.getSounds().isEmpty())) {
                     long[] tally = answers.computeIfAbsent(question, q -> new long[2]);
                     tally[0]++;
                     tally[1] += answer.equals(result.getLabel()) ? 1 : 0;

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * A question-answering head over held-out windows: each of the simulator's questions asked of every window in its
- * own words, the answer right when it is the truth's ({@link SceneTruth#answer}). Per question type: the share right,
- * with a 95% bootstrap interval over streams.
+ * A question-answering head over held-out windows: each of the simulator's questions asked of every window that can
+ * answer it ({@link SceneTruth.Question#answerable}) in its own words, the answer right when it is the truth's
+ * ({@link SceneTruth#answer}). Per question type: the share right, with a 95% bootstrap interval over streams.
  */
 public final class QuestionEvaluation {
 
@@ -36,6 +36,9 @@ public final class QuestionEvaluation {
                 float[] logits = models.run(head, batch, all, asked).get(from).data();
                 for (int row = 0; row < batch.size(); row++) {
                     int index = start + row;
+                    if (!question.answerable(!data.truths().get(index).sounds().isEmpty())) {
+                        continue;
+                    }
                     int best = argmax(logits, row * answers.size(), answers.size());
                     boolean correct = answers.get(best).equals(data.truths().get(index).answer(question));
                     right[data.streams()[index]] += correct ? 1 : 0;

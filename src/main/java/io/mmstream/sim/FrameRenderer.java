@@ -43,7 +43,7 @@ final class FrameRenderer {
         floorY = h * r.nextDouble(0.80, 0.90);
         wall = hsb(r.nextFloat(), r.nextFloat() * 0.3f, 0.55f + r.nextFloat() * 0.35f);
         floor = hsb(r.nextFloat(), 0.2f + r.nextFloat() * 0.3f, 0.25f + r.nextFloat() * 0.3f);
-        shirt = hsb(r.nextFloat(), 0.5f + r.nextFloat() * 0.5f, 0.4f + r.nextFloat() * 0.6f);
+        shirt = hsb(nameableHue(r.nextFloat()), 0.5f + r.nextFloat() * 0.5f, 0.4f + r.nextFloat() * 0.6f);
         trousers = hsb(r.nextFloat(), 0.2f + r.nextFloat() * 0.5f, 0.15f + r.nextFloat() * 0.4f);
         skin = hsb(0.05f + r.nextFloat() * 0.05f, 0.3f + r.nextFloat() * 0.4f, 0.35f + r.nextFloat() * 0.6f);
         int items = 4 + r.nextInt(4);
@@ -172,16 +172,39 @@ final class FrameRenderer {
         return Hash.unit(seed, bucket, 41, 0) < 0.3 && (streamMicros % 15_000_000) > Hash.unit(seed, bucket, 42, 0) * 10_000_000;
     }
 
-    /** The shirt's colour in a word, by its hue (the renderer draws saturated shirts, never grey ones). */
-    String shirtColour() {
-        float hue = Color.RGBtoHSB(shirt.getRed(), shirt.getGreen(), shirt.getBlue(), null)[0];
-        String[] names = {"red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "red"};
-        double[] upTo = {0.04, 0.11, 0.19, 0.45, 0.53, 0.72, 0.83, 0.95, 1.01};
+    private static final String[] COLOUR_NAMES = {"red", "orange", "yellow", "green", "teal", "blue", "purple", "pink"};
+    /** Where each name's band of hue begins; red's begins below 0, at pink's end (hue wraps round at 1). */
+    private static final double[] BAND_STARTS = {-0.05, 0.04, 0.11, 0.19, 0.45, 0.53, 0.72, 0.83, 0.95};
+
+    private static int band(double hue) {
+        double wrapped = hue >= BAND_STARTS[BAND_STARTS.length - 1] ? hue - 1 : hue;
         int i = 0;
-        while (hue >= upTo[i]) {
+        while (wrapped >= BAND_STARTS[i + 1]) {
             i++;
         }
-        return names[i];
+        return i;
+    }
+
+    /**
+     * A drawn hue moved halfway towards the middle of its name's band, keeping its name: a shirt on the border of
+     * two names (green or teal?) has no right answer, so the truth, the captions and the questions would teach and
+     * score a coin toss. The narrowest band (orange) still spans 0.035 of hue.
+     */
+    static float nameableHue(float drawn) {
+        int i = band(drawn);
+        double middle = (BAND_STARTS[i] + BAND_STARTS[i + 1]) / 2;
+        double wrapped = drawn >= BAND_STARTS[BAND_STARTS.length - 1] ? drawn - 1 : drawn;
+        double hue = middle + (wrapped - middle) / 2;
+        return (float) (hue < 0 ? hue + 1 : hue);
+    }
+
+    /** The shirt's colour in a word, by its hue (the renderer draws saturated shirts, never grey ones). */
+    String shirtColour() {
+        return colourName(Color.RGBtoHSB(shirt.getRed(), shirt.getGreen(), shirt.getBlue(), null)[0]);
+    }
+
+    static String colourName(float hue) {
+        return COLOUR_NAMES[band(hue)];
     }
 
     /** Lighting drift and switching, then Gaussian sensor noise, directly on the pixels. */

@@ -64,6 +64,15 @@ public record SceneTruth(String streamId, long startMicros, long endMicros, Acti
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+
+        /**
+         * Whether a window's picture and sound can answer this question. Sync has its answer only where the actor
+         * makes a sound: in a silent window the truth (the stream's offset) shows in neither, so scoring it there
+         * scores a guess. Every other question is answerable in every window.
+         */
+        public boolean answerable(boolean actorSounds) {
+            return this != SYNC || actorSounds;
+        }
     }
 
     /** The actor counts as on the left or right beyond this many metres from the room's middle (it spans +-1.6 m). */

@@ -40,6 +40,25 @@ class LiveCrossModalTest {
     }
 
     @Test
+    void syncIsScoredOnlyWhereTheActorMakesASound() {
+        LiveCrossModal live = new LiveCrossModal();
+        for (int second = 0; second < 2; second++) {
+            TaskResult said = TaskResult.newBuilder().setTask(WindowHeads.TASK_ANSWER).setLabel("no").setQuestion("are sound and picture in sync?")
+                    .setModelName("question_answering").setModelVersion("1.0.0").build();
+            Prediction prediction = prediction("cam-1", second, "no", "a person claps");
+            prediction.setResults(List.of(said));
+            live.add(prediction);
+            WindowTruth truth = truth("cam-1", second, "no", "a person claps");
+            truth.setAnswers(List.of(new QuestionAnswer("sync", "are sound and picture in sync?", "yes")));
+            // the first window is silent: its offset shows in neither picture nor sound
+            truth.setSounds(second == 0 ? List.of() : List.of("clap"));
+            live.add(truth);
+        }
+        assertThat(live.joined()).isEqualTo(2);
+        assertThat(live.questions()).containsExactly(new LiveCrossModal.QuestionScore("sync", 1, 0));
+    }
+
+    @Test
     void separatedSecondsAreScoredAgainstTheTruthsAudioWhicheverArrivesFirst() {
         LiveCrossModal live = new LiveCrossModal();
         java.util.Random random = new java.util.Random(2);
