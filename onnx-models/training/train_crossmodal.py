@@ -400,6 +400,8 @@ def main():
     parser.add_argument("--qa-epochs", type=int, default=12)
     parser.add_argument("--caption-epochs", type=int, default=4)
     parser.add_argument("--separation-epochs", type=int, default=3)
+    parser.add_argument("--appearance-train", nargs="+", help="the appearance encoder's training data (default --train): many short "
+                        "streams, as each stream has one room and one shirt")
     parser.add_argument("--encoders", default="onnx-models", help="the frozen frame, audio (and appearance) encoders the heads read")
     parser.add_argument("--cache", help="keep the windows' embeddings in this file between runs (a run with other encoders must not reuse it)")
     args = parser.parse_args()
@@ -414,14 +416,17 @@ def main():
 
     if "appearance_encoder" in args.families:
         began = time.time()
-        encoder, figures = train_appearance(train, windows, val, val_windows, args.appearance_epochs, T.family_rng("appearance_encoder"))
+        looks = args.appearance_train or args.train
+        look_indexes, look_data = T.load(looks) if args.appearance_train else (indexes, train)
+        encoder, figures = train_appearance(look_data, truth(looks), val, val_windows, args.appearance_epochs, T.family_rng("appearance_encoder"))
+        card = dict(common(round(time.time() - began)), task="frame_appearance", labels=[], metrics={"validation_per_frame_accuracy": figures})
+        card["training"]["data"] = f"mmstream dataset, {T.describe(look_indexes)}; {len(look_data['label'])} windows"
+        del look_data
         frames = torch.randn(2, 3, 64, 64, generator=torch.Generator().manual_seed(1))
         binding = {"frame": "pixels", "size": [64, 64], "layout": "NCHW", "channels": "RGB", "range": [0, 1],
                    "mean": T.MEAN.tolist(), "std": T.STD.tolist()}
         T.export(encoder, "appearance_encoder", [frames], [{"name": "frames", "dtype": "float32", "shape": ["B", 3, 64, 64], "binds": binding}],
-                 [{"name": "embedding", "dtype": "float32", "shape": ["B", models.APPEARANCE]}], args.out,
-                 dict(common(round(time.time() - began)), task="frame_appearance", labels=[],
-                      metrics={"validation_per_frame_accuracy": figures}))
+                 [{"name": "embedding", "dtype": "float32", "shape": ["B", models.APPEARANCE]}], args.out, card)
     else:
         encoder = T.module_from_onnx(args.encoders, "appearance_encoder", models.AppearanceEncoder())
 

@@ -176,8 +176,12 @@ final class FrameRenderer {
     /** Where each name's band of hue begins; red's begins below 0, at pink's end (hue wraps round at 1). */
     private static final double[] BAND_STARTS = {-0.05, 0.04, 0.11, 0.19, 0.45, 0.53, 0.72, 0.83, 0.95};
 
+    private static double wrapped(double hue) {
+        return hue >= BAND_STARTS[BAND_STARTS.length - 1] ? hue - 1 : hue;
+    }
+
     private static int band(double hue) {
-        double wrapped = hue >= BAND_STARTS[BAND_STARTS.length - 1] ? hue - 1 : hue;
+        double wrapped = wrapped(hue);
         int i = 0;
         while (wrapped >= BAND_STARTS[i + 1]) {
             i++;
@@ -193,8 +197,7 @@ final class FrameRenderer {
     static float nameableHue(float drawn) {
         int i = band(drawn);
         double middle = (BAND_STARTS[i] + BAND_STARTS[i + 1]) / 2;
-        double wrapped = drawn >= BAND_STARTS[BAND_STARTS.length - 1] ? drawn - 1 : drawn;
-        double hue = middle + (wrapped - middle) / 2;
+        double hue = middle + (wrapped(drawn) - middle) / 2;
         return (float) (hue < 0 ? hue + 1 : hue);
     }
 
