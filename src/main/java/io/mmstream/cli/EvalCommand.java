@@ -157,7 +157,7 @@ final class EvalCommand implements Callable<Integer> {
                 figures.put(head, retrieval(windowModels, head, heldOut));
             }
             for (String head : windowModels.heads(io.mmstream.inference.WindowHeads.TASK_ANSWER)) {
-                figures.put(head, questions(windowModels, head, heldOut));
+                figures.put(head, questions(windowModels, head, heldOut, offsetWindows));
             }
             for (String head : windowModels.heads(io.mmstream.inference.WindowHeads.TASK_CAPTION)) {
                 figures.put(head, captions(windowModels, head, heldOut));
@@ -214,8 +214,13 @@ final class EvalCommand implements Callable<Integer> {
         return out;
     }
 
-    /** Each of the simulator's questions asked of every held-out window in its own words (embedded by the text model). */
-    private Map<String, Object> questions(WindowModels windowModels, String head, Evaluation.Labelled heldOut) throws Exception {
+    /**
+     * Each of the simulator's questions asked of every held-out window that can answer it, in its own words (embedded
+     * by the text model); sync also on the streams with AV offsets, where both answers occur (every default stream is
+     * in sync, so there the figure is only how often in-sync windows are said to be).
+     */
+    private Map<String, Object> questions(WindowModels windowModels, String head, Evaluation.Labelled heldOut, Evaluation.Labelled offsetWindows)
+            throws Exception {
         Map<String, Object> out = new LinkedHashMap<>();
         try (OnnxModel text = OnnxModel.open(ModelCard.load(models.resolve("minilm_text.json")), InferenceOptions.cpu(2))) {
             ElementModel minilm = new ElementModel(text);
@@ -229,6 +234,14 @@ final class EvalCommand implements Callable<Integer> {
                 out.put(question.wireName(), Map.of("accuracy", f.accuracy(), "accuracy_ci95", List.of(f.interval().low(), f.interval().high()),
                         "windows", f.windows()));
             });
+            QuestionEvaluation.Figure sync = QuestionEvaluation.of(windowModels, head, offsetWindows,
+                    question -> ModelSettings.embed(List.of(question), minilm).get(question), List.of(SceneTruth.Question.SYNC)).get(SceneTruth.Question.SYNC);
+            long inSync = offsetWindows.truths().stream().filter(t -> !t.sounds().isEmpty() && t.inSync()).count();
+            System.out.printf(Locale.ROOT, "  %-36s %6.1f%%  [%.1f, %.1f]  %d windows, %d of them in sync (seeds %s, per-stream offsets within +-333 ms)%n",
+                    SceneTruth.Question.SYNC.text, 100 * sync.accuracy(), 100 * sync.interval().low(), 100 * sync.interval().high(), sync.windows(), inSync,
+                    seeds(1));
+            out.put("sync_with_offsets", Map.of("accuracy", sync.accuracy(), "accuracy_ci95", List.of(sync.interval().low(), sync.interval().high()),
+                    "windows", sync.windows()));
         }
         return out;
     }

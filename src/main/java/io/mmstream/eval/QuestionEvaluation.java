@@ -23,11 +23,17 @@ public final class QuestionEvaluation {
     /** @param embedText the head's text model, embedding a question */
     public static Map<SceneTruth.Question, Figure> of(WindowModels models, String head, Evaluation.Labelled data, Function<String, float[]> embedText)
             throws InferenceException {
+        return of(models, head, data, embedText, List.of(SceneTruth.Question.values()));
+    }
+
+    /** Only the questions given, in their order. */
+    public static Map<SceneTruth.Question, Figure> of(WindowModels models, String head, Evaluation.Labelled data, Function<String, float[]> embedText,
+                                                      List<SceneTruth.Question> questions) throws InferenceException {
         String from = ((Decoding.Softmax) models.card(head).result().decoding()).from();
         List<String> answers = models.card(head).result().labels();
         boolean[] all = {true, true, true};
         Map<SceneTruth.Question, Figure> out = new LinkedHashMap<>();
-        for (SceneTruth.Question question : SceneTruth.Question.values()) {
+        for (SceneTruth.Question question : questions) {
             float[] asked = embedText.apply(question.text);
             int[] right = new int[data.streamCount()];
             int[] total = new int[data.streamCount()];
