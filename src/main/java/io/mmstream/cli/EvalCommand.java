@@ -224,8 +224,8 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         try (OnnxModel text = OnnxModel.open(ModelCard.load(models.resolve("minilm_text.json")), InferenceOptions.cpu(2))) {
             ElementModel minilm = new ElementModel(text);
-            Map<SceneTruth.Question, QuestionEvaluation.Figure> figures = QuestionEvaluation.of(
-                    windowModels, head, heldOut, question -> ModelSettings.embed(List.of(question), minilm).get(question));
+            java.util.function.Function<String, float[]> embed = question -> ModelSettings.embed(List.of(question), minilm).get(question);
+            Map<SceneTruth.Question, QuestionEvaluation.Figure> figures = QuestionEvaluation.of(windowModels, head, heldOut, embed);
             System.out.printf(Locale.ROOT, "%n%s: answer accuracy per question, over the windows that can answer it (sync: where the actor "
                     + "makes a sound):%n", head);
             figures.forEach((question, f) -> {
@@ -234,8 +234,8 @@ final class EvalCommand implements Callable<Integer> {
                 out.put(question.wireName(), Map.of("accuracy", f.accuracy(), "accuracy_ci95", List.of(f.interval().low(), f.interval().high()),
                         "windows", f.windows()));
             });
-            QuestionEvaluation.Figure sync = QuestionEvaluation.of(windowModels, head, offsetWindows,
-                    question -> ModelSettings.embed(List.of(question), minilm).get(question), List.of(SceneTruth.Question.SYNC)).get(SceneTruth.Question.SYNC);
+            QuestionEvaluation.Figure sync = QuestionEvaluation.of(windowModels, head, offsetWindows, embed, List.of(SceneTruth.Question.SYNC))
+                    .get(SceneTruth.Question.SYNC);
             long inSync = offsetWindows.truths().stream().filter(t -> !t.sounds().isEmpty() && t.inSync()).count();
             System.out.printf(Locale.ROOT, "  %-36s %6.1f%%  [%.1f, %.1f]  %d windows, %d of them in sync (seeds %s, per-stream offsets within +-333 ms)%n",
                     SceneTruth.Question.SYNC.text, 100 * sync.accuracy(), 100 * sync.interval().low(), 100 * sync.interval().high(), sync.windows(), inSync,
