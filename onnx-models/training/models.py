@@ -295,6 +295,8 @@ class AppearanceEncoder(nn.Module):
 
 ANSWERS = ["idle", "walk", "run", "jump", "wave", "clap", "sit down", "fall", "one", "two"] + SHIRTS + ["yes", "no"]
 TEXT = 384  # the text model's width (MiniLM)
+STREAM_OFFSET = 3  # the stream's offset estimate: seconds, agreement, windows / 9 (the job's StreamSync)
+STEPS_PER_SECOND = 15.0
 
 
 def appearance_summary(appearance, mask):
@@ -310,22 +312,26 @@ def appearance_summary(appearance, mask):
 class QuestionAnswering(nn.Module):
     """A question (its text embedding) and a window to an answer from one vocabulary (ANSWERS). The window's
     features (WindowFeatures: what happens, the action, a fall; the appearance over the window: shirt, light,
-    people) and the sync comparison's offset distribution (sync). The question scales and shifts the features
-    (FiLM), then picks the answer."""
+    people), the sync comparison's offset distribution (sync) and the stream's offset as the job keeps it over its
+    recent windows (stream_offset: seconds, agreement, windows / 9; zeros while it has none): one window's sound
+    seldom settles sync, its stream's does. The question scales and shifts the features (FiLM), then picks the
+    answer."""
 
     def __init__(self):
         super().__init__()
         self.window = WindowFeatures()
         self.sync = AudioVisualSync()
-        self.features = nn.Sequential(nn.Linear(6 * EMBED + 3 + 64 + 2 * MAX_SHIFT + 1, 256), nn.ReLU())
+        self.features = nn.Sequential(nn.Linear(6 * EMBED + 3 + 64 + 2 * MAX_SHIFT + 1 + STREAM_OFFSET, 256), nn.ReLU())
         self.film = nn.Linear(TEXT, 2 * 256)
         self.head = nn.Sequential(nn.Linear(256, 256), nn.ReLU(), nn.Dropout(0.1), nn.Linear(256, len(ANSWERS)))
 
-    def forward(self, question, video, video_mask, appearance, audio, audio_mask, imu, imu_mask):
+    def forward(self, question, video, video_mask, appearance, audio, audio_mask, imu, imu_mask, stream_offset):
         window = self.window(video, video_mask, appearance, audio, audio_mask, imu, imu_mask)
         offset_logits, _ = self.sync(video, video_mask, audio, audio_mask)
         both = video_mask.amax(1, keepdim=True) * audio_mask.amax(1, keepdim=True)
-        x = self.features(torch.cat([window, torch.softmax(offset_logits, dim=1) * both], dim=1))
+        # the offset in frame steps (seconds x 15), so that in sync (within one step) is a threshold of order one
+        offset = torch.cat([stream_offset[:, :1] * STEPS_PER_SECOND, stream_offset[:, 1:]], dim=1)
+        x = self.features(torch.cat([window, torch.softmax(offset_logits, dim=1) * both, offset], dim=1))
         scale, shift = self.film(question).chunk(2, dim=1)
         return self.head(x * (1 + scale) + shift), offset_logits
 

@@ -138,6 +138,7 @@ def answer_targets(windows):
 
 
 QUESTIONS = ["action", "people", "shirt", "light", "sync", "fell"]
+TYPE_WEIGHTS = np.array([1, 1, 1, 1, 2, 1]) / 7
 
 
 @torch.no_grad()
@@ -152,30 +153,103 @@ def appearance_embeddings(encoder, data):
     return out
 
 
+def load_sync_head(directory):
+    """The committed offset head (av_sync), frozen: its initializers are its parameters by name."""
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load(os.path.join(directory, "av_sync.onnx")).graph
+    sync = models.AudioVisualSync()
+    sync.load_state_dict({i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer})
+    return sync.eval()
+
+
+def parabola_peak(p):
+    """The offset in steps at the peak of a parabola through the log-probabilities of the best offset and its
+    neighbours, as Decoding.Offset.offsetMicros places it."""
+    k = int(p.argmax())
+    steps = float(k - models.MAX_SHIFT)
+    if 0 < k < len(p) - 1:
+        below, peak, above = np.log(np.maximum(p[k - 1:k + 2], 1e-9))
+        curvature = below - 2 * peak + above
+        steps += 0.5 * (below - above) / curvature if curvature < 0 else 0.0
+    return steps
+
+
+def add_stream_offsets(e, data, period_us, sync):
+    """e["stream_offsets"]: per window and per offset its stream could have (-MAX_SHIFT..MAX_SHIFT frame steps, the
+    window's own remainder of a step kept), the stream's offset input as the job would hold it after that window
+    (StreamSync): the offset head over the stream's windows so far, all at that offset; a window counts where the
+    head runs on it (video and audio each cover half the window) and puts at least 0.5 on one offset, at the
+    parabola's peak; the lower median of the last 9 such windows, the share within one step of it, their count / 9;
+    [windows, 2 * MAX_SHIFT + 1, 3]. e["offset_steps_exact"]: the true offset in steps, unrounded."""
+    K = models.MAX_SHIFT
+    starts = data["window_start_us"]
+    count = len(starts)
+    new_stream = np.concatenate([[True], np.diff(starts) <= 0])
+    decisive = np.full((count, 2 * K + 1), np.nan)
+    with torch.no_grad():
+        for d in range(-K, K + 1):
+            for start in range(0, count, 512):
+                idx = np.arange(start, min(count, start + 512))
+                audio, mask = T.shifted_audio(e, idx, d - e["offset_steps"][idx])
+                video_mask = e["video_mask"][idx]
+                logits, _ = sync(e["video"][idx], video_mask, audio, mask)
+                p = torch.softmax(logits, 1).numpy()
+                runs = ((video_mask.mean(1) >= 0.5) & (mask.mean(1) >= 0.5) & (video_mask.sum(1) > 0) & (mask.sum(1) > 0)).numpy()
+                for row, i in enumerate(idx):
+                    if runs[row] and p[row].max() >= 0.5:
+                        decisive[i, d + K] = np.rint(parabola_peak(p[row]) * period_us)
+    out = np.zeros((count, 2 * K + 1, models.STREAM_OFFSET), dtype=np.float32)
+    for d in range(2 * K + 1):
+        recent = []
+        for i in range(count):
+            if new_stream[i]:
+                recent = []
+            if not np.isnan(decisive[i, d]):
+                recent = (recent + [decisive[i, d]])[-9:]
+            if recent:
+                median = sorted(recent)[(len(recent) - 1) // 2]
+                out[i, d] = [median / 1e6, np.mean([abs(r - median) <= period_us for r in recent]), len(recent) / 9]
+    e["stream_offsets"] = torch.from_numpy(out)
+    e["offset_steps_exact"] = data["av_offset_us"] / period_us
+
+
+def real_stream_offsets(e, idx):
+    """The rows' stream offset inputs at their streams' own offsets."""
+    shift = np.clip(e["offset_steps"][idx], -models.MAX_SHIFT, models.MAX_SHIFT) + models.MAX_SHIFT
+    return e["stream_offsets"][idx, shift]
+
+
 def qa_batch(e, idx, types, wordings, embeddings, targets, rng, sync_shift):
     """The rows' inputs and answers: each row asks its question type in one of its wordings. A sync row on a
-    sounding window has its audio moved to a drawn offset (half of them within one step: in sync), as the sync head
-    learns; its answer follows the offset. A sync row on a silent window teaches nothing (its answer, the stream's
-    offset, shows in neither picture nor sound; eval does not score it either): its answer is left out of the loss."""
+    sounding window has its stream moved to a drawn offset (half of them within one step: in sync): the window's
+    audio, as the sync head learns, and the stream's offset input (as the job would hold it at that offset); its
+    answer follows the offset, the window's remainder of a step included (in sync: within one step, as the
+    simulator's truth says). A sync row on a silent window teaches nothing (its answer, the stream's offset, shows in
+    neither picture nor sound; eval does not score it either): its answer is left out of the loss."""
     chosen = [rng.choice([i for i, w in enumerate(wordings) if w["question"] == QUESTIONS[t]]) for t in types]
     question = embeddings[chosen]
     answers = targets[idx, types].clone()
     audio, audio_mask = e["audio"][idx].clone(), e["audio_mask"][idx].clone()
+    stream_offset = real_stream_offsets(e, idx).clone()
     wanted = np.full(len(idx), -100)
     if sync_shift:
         sync = QUESTIONS.index("sync")
         for row, (i, t) in enumerate(zip(idx, types)):
             if t != sync:
                 continue
-            if not e["sounding"][i]:
+            if not e["actor_sounds"][i]:
                 answers[row] = -100
                 continue
             drawn = int(rng.integers(-1, 2)) if rng.random() < 0.5 else int(rng.choice([-5, -4, -3, -2, 2, 3, 4, 5]))
             shifted, mask = T.shifted_audio(e, [i], [drawn - e["offset_steps"][i]])
             audio[row], audio_mask[row] = shifted[0], mask[0]
-            answers[row] = models.ANSWERS.index("yes" if abs(drawn) <= 1 else "no")
+            stream_offset[row] = e["stream_offsets"][i, drawn + models.MAX_SHIFT]
+            exact = drawn + e["offset_steps_exact"][i] - e["offset_steps"][i]
+            answers[row] = models.ANSWERS.index("yes" if abs(exact) <= 1 else "no")
             wanted[row] = drawn + models.MAX_SHIFT
-    inputs = (question, e["video"][idx], e["video_mask"][idx], e["appearance"][idx], audio, audio_mask, e["imu"][idx], e["imu_mask"][idx])
+    inputs = (question, e["video"][idx], e["video_mask"][idx], e["appearance"][idx], audio, audio_mask, e["imu"][idx], e["imu_mask"][idx],
+              stream_offset)
     return inputs, answers, torch.from_numpy(wanted)
 
 
@@ -189,8 +263,9 @@ def qa_accuracy(model, e, wordings, embeddings, targets):
     for t, name in enumerate(QUESTIONS):
         first = next(i for i, w in enumerate(wordings) if w["question"] == name)
         question = embeddings[first].expand(len(idx), -1)
-        logits, _ = model(question, e["video"], e["video_mask"], e["appearance"], e["audio"], e["audio_mask"], e["imu"], e["imu_mask"])
-        scored = torch.from_numpy(np.asarray(e["sounding"])) if name == "sync" else torch.ones(len(idx), dtype=torch.bool)
+        logits, _ = model(question, e["video"], e["video_mask"], e["appearance"], e["audio"], e["audio_mask"], e["imu"], e["imu_mask"],
+                          real_stream_offsets(e, idx))
+        scored = torch.from_numpy(e["actor_sounds"]) if name == "sync" else torch.ones(len(idx), dtype=torch.bool)
         result[name] = float((logits.argmax(1) == targets[:, t])[scored].float().mean())
     return result
 
@@ -206,7 +281,8 @@ def train_qa(e, windows, ve, val_windows, wordings, embeddings, epochs, rng):
         # every window asked two questions an epoch
         for batch in T.batches(2 * count, 64, rng):
             idx = batch % count
-            types = rng.integers(0, len(QUESTIONS), len(idx))
+            # sync is asked twice as often: half of its rows (silent windows) teach nothing
+            types = rng.choice(len(QUESTIONS), len(idx), p=TYPE_WEIGHTS)
             inputs, answers, wanted = qa_batch(e, idx, types, wordings, embeddings, targets, rng, sync_shift=True)
             inputs = modality_dropout(inputs, rng, 0.1)
             logits, offset_logits = model(*inputs)
@@ -397,7 +473,7 @@ def main():
     parser.add_argument("--families", nargs="+", choices=FAMILIES, default=FAMILIES)
     parser.add_argument("--appearance-epochs", type=int, default=12)
     parser.add_argument("--embedding-epochs", type=int, default=8, help="window_embedding (the epoch kept is chosen on validation)")
-    parser.add_argument("--qa-epochs", type=int, default=12)
+    parser.add_argument("--qa-epochs", type=int, default=16)
     parser.add_argument("--caption-epochs", type=int, default=4)
     parser.add_argument("--separation-epochs", type=int, default=3)
     parser.add_argument("--appearance-train", nargs="+", help="the appearance encoder's training data (default --train): many short "
@@ -442,6 +518,13 @@ def main():
         e, ve = window_embeddings(args, train, val, encoder, indexes[0]["frames"]["frame_period_us"], indexes[0]["classes"])
         wordings, embeddings = questions(args.train[0])
         began = time.time()
+        sync = load_sync_head(args.encoders)
+        add_stream_offsets(e, train, indexes[0]["frames"]["frame_period_us"], sync)
+        add_stream_offsets(ve, val, indexes[0]["frames"]["frame_period_us"], sync)
+        # sync has an answer where the actor makes a sound in the window (its truth's sounds, as eval scores it)
+        e["actor_sounds"] = np.array([bool(w["sounds"]) for w in windows])
+        ve["actor_sounds"] = np.array([bool(w["sounds"]) for w in val_windows])
+        T.log(f"stream offsets: {time.time() - began:.0f} s")
         model, figures = train_qa(e, windows, ve, val_windows, wordings, embeddings, args.qa_epochs, T.family_rng("question_answering"))
         export_qa(model, figures, round(time.time() - began), indexes[0], args.out, common)
 
@@ -626,8 +709,10 @@ def export_captions(model, words, figures, seconds, index, out, common):
 def export_qa(model, figures, seconds, index, out, common):
     examples, specs = window_examples_and_specs(index)
     question = torch.randn(2, models.TEXT, generator=torch.Generator().manual_seed(2)) * 0.05
-    T.export(AnswerLogits(model).eval(), "question_answering", [question] + examples,
-             [{"name": "question", "dtype": "float32", "shape": ["B", models.TEXT], "binds": {"question": "minilm_text"}}] + specs,
+    stream_offset = torch.tensor([[0.2, 0.8, 1.0], [0.0, 0.0, 0.0]])
+    T.export(AnswerLogits(model).eval(), "question_answering", [question] + examples + [stream_offset],
+             [{"name": "question", "dtype": "float32", "shape": ["B", models.TEXT], "binds": {"question": "minilm_text"}}] + specs
+             + [{"name": "stream_offset", "dtype": "float32", "shape": ["B", models.STREAM_OFFSET], "binds": {"sync": "stream"}}],
              [{"name": "logits", "dtype": "float32", "shape": ["B", len(models.ANSWERS)]}], out,
              dict(common(seconds), task="question_answering", labels=models.ANSWERS,
                   metrics={"validation_accuracy_per_question": figures},

@@ -158,13 +158,14 @@ public final class DatasetWriter {
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    /** One window's captions and answers as a JSON line, in the windows' order. */
+    /** One window's captions, answers and the actor's sounds in it as a JSON line, in the windows' order. */
     private static String truthLine(SceneTruth truth, long seed) throws IOException {
         Map<String, String> answers = new java.util.LinkedHashMap<>();
         for (SceneTruth.Question question : SceneTruth.Question.values()) {
             answers.put(question.wireName(), truth.answer(question));
         }
-        return JSON.writeValueAsString(Map.of("captions", truth.captions(seed), "answers", answers)) + "\n";
+        List<String> sounds = truth.sounds().stream().map(kind -> kind.name().toLowerCase(java.util.Locale.ROOT)).sorted().toList();
+        return JSON.writeValueAsString(Map.of("captions", truth.captions(seed), "answers", answers, "sounds", sounds)) + "\n";
     }
 
     private static <T> T get(Future<T> future) throws InterruptedException {
@@ -319,7 +320,7 @@ public final class DatasetWriter {
                   "av_offset_us": {"file": "av_offset_us.npy", "dtype": "int64", "meaning": "audio minus video timestamp offset of the window's sounds"},
                   "stream": {"file": "stream.npy", "dtype": "int32"},
                   "window_start_us": {"file": "window_start_us.npy", "dtype": "int64"},
-                  "truth": {"file": "truth.jsonl", "meaning": "per window, a JSON line: five reference captions and the answers to the standing questions (sim.SceneTruth)"},
+                  "truth": {"file": "truth.jsonl", "meaning": "per window, a JSON line: five reference captions, the answers to the standing questions and the actor's sounds in the window (sim.SceneTruth)"},
                   "caption_embeddings": {"file": "caption_embeddings.npy", "dtype": "float32", "layout": "window, caption, width",
                                          "meaning": "each reference caption embedded by the text model of `dataset --text-model` (MiniLM by default)"},
                   "pose": {"file": "pose.npy", "shape": [%d, %d, %d], "dtype": "float32", "fields": [%s],

@@ -171,7 +171,6 @@ public final class Evaluation {
         int[] outOfSyncRight = new int[streams];
         double[] absoluteError = new double[streams];
         int[] errorCount = new int[streams];
-        long[][] recent = new long[streams][0];
         Map<Action, OffsetErrors> byAction = new java.util.EnumMap<>(Action.class);
         double[] streamError = new double[streams];
         int[] streamErrorCount = new int[streams];
@@ -180,6 +179,8 @@ public final class Evaluation {
         String head = models.offsetHead();
         ModelResult syncResult = models.card(head).result();
         Decoding.Offset offsetDecoding = (Decoding.Offset) syncResult.decoding();
+        // the stream's estimate as the job keeps it, window after window
+        List<StreamSync.Estimate> streamOffsets = models.streamOffsets(data.windows(), data.streams(), streams);
         for (List<WindowTensors> batch : batches(data.windows())) {
             var outputs = models.run(head, batch, ALL);
             float[] logits = outputs.get(offsetDecoding.offsets()).data();
@@ -189,10 +190,8 @@ public final class Evaluation {
                 int stream = data.streams()[index];
                 long truth = data.offsetsMicros()[index];
                 float[] row = java.util.Arrays.copyOfRange(logits, i * shifts, (i + 1) * shifts);
-                long predicted = offsetDecoding.offsetMicros(syncResult.labels(), row);
-                // the stream's estimate as the job keeps it, window after window, silent ones included
-                recent[stream] = StreamSync.next(recent[stream], predicted, new Decoding.Softmax(offsetDecoding.offsets()).decode(name -> row));
-                StreamSync.Estimate estimate = StreamSync.estimate(recent[stream], framePeriodMicros);
+                long predicted = offsetDecoding.offsetMicros(syncResult.labels(), new Decoding.Softmax(offsetDecoding.offsets()).decode(name -> row));
+                StreamSync.Estimate estimate = streamOffsets.get(index);
                 if (estimate != null && Math.abs(truth) <= (shifts / 2) * framePeriodMicros) {
                     streamError[stream] += Math.abs(estimate.offsetMicros() - truth);
                     streamErrorCount[stream]++;

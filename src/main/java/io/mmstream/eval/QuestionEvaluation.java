@@ -3,6 +3,8 @@ package io.mmstream.eval;
 import io.mmstream.align.WindowTensors;
 import io.mmstream.inference.Decoding;
 import io.mmstream.inference.InferenceException;
+import io.mmstream.inference.StreamSync;
+import io.mmstream.inference.WindowInputs;
 import io.mmstream.sim.SceneTruth;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +34,9 @@ public final class QuestionEvaluation {
         String from = ((Decoding.Softmax) models.card(head).result().decoding()).from();
         List<String> answers = models.card(head).result().labels();
         boolean[] all = {true, true, true};
+        // a head that reads its stream's offset gets each window's as the job keeps it
+        List<StreamSync.Estimate> streamOffsets = WindowInputs.bindsStreamOffset(models.card(head))
+                ? models.streamOffsets(data.windows(), data.streams(), data.streamCount()) : null;
         Map<SceneTruth.Question, Figure> out = new LinkedHashMap<>();
         for (SceneTruth.Question question : questions) {
             float[] asked = embedText.apply(question.text);
@@ -39,7 +44,8 @@ public final class QuestionEvaluation {
             int[] total = new int[data.streamCount()];
             for (int start = 0; start < data.windows().size(); start += 64) {
                 List<WindowTensors> batch = data.windows().subList(start, Math.min(data.windows().size(), start + 64));
-                float[] logits = models.run(head, batch, all, asked).get(from).data();
+                float[] logits = models.run(head, batch, all, asked, streamOffsets == null ? null
+                        : streamOffsets.subList(start, start + batch.size())).get(from).data();
                 for (int row = 0; row < batch.size(); row++) {
                     int index = start + row;
                     if (!question.answerable(!data.truths().get(index).sounds().isEmpty())) {

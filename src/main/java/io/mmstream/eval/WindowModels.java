@@ -1,6 +1,7 @@
 package io.mmstream.eval;
 
 import io.mmstream.align.WindowTensors;
+import io.mmstream.config.JobOptions;
 import io.mmstream.dataset.DatasetWriter;
 import io.mmstream.inference.Binding;
 import io.mmstream.inference.Decoding;
@@ -8,8 +9,11 @@ import io.mmstream.inference.InferenceException;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.ModelCard;
+import io.mmstream.inference.ModelResult;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.inference.OnnxModel;
+import io.mmstream.inference.StreamSync;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.inference.WindowInputs;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -26,6 +30,9 @@ import java.util.Set;
  * that reads those encoders, its inputs built from its card ({@link WindowInputs}).
  */
 public final class WindowModels implements AutoCloseable {
+
+    /** Which windows the offset head runs on, as the job decides it by default (models.min-coverage). */
+    private static final float MIN_COVERAGE = JobOptions.MIN_COVERAGE.parse().apply(JobOptions.MIN_COVERAGE.defaultText()).floatValue();
 
     private final List<OnnxModel> opened = new ArrayList<>();
     private final MediaEncoders encoders;
@@ -127,6 +134,45 @@ public final class WindowModels implements AutoCloseable {
 
     /** @param question the standing question's embedding, for a head that binds one */
     public Map<String, OnnxModel.Output> run(String head, List<WindowTensors> batch, boolean[] use, float[] question) throws InferenceException {
+        return run(head, batch, use, question, null);
+    }
+
+    /**
+     * Each window's stream offset estimate as the job keeps it ({@link StreamSync}): the offset head over the
+     * windows in order, each stream's estimate moved on by its eligible windows (the job's default coverage).
+     *
+     * @param streams each window's stream, 0 to streamCount - 1; a stream's windows in time order
+     */
+    public List<StreamSync.Estimate> streamOffsets(List<WindowTensors> windows, int[] streams, int streamCount) throws InferenceException {
+        String head = offsetHead();
+        ModelResult result = card(head).result();
+        Decoding.Offset decoding = (Decoding.Offset) result.decoding();
+        boolean[] all = {true, true, true};
+        long[][] recent = new long[streamCount][0];
+        List<StreamSync.Estimate> out = new ArrayList<>(windows.size());
+        for (int start = 0; start < windows.size(); start += 64) {
+            List<WindowTensors> batch = windows.subList(start, Math.min(windows.size(), start + 64));
+            float[] logits = run(head, batch, all).get(decoding.offsets()).data();
+            int offsets = logits.length / batch.size();
+            for (int i = 0; i < batch.size(); i++) {
+                int stream = streams[start + i];
+                Long offset = null;
+                float[] probabilities = new float[0];
+                if (WindowHeads.eligible(batch.get(i), result.requires(), MIN_COVERAGE)) {
+                    float[] row = java.util.Arrays.copyOfRange(logits, i * offsets, (i + 1) * offsets);
+                    probabilities = new Decoding.Softmax(decoding.offsets()).decode(name -> row);
+                    offset = decoding.offsetMicros(result.labels(), probabilities);
+                }
+                recent[stream] = StreamSync.next(recent[stream], offset, probabilities);
+                out.add(StreamSync.estimate(recent[stream], decoding.stepMicros()));
+            }
+        }
+        return out;
+    }
+
+    /** @param streamOffsets each window's stream offset estimate ({@link #streamOffsets}), for a head that binds it; else null */
+    public Map<String, OnnxModel.Output> run(String head, List<WindowTensors> batch, boolean[] use, float[] question,
+                                             List<StreamSync.Estimate> streamOffsets) throws InferenceException {
         Set<String> hidden = new HashSet<>();
         String[] modalities = {"video", "audio", "sensor"};
         for (int m = 0; m < modalities.length; m++) {
@@ -134,7 +180,7 @@ public final class WindowModels implements AutoCloseable {
                 hidden.add(modalities[m]);
             }
         }
-        return heads.get(head).run(WindowInputs.of(card(head), producers, batch, hidden, question));
+        return heads.get(head).run(WindowInputs.of(card(head), producers, batch, hidden, question, streamOffsets));
     }
 
     @Override

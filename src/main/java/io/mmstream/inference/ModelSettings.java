@@ -102,10 +102,12 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
         List<ModelCard> cards = run.stream().map(this::card).toList();
         cards.forEach(OnnxModel::verifyFile);
         Map<String, EncoderSlice> producers = producers();
-        cards.stream().filter(card -> card.stage() == ModelCard.Stage.WINDOW).forEach(card -> {
+        List<ModelCard> windowCards = cards.stream().filter(card -> card.stage() == ModelCard.Stage.WINDOW).toList();
+        windowCards.forEach(card -> {
             checkProducers(card, producers);
             checkQuestion(card);
         });
+        checkStreamOffset(windowCards);
         separationName();
         for (ModelCard card : stepModelCards(ModelCard.Stage.TEXT)) {
             card.inputs().stream().map(ModelCard.Tensor::binding).filter(b -> b instanceof Binding.Tokens t && t.tokenizer() != null)
@@ -244,6 +246,19 @@ public record ModelSettings(String location, List<String> run, InferenceOptions 
             if (!width.equals(input.shape().get(2))) {
                 throw new ModelCardException(head.file() + ": inputs[" + i + "] (" + input.name() + ").shape = " + input.shape() + ": "
                         + producer.file() + " gives " + bound.output() + " of width " + width);
+            }
+        }
+    }
+
+    /** Refuses a head that binds its stream's offset in a graph without an offset head to estimate it. */
+    private void checkStreamOffset(List<ModelCard> windowCards) {
+        boolean offsetHead = windowCards.stream().anyMatch(card -> card.result().decoding() instanceof Decoding.Offset);
+        for (ModelCard head : windowCards) {
+            for (int i = 0; i < head.inputs().size() && !offsetHead; i++) {
+                if (head.inputs().get(i).binding() instanceof Binding.StreamOffset) {
+                    throw new ModelCardException(head.file() + ": inputs[" + i + "] (" + head.inputs().get(i).name() + ").binds = {\"sync\": \"stream\"}: "
+                            + "models.run = " + run + " runs no head decoding an offset (av_sync) to estimate the stream's offset");
+                }
             }
         }
     }

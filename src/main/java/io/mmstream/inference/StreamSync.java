@@ -10,7 +10,7 @@ import java.util.Arrays;
  * 375743f (held-out seeds 3001 and 3101, 16 streams x 120 s with offsets within 333 ms; the mean error of the
  * stream's estimate at each window where it has one): a peak of 0.3 gave 70 ms with 9 windows, 0.4 gave 53 ms, 0.5
  * gave 38 ms (35-38 ms for 5 to 25 windows), against 144 ms for each window's own estimate over sounding windows
- * alone. Not tuned again for today's head, whose figures `eval` prints (23 ms against 116 ms). One window's estimate flickers; the
+ * alone. Not tuned again for today's head, whose figures `eval` prints (22 ms against 110 ms, each offset placed between the steps). One window's estimate flickers; the
  * stream's holds still, so an alarm on it does not.
  */
 public final class StreamSync {
@@ -45,6 +45,12 @@ public final class StreamSync {
         long[] next = Arrays.copyOfRange(recent, Math.max(0, recent.length + 1 - WINDOWS), recent.length + 1);
         next[next.length - 1] = offsetMicros;
         return next;
+    }
+
+    /** The estimate as a model's input ({@link Binding.StreamOffset}): seconds, agreement, windows / {@link #WINDOWS}; zeros for none. */
+    public static float[] input(Estimate estimate) {
+        return estimate == null ? new float[3]
+                : new float[] {estimate.offsetMicros() / 1e6f, estimate.agreement(), (float) estimate.windows() / WINDOWS};
     }
 
     /** The estimate over the recent decisive offsets; null while there are none. */

@@ -47,10 +47,11 @@ public final class WindowHeads {
     /**
      * @param avOffsetMicros the sync head's offset estimate (audio minus video), null when it had no say
      * @param offsetProbabilities the sync head's distribution over its offsets; empty when it had no say
+     * @param streamOffset the window's stream's offset estimate with this window taken in; null while it has none
      * @param failures messages of heads whose inference failed on this window
      */
     public record WindowResults(List<TaskOutcome> tasks, Long avOffsetMicros, Float inSyncProbability, float[] offsetProbabilities,
-                                List<String> failures) {}
+                                StreamSync.Estimate streamOffset, List<String> failures) {}
 
     private final List<Head> heads = new ArrayList<>();
     private final float minCoverage;
@@ -81,57 +82,96 @@ public final class WindowHeads {
         this(heads, producers, minCoverage, Map.of());
     }
 
+    /**
+     * Where the streams of a batch's windows keep their offset estimates ({@link StreamSync}): the job's keyed state,
+     * or {@code eval}'s per-stream arrays.
+     */
+    public interface StreamOffsets {
+        /**
+         * The stream's estimate after the batch's window at this index, its own offset taken in; called in batch
+         * order, once per window.
+         *
+         * @param offsetMicros the window's offset, null where the offset head had no say
+         * @param probabilities the offset head's distribution; empty where it had no say
+         */
+        StreamSync.Estimate after(int window, Long offsetMicros, float[] probabilities);
+    }
+
+    /** Each window on its own, as if its stream had no earlier windows (benchmarks, the naive baseline). */
+    public static final StreamOffsets EACH_WINDOW_ALONE =
+            (window, offsetMicros, probabilities) -> StreamSync.estimate(StreamSync.next(new long[0], offsetMicros, probabilities), 0);
+
     public List<WindowResults> run(List<WindowTensors> windows) {
+        return run(windows, EACH_WINDOW_ALONE);
+    }
+
+    /**
+     * Every head on the batch. The heads that bind their stream's offset run last, once the offset head's results
+     * have moved each stream's estimate on ({@code streamOffsets}, in batch order).
+     */
+    public List<WindowResults> run(List<WindowTensors> windows, StreamOffsets streamOffsets) {
         int count = windows.size();
-        List<List<TaskOutcome>> tasks = new ArrayList<>();
+        TaskOutcome[][] outcomes = new TaskOutcome[count][heads.size()];
         List<List<String>> failures = new ArrayList<>();
         Long[] offsets = new Long[count];
         Float[] inSync = new Float[count];
         float[][] offsetProbabilities = new float[count][0];
         for (int i = 0; i < count; i++) {
-            tasks.add(new ArrayList<>());
             failures.add(new ArrayList<>());
         }
         WindowInputs.Shared shared = new WindowInputs.Shared(windows, buffers);
-        for (Head head : heads) {
-            ModelCard card = head.model().card();
-            ModelResult result = card.result();
-            boolean[] eligible = eligible(windows, result.requires());
-            Rows rows = run(head, windows, eligible, shared);
-            for (int i = 0; i < count; i++) {
-                if (rows.rows().get(i) == null) {
-                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0],
-                            eligible[i] ? rows.errors()[i] : result.requires().absentReason(minCoverage), new float[0], head.question()));
-                    if (eligible[i]) {
-                        failures.get(i).add(card.name() + ": " + rows.errors()[i]);
-                    }
+        List<StreamSync.Estimate> estimates = null;
+        for (boolean last : new boolean[] {false, true}) {
+            if (last) {
+                estimates = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    estimates.add(streamOffsets.after(i, offsets[i], offsetProbabilities[i]));
+                }
+            }
+            for (int h = 0; h < heads.size(); h++) {
+                Head head = heads.get(h);
+                if (WindowInputs.bindsStreamOffset(head.model().card()) != last) {
                     continue;
                 }
-                Map<String, float[]> row = rows.rows().get(i);
-                float[] values = result.decoding().decode(row::get);
-                if (result.decoding() instanceof Decoding.Offset offset) {
-                    // an offset head: its offset and in-sync probability also fill the prediction's sync fields
-                    float[] probabilities = java.util.Arrays.copyOf(values, values.length - 1);
-                    inSync[i] = values[values.length - 1];
-                    offsets[i] = offset.offsetMicros(result.labels(), probabilities);
-                    offsetProbabilities[i] = probabilities;
-                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), inSync[i] >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
-                            result.labels(), probabilities, null));
-                } else if (result.decoding() instanceof Decoding.Words) {
-                    // text the model wrote (a caption): the label is the text, there are no scores
-                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), List.of(), new float[0], null));
-                } else if (result.decoding() instanceof Decoding.Embedding) {
-                    // an embedding head (window_embedding): no label, its vector for the embeddings topic
-                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, values, null));
-                } else {
-                    tasks.get(i).add(new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), result.labels(), values, null,
-                            new float[0], head.question()));
+                ModelCard card = head.model().card();
+                ModelResult result = card.result();
+                boolean[] eligible = eligible(windows, result.requires());
+                Rows rows = run(head, windows, eligible, shared, estimates);
+                for (int i = 0; i < count; i++) {
+                    if (rows.rows().get(i) == null) {
+                        outcomes[i][h] = new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0],
+                                eligible[i] ? rows.errors()[i] : result.requires().absentReason(minCoverage), new float[0], head.question());
+                        if (eligible[i]) {
+                            failures.get(i).add(card.name() + ": " + rows.errors()[i]);
+                        }
+                        continue;
+                    }
+                    Map<String, float[]> row = rows.rows().get(i);
+                    float[] values = result.decoding().decode(row::get);
+                    if (result.decoding() instanceof Decoding.Offset offset) {
+                        // an offset head: its offset and in-sync probability also fill the prediction's sync fields
+                        float[] probabilities = java.util.Arrays.copyOf(values, values.length - 1);
+                        inSync[i] = values[values.length - 1];
+                        offsets[i] = offset.offsetMicros(result.labels(), probabilities);
+                        offsetProbabilities[i] = probabilities;
+                        outcomes[i][h] = new TaskOutcome(result.name(), card.name(), card.version(), inSync[i] >= 0.5f ? IN_SYNC : OUT_OF_SYNC,
+                                result.labels(), probabilities, null);
+                    } else if (result.decoding() instanceof Decoding.Words) {
+                        // text the model wrote (a caption): the label is the text, there are no scores
+                        outcomes[i][h] = new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), List.of(), new float[0], null);
+                    } else if (result.decoding() instanceof Decoding.Embedding) {
+                        // an embedding head (window_embedding): no label, its vector for the embeddings topic
+                        outcomes[i][h] = new TaskOutcome(result.name(), card.name(), card.version(), null, List.of(), new float[0], null, values, null);
+                    } else {
+                        outcomes[i][h] = new TaskOutcome(result.name(), card.name(), card.version(), result.label(values), result.labels(), values, null,
+                                new float[0], head.question());
+                    }
                 }
             }
         }
         List<WindowResults> results = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            results.add(new WindowResults(tasks.get(i), offsets[i], inSync[i], offsetProbabilities[i], failures.get(i)));
+            results.add(new WindowResults(List.of(outcomes[i]), offsets[i], inSync[i], offsetProbabilities[i], estimates.get(i), failures.get(i)));
         }
         return results;
     }
@@ -147,23 +187,28 @@ public final class WindowHeads {
             tasks.add(new TaskOutcome(card.result().name(), card.name(), card.version(), null, List.of(), new float[0], reason, new float[0],
                     head.question()));
         }
-        return new WindowResults(tasks, null, null, new float[0], List.of());
+        return new WindowResults(tasks, null, null, new float[0], null, List.of());
     }
 
-    /** Whether each window has what the head requires: each modality covering the minimum share, or any present at all. */
+    /** Whether each window has what the head requires. */
     private boolean[] eligible(List<WindowTensors> windows, ModelResult.Requires requires) {
         boolean[] out = new boolean[windows.size()];
         for (int i = 0; i < out.length; i++) {
-            boolean all = true;
-            boolean any = false;
-            for (String modality : requires.modalities()) {
-                float coverage = WindowTensors.coverage(windows.get(i).mask(modality));
-                all &= coverage > 0 && coverage >= minCoverage;
-                any |= coverage > 0;
-            }
-            out[i] = requires.all() ? all : any;
+            out[i] = eligible(windows.get(i), requires, minCoverage);
         }
         return out;
+    }
+
+    /** Whether a window has what a head requires: each modality covering the minimum share, or any present at all. */
+    public static boolean eligible(WindowTensors window, ModelResult.Requires requires, float minCoverage) {
+        boolean all = true;
+        boolean any = false;
+        for (String modality : requires.modalities()) {
+            float coverage = WindowTensors.coverage(window.mask(modality));
+            all &= coverage > 0 && coverage >= minCoverage;
+            any |= coverage > 0;
+        }
+        return requires.all() ? all : any;
     }
 
     /** Per window: each output's row, or null with the error (or not eligible). */
@@ -173,7 +218,7 @@ public final class WindowHeads {
      * Runs the model on the eligible windows as one batch. When the batch fails, each window runs alone, so one bad
      * window (say, non-finite values) costs only its own result.
      */
-    private Rows run(Head head, List<WindowTensors> windows, boolean[] eligible, WindowInputs.Shared shared) {
+    private Rows run(Head head, List<WindowTensors> windows, boolean[] eligible, WindowInputs.Shared shared, List<StreamSync.Estimate> estimates) {
         List<Map<String, float[]>> rows = new ArrayList<>(java.util.Collections.nCopies(windows.size(), null));
         String[] errors = new String[windows.size()];
         List<Integer> chosen = indices(eligible);
@@ -181,11 +226,11 @@ public final class WindowHeads {
             return new Rows(rows, errors);
         }
         try {
-            split(head.model().run(inputs(head, pick(windows, chosen), shared)), chosen, rows);
+            split(head.model().run(inputs(head, pick(windows, chosen), shared, pick(estimates, chosen))), chosen, rows);
         } catch (InferenceException batchFailure) {
             for (int index : chosen) {
                 try {
-                    split(head.model().run(inputs(head, List.of(windows.get(index)), null)), List.of(index), rows);
+                    split(head.model().run(inputs(head, List.of(windows.get(index)), null, pick(estimates, List.of(index)))), List.of(index), rows);
                 } catch (InferenceException e) {
                     errors[index] = "inference failed: " + e.getMessage();
                 }
@@ -205,8 +250,8 @@ public final class WindowHeads {
         }
     }
 
-    private Map<String, Input> inputs(Head head, List<WindowTensors> batch, WindowInputs.Shared shared) {
-        return WindowInputs.of(head.model().card(), producers, batch, java.util.Set.of(), head.questionEmbedding(), null, shared);
+    private Map<String, Input> inputs(Head head, List<WindowTensors> batch, WindowInputs.Shared shared, List<StreamSync.Estimate> estimates) {
+        return WindowInputs.of(head.model().card(), producers, batch, java.util.Set.of(), head.questionEmbedding(), null, shared, estimates);
     }
 
     private static List<Integer> indices(boolean[] flags) {
@@ -219,7 +264,8 @@ public final class WindowHeads {
         return out;
     }
 
-    private static List<WindowTensors> pick(List<WindowTensors> windows, List<Integer> indices) {
-        return indices.stream().map(windows::get).toList();
+    /** The items at these indices; null for null. */
+    private static <T> List<T> pick(List<T> items, List<Integer> indices) {
+        return items == null ? null : indices.stream().map(items::get).toList();
     }
 }

@@ -33,10 +33,11 @@ public final class WindowInputs {
             boolean separates = card.result().decoding() instanceof Decoding.SpectrogramMask;
             int rank = binding instanceof Binding.StepOutput || binding instanceof Binding.SensorSeries
                     || binding instanceof Binding.Spectrogram && separates ? 3
-                    : binding instanceof Binding.Present || binding instanceof Binding.Question ? 2 : -1;
+                    : binding instanceof Binding.Present || binding instanceof Binding.Question || binding instanceof Binding.StreamOffset ? 2 : -1;
             if (rank < 0) {
                 throw new ModelCardException(where + ".binds = " + describe(binding) + ": a window model binds an element model's output "
-                        + "(model, output), a mask (present), a sensor series (sensor) or a standing question (question)"
+                        + "(model, output), a mask (present), a sensor series (sensor), a standing question (question) or the stream's "
+                        + "offset (sync)"
                         + (binding instanceof Binding.Spectrogram ? "; the window's spectrogram only with a spectrogram_mask result" : ""));
             }
             if (binding instanceof Binding.Spectrogram spectrogram
@@ -48,6 +49,9 @@ public final class WindowInputs {
             if (input.shape().size() != rank || !input.isSymbolic(0) || !dtypeOk) {
                 throw new ModelCardException(where + ".shape = " + input.shape() + " (" + input.dtype() + "): a window input of this "
                         + "binding is float32 (a mask may be bool) of rank " + rank + ", batched along its first axis");
+            }
+            if (binding instanceof Binding.StreamOffset && !input.shape().get(1).equals("3")) {
+                throw new ModelCardException(where + ".shape = " + input.shape() + ": the stream's offset is [B, 3] (seconds, agreement, windows)");
             }
             if (binding instanceof Binding.SensorSeries series && !input.shape().get(2).equals(Integer.toString(series.mean().length))) {
                 throw new ModelCardException(where + ".shape = " + input.shape() + ": the sensor series has " + series.mean().length
@@ -88,18 +92,24 @@ public final class WindowInputs {
      */
     public static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
                                         float[] question) {
-        return of(card, producers, batch, hidden, question, null);
+        return of(card, producers, batch, hidden, question, null, null, null);
+    }
+
+    /** @param streamOffsets each window's stream offset estimate (null: none yet), for a card that binds it */
+    public static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
+                                        float[] question, List<StreamSync.Estimate> streamOffsets) {
+        return of(card, producers, batch, hidden, question, null, null, streamOffsets);
     }
 
     /** @param spectrograms the windows' spectrograms, [B, frames, bins] in a direct buffer, for a card that binds one (a separation model) */
     static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
                                  float[] question, FloatBuffer spectrograms) {
-        return of(card, producers, batch, hidden, question, spectrograms, null);
+        return of(card, producers, batch, hidden, question, spectrograms, null, null);
     }
 
     /** @param shared the inputs of the batch already built for another head, or null to build every input here */
     static Map<String, Input> of(ModelCard card, Map<String, EncoderSlice> producers, List<WindowTensors> batch, Set<String> hidden,
-                                 float[] question, FloatBuffer spectrograms, Shared shared) {
+                                 float[] question, FloatBuffer spectrograms, Shared shared, List<StreamSync.Estimate> streamOffsets) {
         int b = batch.size();
         Shared memo = shared != null && hidden.isEmpty() && shared.batch.equals(batch) ? shared : null;
         Map<String, Input> inputs = new LinkedHashMap<>();
@@ -120,6 +130,15 @@ public final class WindowInputs {
                     System.arraycopy(question, 0, repeated, i * question.length, question.length);
                 }
                 inputs.put(input.name(), Input.of(repeated, b, question.length));
+            } else if (binding instanceof Binding.StreamOffset) {
+                if (streamOffsets == null) {
+                    throw new IllegalArgumentException(card.name() + " binds the stream's offset, and no estimate per window was given");
+                }
+                float[] values = new float[b * 3];
+                for (int i = 0; i < b; i++) {
+                    System.arraycopy(StreamSync.input(streamOffsets.get(i)), 0, values, i * 3, 3);
+                }
+                inputs.put(input.name(), Input.of(values, b, 3));
             } else if (binding instanceof Binding.Present present) {
                 Function<WindowTensors, float[]> field = window -> window.mask(present.modality());
                 inputs.put(input.name(), Shared.get(memo, "present " + present.modality(), () -> {
@@ -164,6 +183,11 @@ public final class WindowInputs {
                 return Input.of(direct, values.shape());
             });
         }
+    }
+
+    /** Whether a card binds its stream's offset estimate (it runs after the offset head). */
+    public static boolean bindsStreamOffset(ModelCard card) {
+        return card.inputs().stream().anyMatch(input -> input.binding() instanceof Binding.StreamOffset);
     }
 
     /** The text model a card's question binding names; null for a card without one. */

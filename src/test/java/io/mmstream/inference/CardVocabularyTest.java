@@ -57,8 +57,10 @@ class CardVocabularyTest {
                 + "| result.requires = [video]: the card binds no presence mask of video ({\"present\": \"video\"})",
         "av_sync.json | \"in_sync\": \"in_sync\" | \"in_sync\": \"in_sink\" | result.decode.in_sync = \"in_sink\": not an output of the card [offset_logits, in_sync]",
         "silero_vad.json | {\"audio\": \"waveform\" | {\"video\": \"waveform\" "
-                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state, model, present, sensor, question]",
+                + "| inputs[0].binds = {\"video\":\"waveform\",\"rate\":16000,\"length\":576,\"hop\":512}: must name exactly one of [frame, audio, text, constant, state, model, present, sensor, question, sync]",
         "minilm_text.json | {\"text\": \"mask\"} | {\"text\": \"masks\"} | inputs[1].binds.text = \"masks\": must be one of [ids, mask, type_ids]",
+        "question_answering.json | \"sync\": \"stream\" | \"sync\": \"window\" | inputs[8].binds.sync = \"window\": must be one of [stream]",
+        "question_answering.json | \"sync\": \"stream\" | \"sync\": \"stream\", \"windows\": 9 | inputs[8].binds.windows = 9: unknown field; known: [sync]",
         "minilm_text.json | \"max_length\": 128 | \"max_length\": 0 | inputs[0].binds.max_length = 0: must be positive",
         "minilm_text.json | {\"text\": \"ids\", | {\"text\": \"id\", | inputs[0].binds.text = \"id\": must be one of [ids, mask, type_ids]",
         "minilm_text.json | \"pooling\": \"mean\" | \"pooling\": \"max\" | result.decode.pooling = \"max\": must be one of [mean]",
@@ -189,7 +191,7 @@ class CardVocabularyTest {
 
     @Test
     void aQuestionBindingNamesATextModelOfItsWidth(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        for (String name : java.util.List.of("frame_encoder", "appearance_encoder", "audio_encoder", "question_answering", "minilm_text")) {
+        for (String name : java.util.List.of("frame_encoder", "appearance_encoder", "audio_encoder", "question_answering", "av_sync", "minilm_text")) {
             ModelCard card = ModelCard.load(Path.of("onnx-models", name + ".json"));
             Files.copy(card.file(), dir.resolve(name + ".json"));
             for (Path named : card.files()) {
@@ -198,7 +200,7 @@ class CardVocabularyTest {
         }
         Path qa = dir.resolve("question_answering.json");
         ModelSettings graph = new ModelSettings(dir.toString(), java.util.List.of("frame_encoder", "appearance_encoder", "audio_encoder",
-                "question_answering"), InferenceOptions.cpu(1), 0.5, java.util.List.of("is anyone on the floor?"));
+                "question_answering", "av_sync"), InferenceOptions.cpu(1), 0.5, java.util.List.of("is anyone on the floor?"));
         graph.verify();
         Files.writeString(qa, Files.readString(qa).replace("\"question\": \"minilm_text\"", "\"question\": \"frame_encoder\""));
         assertThatThrownBy(graph::verify).hasMessage(qa + ": inputs[0] (question).binds.question = 'frame_encoder': " + dir.resolve("frame_encoder.json")

@@ -443,7 +443,7 @@ class PipelineAccuracyTest {
         for (Map.Entry<Long, Prediction> entry : outOfOrder.entrySet()) {
             Prediction a = entry.getValue();
             Prediction b = inOrder.get(entry.getKey());
-            assertThat(b.getAvOffsetMicros()).as("sync offset at %s", entry.getKey()).isEqualTo(a.getAvOffsetMicros());
+            assertSameOffset(b.getAvOffsetMicros(), a.getAvOffsetMicros(), "sync offset at " + entry.getKey());
             for (int r = 0; r < a.getResults().size(); r++) {
                 TaskResult x = a.getResults().get(r);
                 TaskResult y = b.getResults().get(r);
@@ -625,5 +625,18 @@ class PipelineAccuracyTest {
             case TEXT -> throw new IllegalArgumentException("the simulator writes no text");
         };
         return WireCodec.encode(value);
+    }
+
+    /**
+     * Both absent (the sync head had no say), or within a millisecond: an offset lies between the head's steps where
+     * its scores put it, so it moves with them (a step is 67 ms; scores equal within 1e-4 as ONNX Runtime's sums
+     * differ with the batch).
+     */
+    static void assertSameOffset(Long actual, Long expected, String what) {
+        if (expected == null) {
+            assertThat(actual).as(what).isNull();
+        } else {
+            assertThat(actual).as(what).isNotNull().isCloseTo(expected, within(1_000L));
+        }
     }
 }

@@ -99,7 +99,8 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
                 kept.add(i);
             }
         }
-        List<WindowHeads.WindowResults> run = heads.value().run(kept.stream().map(i -> batch.get(i).getValue().tensors()).toList());
+        List<WindowHeads.WindowResults> run = heads.value().run(kept.stream().map(i -> batch.get(i).getValue().tensors()).toList(),
+                (k, offsetMicros, probabilities) -> streamOffset(batch.get(kept.get(k)).getValue(), offsetMicros, probabilities));
         for (int k = 0; k < kept.size(); k++) {
             results.set(kept.get(k), run.get(k));
         }
@@ -107,7 +108,9 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
             EmbeddedWindow window = batch.get(i).getValue();
             WindowHeads.WindowResults result = withStepResults(results.get(i), window);
             byte[] key = window.streamId().getBytes(StandardCharsets.UTF_8);
-            var prediction = Predictions.of(window, result, streamSync(window, result), texts(window), embeddings, now);
+            // a shed window leaves its stream's estimate as it was
+            StreamSync.Estimate streamOffset = kept.contains(i) ? result.streamOffset() : streamOffset(window, null, new float[0]);
+            var prediction = Predictions.of(window, result, streamOffset, texts(window), embeddings, now);
             emit(new KeyedBytes(key, WireCodec.encode(prediction)), batch.get(i));
             for (WindowHeads.TaskOutcome outcome : results.get(i).tasks()) {
                 if (outcome.embedding().length > 0) {
@@ -132,15 +135,19 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
      * The stream's sync estimate after this window, from the stream's recent decisive offsets in keyed state (the
      * operator runs on the windows' own keyed partitioning, so each stream's windows come here in order).
      */
-    private StreamSync.Estimate streamSync(EmbeddedWindow window, WindowHeads.WindowResults result) throws IOException {
+    private StreamSync.Estimate streamOffset(EmbeddedWindow window, Long offsetMicros, float[] probabilities) {
         setCurrentKey(window.streamId());
-        long[] stored = recentSync.value();
-        long[] recent = stored == null ? new long[0] : stored;
-        long[] next = StreamSync.next(recent, result.avOffsetMicros(), result.offsetProbabilities());
-        if (next != recent) {
-            recentSync.update(next);
+        try {
+            long[] stored = recentSync.value();
+            long[] recent = stored == null ? new long[0] : stored;
+            long[] next = StreamSync.next(recent, offsetMicros, probabilities);
+            if (next != recent) {
+                recentSync.update(next);
+            }
+            return StreamSync.estimate(next, window.stepMicros());
+        } catch (IOException e) {
+            throw new UncheckedIOException("the stream's sync state could not be read or written", e);
         }
-        return StreamSync.estimate(next, window.stepMicros());
     }
 
     /** The heads' results, then one per model run from its card, aggregated over the window's frames, audio steps or texts. */
@@ -152,7 +159,8 @@ public final class RunHeads extends BatchingOperator<EmbeddedWindow, KeyedBytes>
         tasks.addAll(StepModels.aggregate(frameModels, window.stepResults().getOrDefault(Modality.VIDEO, List.of())));
         tasks.addAll(StepModels.aggregate(audioStepModels, window.stepResults().getOrDefault(Modality.AUDIO, List.of())));
         tasks.addAll(StepModels.aggregate(textModels, window.stepResults().getOrDefault(Modality.TEXT, List.of())));
-        return new WindowHeads.WindowResults(tasks, heads.avOffsetMicros(), heads.inSyncProbability(), heads.offsetProbabilities(), heads.failures());
+        return new WindowHeads.WindowResults(tasks, heads.avOffsetMicros(), heads.inSyncProbability(), heads.offsetProbabilities(), heads.streamOffset(),
+                heads.failures());
     }
 
     /** The window's text events as the prediction carries them (validated at the source, so they decode). */
