@@ -169,7 +169,7 @@ class StreamStateTest {
             harness.open();
             List<ModalEvent> chunks = new ArrayList<>();
             Random random = new Random(5);
-            for (int c = 0; c < 35; c++) {
+            for (int c = 0; c < 50; c++) {
                 float[] samples = new float[1600];
                 for (int i = 0; i < samples.length; i++) {
                     samples[i] = (float) (0.1 * random.nextGaussian());
@@ -202,8 +202,20 @@ class StreamStateTest {
                 starts.add(Times.micros(separated.getCaptureTime()));
             }
             assertThat(starts).as("each window's last second, once").containsExactly(T0_MICROS + 1_000_000, T0_MICROS + 2_000_000, T0_MICROS + 3_000_000);
+            // the fourth overtakes chunks that keep coming, slowly (a backlog): it waits past WAIT_MILLIS until they reach it
+            long now = io.mmstream.job.operators.SeparateAudio.WAIT_MILLIS;
+            harness.processElement2(window(T0_MICROS + 3_000_000, layout), 0);
+            for (ModalEvent chunk : chunks.subList(35, 50)) {
+                now += 1_000;
+                harness.setProcessingTime(now);
+                assertThat(harness.extractOutputValues()).as("waited %d ms with its audio still coming", now - 2_000).hasSize(3);
+                harness.processElement1(chunk, chunk.eventTimeMillis());
+            }
+            assertThat(harness.extractOutputValues()).hasSize(4);
+            assertThat(Times.micros(WireCodec.decode(AudioChunk.class, harness.extractOutputValues().get(3).value()).getCaptureTime()))
+                    .isEqualTo(T0_MICROS + 4_000_000);
             // silence for the retention: the stream leaves nothing
-            harness.setProcessingTime(io.mmstream.job.operators.SeparateAudio.WAIT_MILLIS + retention);
+            harness.setProcessingTime(now + retention);
             assertThat(harness.numKeyedStateEntries()).isZero();
             assertThat(harness.numProcessingTimeTimers()).isZero();
         }

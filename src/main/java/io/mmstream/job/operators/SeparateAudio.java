@@ -42,15 +42,21 @@ import org.apache.flink.util.Collector;
  * AudioChunk, so that overlapping windows publish every stretch once. The window's own audio is assembled here
  * from the chunks held in keyed state, since the windows hold embeddings, never media. A window's chunks normally
  * come before it (they left the source before its patches were cut); one that comes first waits in state until
- * the chunks reach its last audio step, or at most {@link #WAIT_MILLIS}, and is then separated with what was heard.
+ * the chunks reach its last audio step, or until they stop coming ({@link #WAIT_MILLIS}), and is then separated with
+ * what was heard.
  * Chunks leave state once no later window can use them, and all of a stream's when its audio has been silent for the
  * stream retention (processing time), as in the cutter. A chunk the cutter rejects is dead-lettered there and only
  * skipped here.
  */
 public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEvent, EmbeddedWindow, KeyedBytes> {
 
-    /** How long (processing time) a window waits for audio that has not come yet. */
+    /**
+     * How long (processing time) a window waits for audio that has not come yet once the stream's chunks stop
+     * arriving; while they keep arriving (a backlog, a replay: the window overtook chunks still queued) it waits on,
+     * up to {@link #MAX_WAIT_MILLIS} in all.
+     */
     public static final long WAIT_MILLIS = 2_000;
+    public static final long MAX_WAIT_MILLIS = 10 * WAIT_MILLIS;
 
     private final ModelSettings models;
     private final long slideMicros;
@@ -62,6 +68,8 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
     /** The end of the newest chunk, by capture time. */
     private transient ValueState<Long> newestEnd;
     private transient ListState<EmbeddedWindow> waiting;
+    /** Since when (processing time) the oldest waiting window has waited; null while none waits. */
+    private transient ValueState<Long> waitingSince;
     /** When the last chunk arrived, by processing time. */
     private transient ValueState<Long> lastArrival;
     private transient Counter published;
@@ -90,6 +98,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         newestEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-newest-end", Types.LONG));
         waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("separation-waiting", TypeInformation.of(EmbeddedWindow.class)));
         lastArrival = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-last-arrival", Types.LONG));
+        waitingSince = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-waiting-since", Types.LONG));
         published = getRuntimeContext().getMetricGroup().counter("separatedChunks");
         failures = getRuntimeContext().getMetricGroup().counter("separationFailures");
         shed = getRuntimeContext().getMetricGroup().counter("separationsShed");
@@ -138,6 +147,9 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
             }
         }
         waiting.update(stillWaiting);
+        if (stillWaiting.isEmpty()) {
+            waitingSince.clear();
+        }
     }
 
     @Override
@@ -145,22 +157,34 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         if (heardUpTo(window)) {
             separate(window, context, out);
         } else {
+            long now = context.timerService().currentProcessingTime();
             waiting.add(window);
-            context.timerService().registerProcessingTimeTimer(context.timerService().currentProcessingTime() + WAIT_MILLIS);
+            if (waitingSince.value() == null) {
+                waitingSince.update(now);
+            }
+            context.timerService().registerProcessingTimeTimer(now + WAIT_MILLIS);
         }
     }
 
     /**
-     * Windows that waited long enough are separated with the audio that came (a retention check due meanwhile lets
-     * them go early, which only means sooner); a stream whose audio stayed silent for the retention leaves nothing.
+     * Waiting windows go with the audio that came once the stream's chunks have stopped arriving for
+     * {@link #WAIT_MILLIS}, or after {@link #MAX_WAIT_MILLIS}; a stream whose audio stayed silent for the retention
+     * leaves nothing.
      */
     @Override
     public void onTimer(long timestamp, OnTimerContext context, Collector<KeyedBytes> out) throws Exception {
-        for (EmbeddedWindow window : waiting.get()) {
-            separate(window, context, out);
-        }
-        waiting.clear();
         Long arrival = lastArrival.value();
+        Long since = waitingSince.value();
+        boolean audioFlowing = arrival != null && timestamp - arrival < WAIT_MILLIS;
+        if (since != null && audioFlowing && timestamp - since < MAX_WAIT_MILLIS) {
+            context.timerService().registerProcessingTimeTimer(Math.min(arrival + WAIT_MILLIS, since + MAX_WAIT_MILLIS));
+        } else if (since != null) {
+            for (EmbeddedWindow window : waiting.get()) {
+                separate(window, context, out);
+            }
+            waiting.clear();
+            waitingSince.clear();
+        }
         if (arrival != null && timestamp - arrival >= retentionMillis) {
             chunks.clear();
             newestEnd.clear();
