@@ -31,6 +31,7 @@ function connect() {
       stream(id).history = windows.slice(-HISTORY);
       dirty.add(id);
     }
+    separated(data.separated);
     system = data.system;
     schedule();
   });
@@ -47,9 +48,18 @@ function connect() {
       }
       dirty.add(id);
     }
+    separated(data.separated);
     system = data.system;
     schedule();
   });
+}
+
+// the separated audio's figures per stream: seconds published, level of the newest second, its capture end
+function separated(figures) {
+  for (const [id, audio] of Object.entries(figures || {})) {
+    stream(id).separated = audio;
+    dirty.add(id);
+  }
 }
 
 function setConnection(up) {
@@ -94,6 +104,12 @@ function createCard(id) {
   link.textContent = id;
   link.href = '#stream=' + encodeURIComponent(id);
   card.dataset.stream = id;
+  // the last seconds of the actor's separated audio, fetched only when asked for (a fresh URL each time: the newest)
+  card.querySelector('.play').addEventListener('click', () => {
+    const player = card.querySelector('.separated-audio');
+    player.src = '/audio?stream=' + encodeURIComponent(id) + '&at=' + Date.now();
+    player.play().catch(() => {});
+  });
   const probabilities = card.querySelector('svg.probabilities');
   ACTIONS.forEach((action, k) => {
     const line = svg('polyline', { 'data-action': action });
@@ -131,6 +147,13 @@ function x(i) {
 function draw(entry) {
   const card = entry.card;
   const history = entry.history;
+  const audio = entry.separated;
+  card.querySelector('.separated').hidden = !audio;
+  if (audio) {
+    card.querySelector('.separated-figures').textContent = 'separated audio: ' + audio.seconds.toFixed(0) + ' s, '
+      + audio.levelDb.toFixed(0) + ' dB';
+    card.querySelector('.separated-level').value = audio.levelDb;
+  }
   const latest = history[history.length - 1];
   if (!latest) return;
   const fusion = latest.fusion;

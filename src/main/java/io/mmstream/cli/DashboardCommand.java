@@ -78,6 +78,10 @@ final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--embeddings-topic", defaultValue = "mm.embeddings", description = "Window embeddings for the search box (default ${DEFAULT-VALUE}).")
     String embeddings;
 
+    @Option(names = "--separated-topic", defaultValue = "mm.audio.separated",
+            description = "The separated audio, its level shown and its last seconds played per stream (default ${DEFAULT-VALUE}).")
+    String separated;
+
     @Option(names = "--models", defaultValue = "onnx-models",
             description = "The job's models directory: its retrieval head's card names the text model that embeds the search box's words (default ${DEFAULT-VALUE}).")
     String models;
@@ -89,7 +93,7 @@ final class DashboardCommand implements Callable<Integer> {
         DashboardServer.Settings settings = new DashboardServer.Settings(host, port, PUSH_EVERY, maxClients, Set.copyOf(allowedHosts),
                 tokenFile == null ? null : firstLine(tokenFile, "--token-file"), tlsKeystore == null ? null : tls());
         try (OnnxModel text = DemoCommand.searchBox(ModelSettings.of(models, List.of(), InferenceOptions.cpu(1), 0), state);
-             PredictionFeed feed = new PredictionFeed(kafka, new PredictionFeed.Topics(predictions, labels, late, deadLetter, embeddings), fromBeginning, state);
+             PredictionFeed feed = new PredictionFeed(kafka, new PredictionFeed.Topics(predictions, labels, late, deadLetter, embeddings, separated), fromBeginning, state);
              DashboardServer server = DashboardServer.start(settings, state)) {
             System.out.println("Dashboard on " + server.url() + " (Ctrl-C stops)");
             CountDownLatch stopped = new CountDownLatch(1);

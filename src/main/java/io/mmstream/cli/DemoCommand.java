@@ -99,7 +99,7 @@ final class DemoCommand implements Callable<Integer> {
             DashboardState dashboardState = new DashboardState(gridStepMicros);
             try (OnnxModel text = searchBox(Pipeline.modelSettings(job), dashboardState);
                  PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), new PredictionFeed.Topics(job.get(TOPIC_PREDICTIONS),
-                         EmbeddedKafka.LABELS_TOPIC, job.get(TOPIC_LATE), job.get(TOPIC_DEADLETTER), job.get(TOPIC_EMBEDDINGS)), true, dashboardState);
+                         EmbeddedKafka.LABELS_TOPIC, job.get(TOPIC_LATE), job.get(TOPIC_DEADLETTER), job.get(TOPIC_EMBEDDINGS), job.get(TOPIC_SEPARATED)), true, dashboardState);
                  DashboardServer dashboard = DashboardServer.start("127.0.0.1", dashboardPort, dashboardState, DashboardCommand.PUSH_EVERY)) {
                 System.out.println("Dashboard on " + dashboard.url());
 

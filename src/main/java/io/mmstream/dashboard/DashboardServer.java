@@ -123,6 +123,7 @@ public final class DashboardServer implements AutoCloseable {
         server.setExecutor(handlers);
         server.createContext("/events", exchange -> dashboard.guarded(exchange, dashboard::events));
         server.createContext("/search", exchange -> dashboard.guarded(exchange, dashboard::search));
+        server.createContext("/audio", exchange -> dashboard.guarded(exchange, dashboard::audio));
         server.createContext("/", exchange -> dashboard.guarded(exchange, dashboard::asset));
         server.start();
         long every = settings.pushEvery().toMillis();
@@ -273,12 +274,42 @@ public final class DashboardServer implements AutoCloseable {
             hits.addObject().put("stream", hit.streamId()).put("start", hit.startMicros() / 1000).put("end", hit.endMicros() / 1000)
                     .put("similarity", Math.round(hit.similarity() * 1000) / 1000.0);
         }
-        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        respond(exchange, "application/json; charset=utf-8", body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** GET /audio?stream=ID: the stream's last seconds of separated audio, as WAV. */
+    private void audio(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestMethod().equals("GET")) {
+            refuse(exchange, 405, "GET only");
+            return;
+        }
+        String query = exchange.getRequestURI().getRawQuery();
+        String stream = null;
+        for (String pair : query == null ? new String[0] : query.split("&")) {
+            if (pair.startsWith("stream=")) {
+                stream = java.net.URLDecoder.decode(pair.substring("stream=".length()), StandardCharsets.UTF_8);
+            }
+        }
+        if (stream == null || stream.isEmpty()) {
+            refuse(exchange, 400, "stream: the id of the stream whose separated audio to play");
+            return;
+        }
+        byte[] wav = state.separatedWav(stream);
+        if (wav == null) {
+            refuse(exchange, 404, "no separated audio of that stream is held (the dashboard keeps the last "
+                    + SeparatedAudio.CLIP.toSeconds() + " s of the " + SeparatedAudio.MAX_STREAMS + " streams heard last)");
+            return;
+        }
+        respond(exchange, "audio/wav", wav);
+    }
+
+    private static void respond(HttpExchange exchange, String type, byte[] body) throws IOException {
         try (exchange) {
-            exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+            exchange.getResponseHeaders().set("Content-Type", type);
             exchange.getResponseHeaders().set("Cache-Control", "no-store");
-            exchange.sendResponseHeaders(200, bytes.length);
-            exchange.getResponseBody().write(bytes);
+            exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
         }
     }
 

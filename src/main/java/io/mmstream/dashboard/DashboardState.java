@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mmstream.codec.Times;
 import io.mmstream.eval.LiveAccuracy;
 import io.mmstream.inference.WindowHeads;
+import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Label;
 import io.mmstream.schema.LabelScore;
 import io.mmstream.schema.ModalityCoverage;
@@ -47,6 +48,7 @@ public final class DashboardState {
     private final Deque<Long> latencies = new ArrayDeque<>();
     private final Deque<Long> arrivals = new ArrayDeque<>();
     private final LiveAccuracy accuracy;
+    private final SeparatedAudio separated;
     private long predictions;
     private long late;
     private long deadLetters;
@@ -72,6 +74,7 @@ public final class DashboardState {
         this.accuracy = new LiveAccuracy(framePeriodMicros);
         this.maxStreams = maxStreams;
         this.ttlMillis = ttl.toMillis();
+        this.separated = new SeparatedAudio(ttl);
     }
 
     public synchronized void add(Prediction prediction, long receivedMillis) {
@@ -132,6 +135,16 @@ public final class DashboardState {
         accuracy.add(label);
     }
 
+    /** A second of a stream's separated audio, as the job published it. */
+    public synchronized void add(AudioChunk chunk, long receivedMillis) {
+        separated.add(chunk, receivedMillis);
+    }
+
+    /** The stream's last seconds of separated audio as a WAV file, or null when none is held. */
+    public synchronized byte[] separatedWav(String streamId) {
+        return separated.wav(streamId);
+    }
+
     public synchronized void countLate() {
         late++;
     }
@@ -152,13 +165,17 @@ public final class DashboardState {
             ArrayNode windows = all.putArray(id);
             stream.history().forEach(windows::add);
         });
+        separated.putAll(root.putObject("separated"), nowMillis);
         root.set("system", system(nowMillis));
         return root.toString();
     }
 
-    /** The windows that arrived since the last call, per stream, and the system figures; null when nothing changed. */
+    /**
+     * The windows that arrived since the last call, per stream, the separated audio's figures of the streams heard
+     * since, and the system figures; null when nothing changed.
+     */
     public synchronized String updatesJson(long nowMillis) {
-        if (changed.isEmpty()) {
+        if (changed.isEmpty() && !separated.hasChanges()) {
             return null;
         }
         ObjectNode root = JSON.createObjectNode();
@@ -167,6 +184,7 @@ public final class DashboardState {
             updated.set(id, streams.get(id).history().peekLast());
         }
         changed.clear();
+        separated.putChanges(root.putObject("separated"));
         root.set("system", system(nowMillis));
         return root.toString();
     }

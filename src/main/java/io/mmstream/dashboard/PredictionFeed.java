@@ -1,6 +1,7 @@
 package io.mmstream.dashboard;
 
 import io.mmstream.codec.WireCodec;
+import io.mmstream.schema.AudioChunk;
 import io.mmstream.schema.Label;
 import io.mmstream.schema.Prediction;
 import io.mmstream.schema.WindowEmbedding;
@@ -25,11 +26,12 @@ public final class PredictionFeed implements AutoCloseable {
     /**
      * @param labels ground truth, scored when present; late and deadLetter are only counted
      * @param embeddings window embeddings for the search box, or null
+     * @param separated the separated audio, shown and played per stream, or null
      */
-    public record Topics(String predictions, String labels, String late, String deadLetter, String embeddings) {
+    public record Topics(String predictions, String labels, String late, String deadLetter, String embeddings, String separated) {
 
         public Topics(String predictions, String labels, String late, String deadLetter) {
-            this(predictions, labels, late, deadLetter, null);
+            this(predictions, labels, late, deadLetter, null, null);
         }
     }
 
@@ -51,6 +53,9 @@ public final class PredictionFeed implements AutoCloseable {
         List<String> subscribed = new java.util.ArrayList<>(List.of(topics.predictions(), topics.labels(), topics.late(), topics.deadLetter()));
         if (topics.embeddings() != null) {
             subscribed.add(topics.embeddings());
+        }
+        if (topics.separated() != null) {
+            subscribed.add(topics.separated());
         }
         consumer.subscribe(subscribed);
         this.thread = new Thread(this::run, "mmstream-dashboard-feed");
@@ -97,6 +102,8 @@ public final class PredictionFeed implements AutoCloseable {
                 if (search != null) {
                     search.add(WireCodec.decode(WindowEmbedding.class, record.value()));
                 }
+            } else if (record.topic().equals(topics.separated())) {
+                state.add(WireCodec.decode(AudioChunk.class, record.value()), System.currentTimeMillis());
             } else if (record.topic().equals(topics.late())) {
                 state.countLate();
             } else {

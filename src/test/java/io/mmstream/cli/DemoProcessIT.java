@@ -49,7 +49,20 @@ class DemoProcessIT {
                 "target" + File.separator + "mmstream.jar", "demo", "--streams", "2", "--duration", "30s", "--dashboard-port", "0",
                 "--metrics-port", "0").redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
+            URI dashboard = URI.create(awaitLine(demo, out, Pattern.compile("Dashboard on (http://\\S+)")).group(1));
             String endpoint = awaitLine(demo, out, Pattern.compile("Prometheus metrics on (http://\\S+)")).group(1);
+            // the default pipeline's separated audio reaches the dashboard, which plays a stream's last seconds as WAV
+            String heard = null;
+            while (demo.isAlive() && heard == null) {
+                Thread.sleep(1000);
+                heard = separatedStream(dashboard);
+            }
+            assertThat(heard).as("a stream with separated audio on the dashboard").isNotNull();
+            HttpResponse<byte[]> wav = http.send(HttpRequest.newBuilder(dashboard.resolve("/audio?stream=" + java.net.URLEncoder.encode(heard,
+                    StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(wav.statusCode()).isEqualTo(200);
+            assertThat(new String(wav.body(), 0, 4, StandardCharsets.US_ASCII)).isEqualTo("RIFF");
+            assertThat(wav.body().length).as("at least one second of 16 kHz 16-bit audio").isGreaterThanOrEqualTo(44 + 32_000);
             Set<String> queried = MonitoringFiles.metricsQueried();
             assertThat(queried).as("metrics queried").hasSizeGreaterThan(15);
             Map<String, Double> scrape = Map.of();
@@ -94,6 +107,18 @@ class DemoProcessIT {
 
     private static boolean complete(Map<String, Double> scrape, Set<String> queried) {
         return scrape.keySet().containsAll(queried) && MUST_MOVE.stream().allMatch(metric -> scrape.getOrDefault(metric, 0.0) > 0);
+    }
+
+    /** A stream the dashboard's snapshot shows separated audio for, or null while none. */
+    private String separatedStream(URI dashboard) throws Exception {
+        HttpResponse<java.util.stream.Stream<String>> events = http.send(HttpRequest.newBuilder(dashboard.resolve("/events")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        try (java.util.stream.Stream<String> lines = events.body()) {
+            String snapshot = lines.filter(line -> line.startsWith("data: ")).findFirst().orElseThrow();
+            var separated = new com.fasterxml.jackson.databind.ObjectMapper().readTree(snapshot.substring("data: ".length())).get("separated");
+            var names = separated.fieldNames();
+            return names.hasNext() ? names.next() : null;
+        }
     }
 
     /** Each metric's largest value over its series; an endpoint not yet up reads as no metrics. */

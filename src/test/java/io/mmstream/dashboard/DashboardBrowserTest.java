@@ -216,7 +216,7 @@ class DashboardBrowserTest {
             var embed = WindowSearch.textEmbedder(new io.mmstream.inference.ElementModel(text));
             DashboardState state = new DashboardState(66_667);
             state.searchWith(new WindowSearch("retrieval", embed, 1000));
-            PredictionFeed.Topics topics = new PredictionFeed.Topics(TOPICS.predictions(), TOPICS.labels(), TOPICS.late(), TOPICS.deadLetter(), embeddingsTopic);
+            PredictionFeed.Topics topics = new PredictionFeed.Topics(TOPICS.predictions(), TOPICS.labels(), TOPICS.late(), TOPICS.deadLetter(), embeddingsTopic, null);
             try (PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), topics, true, state);
                  DashboardServer server = DashboardServer.start("127.0.0.1", 0, state, Duration.ofMillis(250))) {
                 String[][] windows = {{"cam-walk", "a person walks across the room"}, {"cam-fall", "someone falls to the floor"},
@@ -254,6 +254,63 @@ class DashboardBrowserTest {
                     java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.body()).contains("search is off");
+        }
+    }
+
+    /**
+     * The separated audio: chunks on the separated topic, as the job publishes them, show as seconds and level on
+     * their stream's card, and its play button gives the browser the last seconds as WAV, which it decodes.
+     */
+    @Test
+    void theSeparatedAudioShowsOnItsStreamsCardAndPlaysInTheBrowser() throws Exception {
+        String separatedTopic = "dash.separated";
+        try (Admin admin = Admin.create(kafka.clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(separatedTopic, 1, (short) 1))).all().get();
+        }
+        DashboardState state = new DashboardState(66_667);
+        PredictionFeed.Topics topics = new PredictionFeed.Topics(TOPICS.predictions(), TOPICS.labels(), TOPICS.late(), TOPICS.deadLetter(), null, separatedTopic);
+        try (PredictionFeed feed = new PredictionFeed(kafka.clientProperties(), topics, true, state);
+             DashboardServer server = DashboardServer.start("127.0.0.1", 0, state, Duration.ofMillis(250))) {
+            window("cam-voice", "clap", 0);
+            window("cam-quiet", "walk", 0);
+            int rate = 16_000;
+            long start = nextWindow * 1000;
+            java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+            for (int second = 0; second < 3; second++) {
+                float[] tone = new float[rate];
+                for (int i = 0; i < rate; i++) {
+                    tone[i] = (float) (0.1 * Math.sin(2 * Math.PI * 440 * i / rate));
+                }
+                byte[] pcm = io.mmstream.media.Pcm.toS16le(tone);
+                written.write(pcm);
+                var chunk = io.mmstream.schema.AudioChunk.newBuilder().setStreamId("cam-voice").setCaptureTime(Times.ofMicros(start + second * 1_000_000L))
+                        .setSeq(second).setSampleRate(rate).setChannels(1).setFormat(io.mmstream.schema.SampleFormat.PCM_S16LE)
+                        .setData(java.nio.ByteBuffer.wrap(pcm)).build();
+                producer.send(new ProducerRecord<>(separatedTopic, "cam-voice".getBytes(StandardCharsets.UTF_8), WireCodec.encode(chunk))).get();
+            }
+
+            browser.get(server.url().toString());
+            // a sine of amplitude 0.1 is -23 dB
+            await(10, () -> card("cam-voice").findElement(By.cssSelector(".separated-figures")).getText().equals("separated audio: 3 s, -23 dB") ? true : null);
+            await(10, () -> card("cam-quiet").findElement(By.cssSelector(".label")).getText().equals("walk") ? true : null);
+            assertThat(card("cam-quiet").findElement(By.cssSelector(".separated")).isDisplayed()).as("a stream without separated audio shows none").isFalse();
+            card("cam-voice").findElement(By.cssSelector(".play")).click();
+            JavascriptExecutor script = (JavascriptExecutor) browser;
+            Object duration = await(10, () -> script.executeScript(
+                    "const a = document.querySelector('[data-stream=\"cam-voice\"] .separated-audio'); return a.readyState >= 1 ? a.duration : null;"));
+            assertThat(((Number) duration).doubleValue()).as("the browser decoded 3 s of WAV").isCloseTo(3.0, org.assertj.core.data.Offset.offset(0.01));
+            screenshot("dashboard-separated.png");
+
+            // the bytes the page plays are the bytes written
+            var http = java.net.http.HttpClient.newHttpClient();
+            var wav = http.send(java.net.http.HttpRequest.newBuilder(server.url().resolve("/audio?stream=cam-voice")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(wav.statusCode()).isEqualTo(200);
+            assertThat(wav.headers().firstValue("Content-Type")).hasValue("audio/wav");
+            assertThat(java.util.Arrays.copyOfRange(wav.body(), 44, wav.body().length)).isEqualTo(written.toByteArray());
+            var none = http.send(java.net.http.HttpRequest.newBuilder(server.url().resolve("/audio?stream=nobody")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).isEqualTo(404);
         }
     }
 
