@@ -149,6 +149,10 @@ public final class JobOptions {
     public static final Option<Duration> MAX_WINDOW_LAG = Option.duration("overload.max-window-lag", "0s", true,
             "Under overload, a window whose end lies further behind the wall clock than this when its heads would run is shed: "
                     + "its prediction says so in every result's reason, and no model runs on it (0: never shed).");
+    public static final Option<Duration> FRAME_SAMPLING_LAG = Option.duration("overload.frame-sampling-lag", "0s", true,
+            "Under overload, before any window is shed: a video frame that reaches the frame encoder more than this after Kafka logged it "
+                    + "is encoded only at every 2nd grid step (every 4th past twice this, every 8th past three times), the steps between "
+                    + "repeating the stream's last encoded frame; audio and sensors lose nothing (0: every frame is encoded).");
 
     /** The input topic of a modality. */
     public static Option<String> inputTopic(Modality modality) {
@@ -177,7 +181,7 @@ public final class JobOptions {
             JOB_NAME, DELIVERY_GUARANTEE, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, RECOVERY_BUDGET,
             CHECKPOINT_INTERVAL, CHECKPOINT_TIMEOUT, RESTART_INITIAL_BACKOFF, RESTART_MAX_BACKOFF, RESTART_RESET_AFTER, CHECKPOINT_DIR, STATE_BACKEND, BUFFER_TIMEOUT, PARALLELISM,
             MODELS_DIR, MODELS_RUN, MODELS_QUESTIONS, MIN_COVERAGE, EMBEDDINGS, INFERENCE_PROVIDER, INFERENCE_CPU_FALLBACK, INFERENCE_THREADS,
-            ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY, MAX_WINDOW_LAG);
+            ENCODER_BATCH_SIZE, ENCODER_BATCH_DELAY, HEAD_BATCH_SIZE, HEAD_BATCH_DELAY, MAX_WINDOW_LAG, FRAME_SAMPLING_LAG);
 
     private JobOptions() {}
 }

@@ -145,7 +145,7 @@ public final class Pipeline {
                 .transform("Run frame models", TypeInformation.of(ModalEvent.class), new RunElementModels(models, ModelCard.Stage.FRAME, encoderBatches))
                 .uid(UID_FRAME_MODELS);
         SingleOutputStreamOperator<ModalEvent> frames = videoToEncode
-                .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes))
+                .transform("Encode frames", TypeInformation.of(ModalEvent.class), new EncodeFrames(models, encoderBatches, deadLetterBytes, overload(config), geometry.gridStepMicros()))
                 .uid(UID_ENCODE_FRAMES);
         Binding.LogMelPatch patch = MediaEncoders.logMelPatch(models.encoders(ModelCard.Stage.AUDIO_STEP).get(0));
         SingleOutputStreamOperator<ModalEvent> patches = audioEvents
@@ -191,9 +191,9 @@ public final class Pipeline {
                 config.get(MIN_COVERAGE)).withQuestions(config.get(MODELS_QUESTIONS));
     }
 
-    /** Which windows the heads and the separation shed under overload (overload.max-window-lag). */
+    /** Which frames the encoder samples and which windows the heads and the separation shed under overload (overload.*). */
     static OverloadPolicy overload(JobConfig config) {
-        return new OverloadPolicy(config.get(MAX_WINDOW_LAG).toMillis());
+        return new OverloadPolicy(config.get(MAX_WINDOW_LAG).toMillis(), config.get(FRAME_SAMPLING_LAG).toMillis());
     }
 
     /**
