@@ -13,6 +13,7 @@
 #   deploy/local/cluster.sh flink start [N]|kill   start the JobManager and N TaskManagers, or kill -9 them all (Kafka stays)
 #   deploy/local/cluster.sh stop                   stop everything by PID (kill -9 with KILL=1)
 #
+# TASKMANAGER_JVM_OPTS adds JVM options to the TaskManagers (e.g. -XX:+UseParallelGC).
 # Ports: Kafka ${KAFKA_PORT:-9092} (controller +1), Flink REST ${REST_PORT:-8081}, RPC ${RPC_PORT:-6123}. Only loopback,
 # except Prometheus metrics: each Flink process on the first free port of ${METRICS_PORTS:-9249-9259} (the reporter
 # binds every interface; deploy/prometheus/prometheus.yml scrapes them).
@@ -53,6 +54,9 @@ number KAFKA_PORT "$KAFKA_PORT" 65534
 number REST_PORT "$REST_PORT" 65535
 number RPC_PORT "$RPC_PORT" 65535
 number SLOTS "$SLOTS" 64
+# JVM options for the TaskManagers beside Flink's memory flags (a collector to compare, say): options only, no shell
+TASKMANAGER_JVM_OPTS="${TASKMANAGER_JVM_OPTS:-}"
+[[ "$TASKMANAGER_JVM_OPTS" =~ ^[-A-Za-z0-9:+=._/,\ ]*$ ]] || fail "TASKMANAGER_JVM_OPTS may hold only JVM options, was '$TASKMANAGER_JVM_OPTS'"
 [[ "$METRICS_PORTS" =~ ^[0-9]{1,5}(-[0-9]{1,5})?$ ]] || fail "METRICS_PORTS must be a port or a range like 9249-9259, was '$METRICS_PORTS'"
 
 setup() {
@@ -76,7 +80,11 @@ jobmanager.bind-host: localhost
 jobmanager.memory.process.size: 1024m
 taskmanager.bind-host: localhost
 taskmanager.host: localhost
-taskmanager.memory.process.size: 1728m
+# ONNX Runtime's sessions and arenas live outside the JVM: 180-260 MB per TaskManager after one job, 300-370 MB after
+# a second (bench pipeline --cluster: resident set less what Native Memory Tracking says the JVM committed), which
+# Flink's memory model must leave room for; the task heap stays at 384m
+taskmanager.memory.process.size: 2560m
+taskmanager.memory.task.off-heap.size: 384m
 taskmanager.numberOfTaskSlots: $SLOTS
 parallelism.default: 2
 rest.address: localhost
@@ -94,7 +102,7 @@ restart-strategy.exponential-delay.attempts-before-reset-backoff: 2147483647
 heartbeat.interval: 1000
 heartbeat.timeout: 5000
 # native libraries load once per JVM: the model runtime and OpenCV come from lib, whatever the job restarts
-classloader.parent-first-patterns.additional: ai.onnxruntime.;org.bytedeco.
+classloader.parent-first-patterns.additional: ai.onnxruntime.;org.bytedeco.;ai.djl.
 # every process serves its metrics for Prometheus on the first free port of the range (deploy/prometheus/)
 metrics.reporter.prom.factory.class: org.apache.flink.metrics.prometheus.PrometheusReporterFactory
 metrics.reporter.prom.port: $METRICS_PORTS
@@ -149,6 +157,11 @@ start_flink_process() { # $1: name, $2: GET_JM_RESOURCE_PARAMS or GET_TM_RESOURC
   # parameter expansion, not `echo | head`: under pipefail a reader that stops early can SIGPIPE the writer (exit 141)
   jvm="${params%%$'\n'*}"
   dynamic="${params##*$'\n'}"
+  if [ "$2" = GET_TM_RESOURCE_PARAMS ]; then
+    # G1 unless the options name a collector: the JVM would pick the serial one on a small machine (BENCHMARKS.md)
+    case "$TASKMANAGER_JVM_OPTS" in *-XX:+Use*GC*) ;; *) jvm="$jvm -XX:+UseG1GC" ;; esac
+    jvm="$jvm $TASKMANAGER_JVM_OPTS"
+  fi
   # shellcheck disable=SC2086
   nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/$1.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
     -cp "$work/flink-lib/*" "$3" --configDir "$work/conf" $dynamic > "$work/logs/$1.out" 2>&1 &

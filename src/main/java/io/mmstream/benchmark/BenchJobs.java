@@ -117,14 +117,23 @@ final class BenchJobs {
 
     /** {@link #config} for a job over preloaded input: bounded, it stops at the end of the input and closes every window. */
     static JobConfig preloadedConfig(EmbeddedKafka kafka, String prefix, int parallelism, Map<String, String> overrides) {
+        return JobConfig.defaults(preloadedValues(kafka.bootstrapServers(), prefix, parallelism, overrides));
+    }
+
+    /** The settings of {@link #preloadedConfig}, for a job submitted to a cluster as {@code --set} arguments. */
+    static Map<String, String> preloadedValues(String bootstrap, String prefix, int parallelism, Map<String, String> overrides) {
         Map<String, String> bounded = new HashMap<>(overrides);
         bounded.put("source.bounded", "true");
-        return config(kafka, prefix, parallelism, bounded);
+        return values(bootstrap, prefix, parallelism, bounded);
     }
 
     /** The job's configuration on topics named {@code prefix.*}: at-least-once, 300 ms out-of-orderness and lateness. */
     static JobConfig config(EmbeddedKafka kafka, String prefix, int parallelism, Map<String, String> overrides) {
-        Map<String, String> values = new HashMap<>(Map.ofEntries(Map.entry("kafka.bootstrap-servers", kafka.bootstrapServers()),
+        return JobConfig.defaults(values(kafka.bootstrapServers(), prefix, parallelism, overrides));
+    }
+
+    private static Map<String, String> values(String bootstrap, String prefix, int parallelism, Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>(Map.ofEntries(Map.entry("kafka.bootstrap-servers", bootstrap),
                 Map.entry("kafka.group-id", "bench-" + UUID.randomUUID()),
                 Map.entry("topics.video", prefix + ".video"), Map.entry("topics.audio", prefix + ".audio"),
                 Map.entry("topics.sensor", prefix + ".sensor"), Map.entry("topics.text", prefix + ".text"), Map.entry("topics.predictions", prefix + ".predictions"),
@@ -135,16 +144,22 @@ final class BenchJobs {
                 Map.entry("watermark.out-of-orderness.audio", "300ms"), Map.entry("watermark.out-of-orderness.sensor", "300ms")));
         values.put("checkpoint.dir", CHECKPOINTS.toUri().toString());
         values.putAll(overrides);
-        return JobConfig.defaults(values);
+        return values;
     }
 
-    static void send(KafkaProducer<byte[], byte[]> producer, JobConfig config, SimRecord record) {
+    static java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> send(KafkaProducer<byte[], byte[]> producer, JobConfig config,
+                                                                                            SimRecord record) {
         String topic = config.get(JobOptions.inputTopic(record.modality()));
-        producer.send(new ProducerRecord<>(topic, record.streamId().getBytes(StandardCharsets.UTF_8), record.value()));
+        return producer.send(new ProducerRecord<>(topic, record.streamId().getBytes(StandardCharsets.UTF_8), record.value()));
     }
 
     static KafkaProducer<byte[], byte[]> producer(EmbeddedKafka kafka, int lingerMillis) {
-        Properties properties = kafka.clientProperties();
+        return producer(kafka.clientProperties(), lingerMillis);
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(Properties kafka, int lingerMillis) {
+        Properties properties = new Properties();
+        properties.putAll(kafka);
         properties.setProperty("linger.ms", Integer.toString(lingerMillis));
         return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -154,10 +169,25 @@ final class BenchJobs {
      * so the end of the input closes every window of the data.
      */
     static void preload(EmbeddedKafka kafka, JobConfig config, List<SimRecord> records) {
-        try (KafkaProducer<byte[], byte[]> producer = producer(kafka, 20)) {
+        preload(kafka.clientProperties(), config, records);
+    }
+
+    static void preload(Properties kafka, JobConfig config, List<SimRecord> records) {
+        KafkaProducer<byte[], byte[]> producer = producer(kafka, 20);
+        try {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>(records.size());
             for (SimRecord record : records) {
-                send(producer, config, record);
+                sent.add(send(producer, config, record));
             }
+            producer.flush();
+            for (var future : sent) {
+                future.get(); // a record the broker refused fails the run here, not as a window that never comes
+            }
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("preloading " + config.get(JobOptions.TOPIC_VIDEO) + " and its siblings failed", e);
+        } finally {
+            // every record is acknowledged by now; an unbounded close waited two minutes more on cluster.sh's broker
+            producer.close(Duration.ofSeconds(5));
         }
     }
 
@@ -239,7 +269,12 @@ final class BenchJobs {
 
     /** Reads a predictions topic from the beginning, committed records only (what an exactly-once consumer sees). */
     static KafkaConsumer<byte[], byte[]> predictionReader(EmbeddedKafka kafka, JobConfig config) {
-        Properties properties = kafka.clientProperties();
+        return predictionReader(kafka.clientProperties(), config);
+    }
+
+    static KafkaConsumer<byte[], byte[]> predictionReader(Properties kafka, JobConfig config) {
+        Properties properties = new Properties();
+        properties.putAll(kafka);
         properties.setProperty(ConsumerConfig.GROUP_ID_CONFIG, "bench-reader-" + UUID.randomUUID());
         properties.setProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         properties.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -140,8 +140,11 @@ final class NaiveBaseline {
 
         @Override
         public void close() {
+            // open may have failed half-way: an exception here would be fatal to the TaskManager
             if (encoders != null) {
                 encoders.close();
+            }
+            if (heads != null) {
                 heads.close();
             }
             if (separation != null) {

@@ -51,6 +51,13 @@ final class PipelineBench implements Callable<Integer> {
     @Option(names = "--quick", description = "4 streams x 12 s: a smoke check of about a minute.")
     boolean quick;
 
+    @Option(names = "--cluster", description = "Both jobs on deploy/local's standalone cluster (2 TaskManagers, a Kafka broker process), "
+            + "submitted from target/mmstream-job.jar; run from the repository root.")
+    boolean cluster;
+
+    @Option(names = "--taskmanager-jvm-opts", paramLabel = "OPTS", description = "With --cluster: JVM options added to the TaskManagers' (e.g. -XX:+UseParallelGC).")
+    String taskManagerJvmOptions;
+
     /** Seconds of one core per element: a frame, an audio patch, a window through the heads (median of 31 calls). */
     record Limit(double frame, double patch, double window) {
         double perStreamSecond() {
@@ -142,6 +149,10 @@ final class PipelineBench implements Callable<Integer> {
         if (quick) {
             streams = 4;
             seconds = 12;
+        }
+        if (cluster) {
+            ClusterBench.measure(streams, seconds, settings, taskManagerJvmOptions).print();
+            return 0;
         }
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
             measure(kafka, streams, seconds, settings).print();

@@ -5,6 +5,7 @@ import static io.mmstream.config.JobOptions.*;
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.Option;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -31,6 +32,11 @@ public final class MmstreamJob {
 
     /** Runs the job of the arguments, with settings of a local run (a metrics reporter) added to Flink's configuration. */
     public static void run(String[] args, Consumer<Configuration> localSettings) throws Exception {
+        run(args, localSettings, Pipeline::build);
+    }
+
+    /** Runs the given graph with the configuration of the arguments (the benchmark's naive baseline on a cluster). */
+    public static void run(String[] args, Consumer<Configuration> localSettings, BiConsumer<StreamExecutionEnvironment, JobConfig> graph) throws Exception {
         JobArguments arguments = JobArguments.parse(args, "--config", "--config flink-jobs/NAME.yaml [--set key=value ...]");
         String configPath = arguments.file();
         Map<String, String> overrides = arguments.values();
@@ -40,7 +46,7 @@ public final class MmstreamJob {
         localSettings.accept(flink);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
         configure(env, config);
-        Pipeline.build(env, config);
+        graph.accept(env, config);
         env.execute(config.get(JOB_NAME));
     }
 
