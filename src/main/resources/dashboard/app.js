@@ -108,7 +108,10 @@ function createCard(id) {
   card.querySelector('.play').addEventListener('click', () => {
     const player = card.querySelector('.separated-audio');
     player.src = '/audio?stream=' + encodeURIComponent(id) + '&at=' + Date.now();
-    player.play().catch(() => {});
+    // a browser that refuses to play (no audio device, a policy) says why on the card rather than nothing happening
+    player.play().catch(error => {
+      card.querySelector('.separated-figures').textContent += ' (cannot play here: ' + error.message + ')';
+    });
   });
   const probabilities = card.querySelector('svg.probabilities');
   ACTIONS.forEach((action, k) => {

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mmstream.config.JobConfig;
 import io.mmstream.config.JobOptions;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.job.LocalClusterEnvironment;
 import io.mmstream.job.Pipeline;
 import io.mmstream.sim.SimRecord;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,16 +52,13 @@ final class ClusterBench {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private ClusterBench(String taskManagerJvmOptions) throws IOException {
-        int kafkaPort = freePortPair();
-        restPort = freePort();
-        int metricsPort = freePort();
-        environment.putAll(Map.of("MMSTREAM_CLUSTER_WORK", WORK.toAbsolutePath().toString(), "KAFKA_PORT", Integer.toString(kafkaPort),
-                "REST_PORT", Integer.toString(restPort), "RPC_PORT", Integer.toString(freePort()), "SLOTS", "1",
-                "METRICS_PORTS", metricsPort + "-" + (metricsPort + 5)));
+        LocalClusterEnvironment cluster = LocalClusterEnvironment.fresh(WORK);
+        environment.putAll(cluster.variables());
         if (taskManagerJvmOptions != null) {
             environment.put("TASKMANAGER_JVM_OPTS", taskManagerJvmOptions);
         }
-        bootstrap = "localhost:" + kafkaPort;
+        bootstrap = cluster.bootstrap();
+        restPort = cluster.restPort();
     }
 
     static PipelineBench.Result measure(int streams, int seconds, Map<String, String> settings, String taskManagerJvmOptions) throws Exception {
@@ -74,7 +71,6 @@ final class ClusterBench {
         ModelSettings models = Pipeline.modelSettings(JobConfig.defaults(settings));
         PipelineBench.Limit before = PipelineBench.limit(models, records);
         ClusterBench cluster = new ClusterBench(taskManagerJvmOptions);
-        cluster.fresh();
         cluster.script(Map.of(), "start", Integer.toString(taskManagers));
         try {
             // each job once over a small input first, not measured: the TaskManagers are long-lived, and whichever job
@@ -89,20 +85,6 @@ final class ClusterBench {
             return new PipelineBench.Result(streams, seconds, frames, cores, limit, cores * PipelineBench.FPS / limit.perStreamSecond(), pipeline, naive);
         } finally {
             cluster.script(Map.of(), "stop");
-        }
-    }
-
-    /** A fresh broker, no old checkpoints or logs; the copied Flink and Kafka jars stay (a cache). */
-    private void fresh() throws IOException {
-        for (String stale : List.of("kafka", "checkpoints", "logs", "pids", "conf")) {
-            Path path = WORK.resolve(stale);
-            if (Files.exists(path)) {
-                try (var paths = Files.walk(path)) {
-                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.delete(p);
-                    }
-                }
-            }
         }
     }
 
@@ -293,24 +275,5 @@ final class ClusterBench {
             throw new IllegalStateException("cluster.sh " + args[0] + " failed: " + out);
         }
         return out;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** Two free consecutive ports: the broker and its controller. */
-    private static int freePortPair() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            try (ServerSocket next = new ServerSocket(port + 1)) {
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no two free consecutive ports");
     }
 }

@@ -287,7 +287,12 @@ public final class DashboardServer implements AutoCloseable {
         String stream = null;
         for (String pair : query == null ? new String[0] : query.split("&")) {
             if (pair.startsWith("stream=")) {
-                stream = java.net.URLDecoder.decode(pair.substring("stream=".length()), StandardCharsets.UTF_8);
+                try {
+                    stream = java.net.URLDecoder.decode(pair.substring("stream=".length()), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException malformed) {
+                    refuse(exchange, 400, "stream: not a URL-encoded stream id");
+                    return;
+                }
             }
         }
         if (stream == null || stream.isEmpty()) {

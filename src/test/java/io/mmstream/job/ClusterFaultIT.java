@@ -18,7 +18,6 @@ import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
 import io.mmstream.sim.SimulationSettings;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,18 +82,12 @@ class ClusterFaultIT {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        // a fresh broker and no old checkpoints; the copied Flink and Kafka jars stay, they are only a cache
-        for (String stale : List.of("kafka", "checkpoints", "logs", "pids", "conf")) {
-            deleteRecursively(WORK.resolve(stale));
-        }
-        int kafkaPort = freePortPair();
-        restPort = freePort();
-        metricsPort = freePort();
-        // each Flink process takes the first free port of the range, the JobManager first, three TaskManagers at most at once
-        environment = Map.of("MMSTREAM_CLUSTER_WORK", WORK.toString(), "KAFKA_PORT", Integer.toString(kafkaPort),
-                "REST_PORT", Integer.toString(restPort), "RPC_PORT", Integer.toString(freePort()), "SLOTS", "1",
-                "METRICS_PORTS", metricsPort + "-" + (metricsPort + 5));
-        bootstrap = "localhost:" + kafkaPort;
+        // a fresh broker and no old checkpoints; each Flink process takes the first free metrics port of its range
+        LocalClusterEnvironment ports = LocalClusterEnvironment.fresh(WORK);
+        environment = ports.variables();
+        restPort = ports.restPort();
+        metricsPort = ports.metricsPort();
+        bootstrap = ports.bootstrap();
         cluster("start", "2");
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             List<NewTopic> topics = new ArrayList<>();
@@ -494,34 +487,5 @@ class ClusterFaultIT {
         assertThat(process.waitFor(5, TimeUnit.MINUTES)).isTrue();
         assertThat(process.exitValue()).as("cluster.sh %s: %s", args, out).isZero();
         return out;
-    }
-
-    private static void deleteRecursively(Path path) throws IOException {
-        if (Files.exists(path)) {
-            try (var paths = Files.walk(path)) {
-                for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** Two free consecutive ports: the broker and its controller. */
-    private static int freePortPair() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int port = freePort();
-            try (ServerSocket next = new ServerSocket(port + 1)) {
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IOException("no two consecutive free ports");
     }
 }

@@ -58,7 +58,7 @@ public final class EncodeFrames extends BatchingOperator<ModalEvent, ModalEvent>
                 records.add(batch.get(i).getValue().payload());
             }
         }
-        List<MediaEncoders.Encoded> outcomes = encoders.value().frames(records);
+        List<MediaEncoders.Encoded> outcomes = records.isEmpty() ? List.of() : encoders.value().frames(records);
         int next = 0;
         for (int i = 0; i < batch.size(); i++) {
             StreamRecord<ModalEvent> record = batch.get(i);
