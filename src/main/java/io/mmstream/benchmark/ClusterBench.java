@@ -116,7 +116,6 @@ final class ClusterBench {
 
         List<String> arguments = new ArrayList<>(List.of("submit"));
         values.forEach((key, value) -> arguments.addAll(List.of("--set", key + "=" + value)));
-        Map<String, Long> cpuBefore = processCpuTicks();
         long submitted = System.nanoTime();
         String jobId = script(entryClass == null ? Map.of() : Map.of("MMSTREAM_ENTRY_CLASS", entryClass), arguments.toArray(String[]::new)).strip();
         if (!jobId.matches("[0-9a-f]{32}")) {
@@ -142,15 +141,15 @@ final class ClusterBench {
             }
         }
         Map<String, Long> cpuAfter = processCpuTicks();
+        double measured = (System.nanoTime() - submitted) / 1e9 - running;
         if (!job.startsWith("warmup")) {
             memory(job);
         }
-        double measured = (System.nanoTime() - submitted) / 1e9 - running;
         cancel(jobId);
         Map<String, Double> cpuSeconds = new LinkedHashMap<>();
         long busyTicks = 0;
         for (var process : cpuAfter.entrySet()) {
-            long ticks = process.getValue() - cpuRunning.getOrDefault(process.getKey(), cpuBefore.getOrDefault(process.getKey(), 0L));
+            long ticks = process.getValue() - cpuRunning.getOrDefault(process.getKey(), 0L);
             cpuSeconds.put(process.getKey(), ticks / (double) CLOCK_TICKS);
             busyTicks += ticks;
         }

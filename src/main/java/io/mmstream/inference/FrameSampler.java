@@ -8,9 +8,10 @@ import java.util.Map;
  * Video sampling under overload ({@link OverloadPolicy#frameStride}): which frames of a batch are encoded, and what
  * the others carry instead. A frame skipped by the stride repeats the embedding of its stream's last encoded frame,
  * so its window still sees video at every step (coverage stays whole, the heads still run) at a lower frame rate,
- * as a camera that drops frames would show. A frame is encoded anyway when its stream has no encoded frame within the
- * stride before it (the first frame, one after a pause, one after a frame that failed). One per operator instance;
- * not thread-safe.
+ * as a camera that drops frames would show. A frame is encoded anyway when its stream has no frame encoded within the
+ * stride before it (its first frame, one after a pause). A skipped frame whose stream has no embedding to repeat (the
+ * frame before it failed to encode and none came earlier) is dropped: its step shows no video. One per operator
+ * instance; not thread-safe.
  */
 public final class FrameSampler {
 
