@@ -111,6 +111,7 @@ final class ClusterBench {
                 topics.add(topic == JobOptions.TOPIC_VIDEO ? created.configs(Map.of("max.message.bytes", "4194304")) : created);
             }
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+            awaitLeaders(admin, topics.stream().map(NewTopic::name).toList());
         }
         BenchJobs.preload(kafka, config, records);
 
@@ -155,6 +156,27 @@ final class ClusterBench {
         }
         double busy = busyTicks / (double) CLOCK_TICKS / measured / Runtime.getRuntime().availableProcessors();
         return new PipelineBench.Run(frames, running, first, last, sortedLargestFirst(cpuSeconds), busy, 0, 0);
+    }
+
+    /**
+     * Waits until the broker names a leader for every partition of the new topics: records sent before that could sit
+     * in the producer until its delivery timeout (two minutes) and expire.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            boolean all = true;
+            for (var description : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                all &= description.partitions().stream().allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+            }
+            if (all) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the broker named no leader for every partition of " + topics + " within 60 s");
+            }
+            Thread.sleep(100);
+        }
     }
 
     /** Seconds from submission until every task of the job runs (models loaded). */
