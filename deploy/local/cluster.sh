@@ -13,7 +13,9 @@
 #   deploy/local/cluster.sh flink start [N]|kill   start the JobManager and N TaskManagers, or kill -9 them all (Kafka stays)
 #   deploy/local/cluster.sh stop                   stop everything by PID (kill -9 with KILL=1)
 #
-# TASKMANAGER_JVM_OPTS adds JVM options to the TaskManagers (e.g. -XX:+UseParallelGC).
+# TASKMANAGER_JVM_OPTS adds JVM options to the TaskManagers (e.g. -XX:+UseParallelGC). MALLOC_ARENA_MAX (default 2)
+# bounds glibc's malloc arenas in the Flink processes: ONNX Runtime's native memory outside the JVM fell by a third
+# with 2 (BENCHMARKS.md); Flink's Docker image, which the other deploy files use, preloads jemalloc instead.
 # Ports: Kafka ${KAFKA_PORT:-9092} (controller +1), Flink REST ${REST_PORT:-8081}, RPC ${RPC_PORT:-6123}. Only loopback,
 # except Prometheus metrics: each Flink process on the first free port of ${METRICS_PORTS:-9249-9259} (the reporter
 # binds every interface; deploy/prometheus/prometheus.yml scrapes them).
@@ -56,6 +58,8 @@ number RPC_PORT "$RPC_PORT" 65535
 number SLOTS "$SLOTS" 64
 # JVM options for the TaskManagers beside Flink's memory flags (a collector to compare, say): options only, no shell
 TASKMANAGER_JVM_OPTS="${TASKMANAGER_JVM_OPTS:-}"
+MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+[[ "$MALLOC_ARENA_MAX" =~ ^[1-9][0-9]*$ ]] || fail "MALLOC_ARENA_MAX must be a positive whole number, was '$MALLOC_ARENA_MAX'"
 [[ "$TASKMANAGER_JVM_OPTS" =~ ^[-A-Za-z0-9:+=._/,\ ]*$ ]] || fail "TASKMANAGER_JVM_OPTS may hold only JVM options, was '$TASKMANAGER_JVM_OPTS'"
 [[ "$METRICS_PORTS" =~ ^[0-9]{1,5}(-[0-9]{1,5})?$ ]] || fail "METRICS_PORTS must be a port or a range like 9249-9259, was '$METRICS_PORTS'"
 
@@ -163,7 +167,7 @@ start_flink_process() { # $1: name, $2: GET_JM_RESOURCE_PARAMS or GET_TM_RESOURC
     jvm="$jvm $TASKMANAGER_JVM_OPTS"
   fi
   # shellcheck disable=SC2086
-  nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/$1.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
+  MALLOC_ARENA_MAX="$MALLOC_ARENA_MAX" nohup "$JAVA" $OPENS $jvm -Dlog.file="$work/logs/$1.log" -Dlog4j.configurationFile="file:$work/conf/log4j.properties" \
     -cp "$work/flink-lib/*" "$3" --configDir "$work/conf" $dynamic > "$work/logs/$1.out" 2>&1 &
   echo $! > "$work/pids/$1.pid"
   log "$1 pid $(cat "$work/pids/$1.pid")"

@@ -217,6 +217,8 @@ class DeployFilesTest {
             assertThat(clusterSh(work, Map.of(), call.getKey())).as(call.getKey().toString()).contains(call.getValue());
         }
         assertThat(clusterSh(work, Map.of("KAFKA_PORT", "9092 -Dx"), List.of("status"))).contains("KAFKA_PORT must be a number");
+        assertThat(clusterSh(work, Map.of("MALLOC_ARENA_MAX", "2 LD_PRELOAD=x"), List.of("status")))
+                .contains("MALLOC_ARENA_MAX must be a positive whole number, was '2 LD_PRELOAD=x'");
         assertThat(clusterSh(work, Map.of("MMSTREAM_SAVEPOINT", work + "/../elsewhere"), List.of("submit")))
                 .contains("MMSTREAM_SAVEPOINT must lie inside " + work.toRealPath());
     }

@@ -53,6 +53,7 @@ final class BenchReport {
         line(md, "| | frames/s | streams at 15 fps |");
         line(md, "|---|---:|---:|");
         line(md, "| limit (model work on %d cores) | %.0f | %.0f |", t.cores(), t.limitFps(), t.limitFps() / BenchJobs.FPS);
+        line(md, "| limit, every core busy at once | %.0f | %.0f |", t.limit().allCoresAtOnceFps(), t.limit().allCoresAtOnceFps() / BenchJobs.FPS);
         line(md, "| pipeline (this job) | %.0f | %.0f |", t.pipelineFps(), t.pipelineFps() / BenchJobs.FPS);
         line(md, "| naive baseline | %.0f | %.0f |", t.naiveFps(), t.naiveFps() / BenchJobs.FPS);
         md.append('\n');
@@ -61,6 +62,9 @@ final class BenchReport {
         line(md, "The broker and the measuring consumer share the cores with the job: they took %.0f%% of the CPU, so the limit of the cores "
                 + "left to the job is %.0f frames/s and **pipeline / limit of the cores left = %.2f**.", 100 * t.notTheJobShare(),
                 t.limitOfCoresLeftFps(), t.pipelineFps() / t.limitOfCoresLeftFps());
+        line(md, "With every core doing the limit's work at once, the cores do %.2f times one core's work, not %d: **pipeline / that limit = %.2f** "
+                + "(of the cores left: %.2f).", t.limit().allCoresAtOnceFps() / t.limitFps() * t.cores(), t.cores(),
+                t.pipelineFps() / t.limit().allCoresAtOnceFps(), t.pipelineFps() / (t.limit().allCoresAtOnceFps() * (1 - t.notTheJobShare())));
         line(md, "Throughput counts from the moment every task runs (models loaded) to the last prediction. Limit per element on one "
                 + "core (mean of before and after the jobs): frame %.3f ms, audio patch %.3f ms, window %.3f ms. CPU busy while measured: "
                 + "pipeline %.0f%%, naive %.0f%% of the cores.", t.limit().frame() * 1e3, t.limit().patch() * 1e3,

@@ -4,6 +4,7 @@ import io.mmstream.align.Modality;
 import io.mmstream.align.WindowTensors;
 import io.mmstream.bench.BenchInputs;
 import io.mmstream.config.JobConfig;
+import io.mmstream.inference.AudioSeparation;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.ModelSettings;
 import io.mmstream.job.Pipeline;
@@ -13,6 +14,7 @@ import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimRecord;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -58,14 +60,18 @@ final class PipelineBench implements Callable<Integer> {
     @Option(names = "--taskmanager-jvm-opts", paramLabel = "OPTS", description = "With --cluster: JVM options added to the TaskManagers' (e.g. -XX:+UseParallelGC).")
     String taskManagerJvmOptions;
 
-    /** Seconds of one core per element: a frame, an audio patch, a window through the heads (median of 31 calls). */
-    record Limit(double frame, double patch, double window) {
+    /**
+     * Seconds of one core per element: a frame, an audio patch, a window through the heads and the separation (median
+     * of 31 calls); and frames a second of the same work with every core doing it at once.
+     */
+    record Limit(double frame, double patch, double window, double allCoresAtOnceFps) {
         double perStreamSecond() {
             return FPS * frame + FPS * patch + window;
         }
 
         Limit averagedWith(Limit other) {
-            return new Limit((frame + other.frame) / 2, (patch + other.patch) / 2, (window + other.window) / 2);
+            return new Limit((frame + other.frame) / 2, (patch + other.patch) / 2, (window + other.window) / 2,
+                    (allCoresAtOnceFps + other.allCoresAtOnceFps) / 2);
         }
     }
 
@@ -118,11 +124,16 @@ final class PipelineBench implements Callable<Integer> {
                     limit.frame() * 1e3, limit.patch() * 1e3, limit.window() * 1e3);
             System.out.printf(Locale.ROOT, "%-34s %12s %14s %20s%n", "", "frames/s", "streams@15fps", "first prediction");
             System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %20s%n", "limit (model work, all cores)", limitFps, limitFps / FPS, "-");
+            System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %20s%n", "limit, every core busy at once", limit.allCoresAtOnceFps(),
+                    limit.allCoresAtOnceFps() / FPS, "-");
             System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "pipeline (this job)", pipelineFps(), pipelineFps() / FPS, pipeline.firstSeconds());
             System.out.printf(Locale.ROOT, "%-34s %12.0f %14.1f %19.1fs%n", "naive (per record, raw windows)", naiveFps(), naiveFps() / FPS, naive.firstSeconds());
             System.out.printf(Locale.ROOT, "pipeline / limit = %.2f    pipeline / naive = %.2f%n", pipelineFps() / limitFps, pipelineFps() / naiveFps());
             System.out.printf(Locale.ROOT, "the broker and the measuring consumer took %.0f%% of the CPU: pipeline / limit of the cores left to the job = %.2f%n",
                     100 * notTheJobShare(), pipelineFps() / limitOfCoresLeftFps());
+            System.out.printf(Locale.ROOT, "every core busy at once does %.2f times one core's work: pipeline / that limit = %.2f (of the cores left: %.2f)%n",
+                    limit.allCoresAtOnceFps() / limitFps * cores, pipelineFps() / limit.allCoresAtOnceFps(),
+                    pipelineFps() / (limit.allCoresAtOnceFps() * (1 - notTheJobShare())));
             System.out.printf(Locale.ROOT, "CPU busy while measured: pipeline %.0f%%, naive %.0f%% of %d cores%n",
                     100 * pipeline.busyShare(), 100 * naive.busyShare(), cores);
             System.out.println("CPU seconds by thread from running to the last prediction (Flink names task threads after their operators):");
@@ -197,38 +208,141 @@ final class PipelineBench implements Callable<Integer> {
         }
     }
 
-    /** The per-element cost of the unavoidable work, each on one core (one intra-op thread), warmed up. */
+    /**
+     * The per-element cost of the unavoidable work, each on one core (one intra-op thread), warmed up; and the same
+     * work on every core at once, each core with its own model instances, in a stream second's proportions.
+     */
     static Limit limit(ModelSettings models, List<SimRecord> records) throws Exception {
-        try (var encoders = models.encoders(); var heads = models.heads()) {
-            List<byte[]> frames = records.stream().filter(r -> r.modality() == Modality.VIDEO).limit(32).map(SimRecord::value).toList();
-            double frame = secondsPerCall(() -> encoders.value().frames(frames)) / frames.size();
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<LimitWork> works = new ArrayList<>();
+        try {
+            for (int c = 0; c < cores; c++) {
+                works.add(new LimitWork(models, records));
+            }
+            LimitWork one = works.get(0);
+            double frame = secondsPerCall(one::frames) / LimitWork.BATCH;
+            double patch = secondsPerCall(one::patches) / LimitWork.BATCH;
+            double window = secondsPerCall(one::heads) / LimitWork.HEADS_BATCH;
+            if (one.separation != null) {
+                window += secondsPerCall(one::separate);
+            }
+            return new Limit(frame, patch, window, allCoresAtOnce(works));
+        } finally {
+            works.forEach(LimitWork::close);
+        }
+    }
 
+    /**
+     * Frames a second of the limit's work with every core doing it at once: on this machine two busy cores do far
+     * less than twice one core's work (BENCHMARKS.md, 2026-12-01), which the one-core figure times the cores hides.
+     */
+    private static double allCoresAtOnce(List<LimitWork> works) throws Exception {
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(works.size());
+        try {
+            for (LimitWork work : works) { // warm-up, each on its own thread
+                threads.submit(() -> work.streamSeconds(1)).get();
+            }
+            int rounds = 3;
+            long start = System.nanoTime();
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (LimitWork work : works) {
+                running.add(threads.submit(() -> work.streamSeconds(rounds)));
+            }
+            for (java.util.concurrent.Future<?> each : running) {
+                each.get();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return (double) works.size() * rounds * LimitWork.HEADS_BATCH * FPS / seconds;
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    /** One core's share of the limit: its own model instances and inputs, and the work per element. */
+    private static final class LimitWork {
+
+        static final int BATCH = 32;
+        static final int HEADS_BATCH = 64;
+        private final ModelSettings.Leased<io.mmstream.inference.MediaEncoders> encoders;
+        private final ModelSettings.Leased<io.mmstream.inference.WindowHeads> heads;
+        private final ModelSettings.Leased<AudioSeparation> separation;
+        private final List<byte[]> frames;
+        private final List<AudioPatches.Chunk> chunks;
+        private final List<WindowTensors> windows;
+        /** A window's audio following the previous window's, whose overlap it may take. */
+        private final float[] audio;
+        private final AudioSeparation.Overlap previous;
+
+        LimitWork(ModelSettings models, List<SimRecord> records) throws Exception {
+            encoders = models.encoders();
+            heads = models.heads();
+            separation = models.separationName() == null ? null : models.separation();
+            frames = records.stream().filter(r -> r.modality() == Modality.VIDEO).limit(BATCH).map(SimRecord::value).toList();
+            chunks = BenchInputs.audioChunks(records, SceneSimulator.streamId(0), 20);
+            windows = BenchInputs.of(HEADS_BATCH, new Random(1), models);
+            Random random = new Random(2);
+            int samples = separation == null ? 0 : separation.value().input().samples();
+            float[] stream = new float[samples + samples / 2];
+            for (int i = 0; i < stream.length; i++) {
+                stream[i] = (float) (0.1 * random.nextGaussian());
+            }
+            int slide = samples / 2;
+            audio = Arrays.copyOfRange(stream, slide, slide + samples);
+            previous = separation == null ? null
+                    : separation.value().separate(windows.get(0), Arrays.copyOf(stream, samples), 0, slide, slide, null).overlap();
+        }
+
+        /** A batch of frames: decode, resize, normalise, the frame encoders. */
+        void frames() throws Exception {
+            encoders.value().frames(frames);
+        }
+
+        /** A batch of audio patches: log-mel, the audio encoders. */
+        void patches() throws Exception {
             AudioPatches patches = encoders.value().audioPatches();
-            List<AudioPatches.Chunk> chunks = BenchInputs.audioChunks(records, SceneSimulator.streamId(0), 20);
             long first = chunks.get(0).startMicros() + 100_000;
-            double patch = secondsPerCall(() -> {
-                List<float[]> batch = new ArrayList<>();
-                for (int i = 0; i < 32; i++) {
-                    batch.add(patches.patch(first + i * 50_000L, chunks).logMel());
-                }
-                encoders.value().audio(batch);
-            }) / 32;
+            List<float[]> batch = new ArrayList<>();
+            for (int i = 0; i < BATCH; i++) {
+                batch.add(patches.patch(first + i * 50_000L, chunks).logMel());
+            }
+            encoders.value().audio(batch);
+        }
 
-            List<WindowTensors> windows = BenchInputs.of(64, new Random(1), models);
-            double window = secondsPerCall(() -> heads.value().run(windows)) / windows.size();
-            if (models.separationName() != null) {
-                // separation is window work too: the STFT, the mask model and the inverse of the window's last slide
-                try (var separation = models.separation()) {
-                    Random random = new Random(2);
-                    float[] audio = new float[separation.value().input().samples()];
-                    for (int i = 0; i < audio.length; i++) {
-                        audio[i] = (float) (0.1 * random.nextGaussian());
-                    }
-                    int from = audio.length / 2;
-                    window += secondsPerCall(() -> separation.value().separate(windows.subList(0, 1), List.of(audio), from));
+        /** A batch of windows through every head. */
+        void heads() throws Exception {
+            heads.value().run(windows);
+        }
+
+        /**
+         * One window's separation following its stream's previous window: the STFT of the frames that window did
+         * not have, the mask model and the inverse of the window's last slide.
+         */
+        void separate() throws Exception {
+            int slide = audio.length / 2;
+            separation.value().separate(windows.get(0), audio, slide, slide, slide, previous);
+        }
+
+        /** The work of rounds x 64 stream seconds: 15 frames, 15 patches and a window each. */
+        Void streamSeconds(int rounds) throws Exception {
+            for (int r = 0; r < rounds; r++) {
+                for (int b = 0; b < HEADS_BATCH * FPS / BATCH; b++) {
+                    frames();
+                    patches();
+                }
+                heads();
+                for (int w = 0; separation != null && w < HEADS_BATCH; w++) {
+                    separate();
                 }
             }
-            return new Limit(frame, patch, window);
+            return null;
+        }
+
+        void close() {
+            encoders.close();
+            heads.close();
+            if (separation != null) {
+                separation.close();
+            }
         }
     }
 

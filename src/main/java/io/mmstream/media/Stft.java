@@ -1,5 +1,8 @@
 package io.mmstream.media;
 
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+
 /**
  * Short-time Fourier transform and its inverse, as {@code torch.stft}/{@code torch.istft} compute them with
  * {@code center=True} (the signal zero-padded by half a frame on each side), a periodic Hann window and
@@ -9,7 +12,7 @@ package io.mmstream.media;
  */
 public final class Stft {
 
-    /** One spectrogram: real and imaginary parts, [frame][bin], bins 0 .. fft / 2. */
+    /** One spectrogram: real and imaginary parts, [frame][bin], bins 0 .. fft / 2; a frame not computed has null rows. */
     public record Spectrum(float[][] re, float[][] im) {
 
         public int frames() {
@@ -17,7 +20,12 @@ public final class Stft {
         }
 
         public int bins() {
-            return re.length == 0 ? 0 : re[0].length;
+            for (float[] row : re) {
+                if (row != null) {
+                    return row.length;
+                }
+            }
+            return 0;
         }
 
     }
@@ -49,31 +57,65 @@ public final class Stft {
     }
 
     public Spectrum forward(float[] samples) {
+        return forward(samples, frame -> true);
+    }
+
+    /**
+     * The spectrum of the frames {@code computed} accepts; the others' rows are null (a caller that has them from an
+     * overlapping signal fills them in).
+     */
+    public Spectrum forward(float[] samples, IntPredicate computed) {
         int frames = frames(samples.length);
-        float[][] re = new float[frames][bins()];
-        float[][] im = new float[frames][bins()];
+        float[][] re = new float[frames][];
+        float[][] im = new float[frames][];
+        int[] wanted = IntStream.range(0, frames).filter(computed).toArray();
         double[] zRe = new double[fftSize];
         double[] zIm = new double[fftSize];
-        // two real frames in one complex FFT: frame f as the real part, frame f + 1 as the imaginary part, told apart
+        // two real frames in one complex FFT: one as the real part, the next wanted as the imaginary part, told apart
         // afterwards by the symmetry of a real signal's spectrum (half the FFTs)
-        for (int f = 0; f < frames; f += 2) {
-            boolean pair = f + 1 < frames;
+        for (int w = 0; w < wanted.length; w += 2) {
+            int f = wanted[w];
+            int g = w + 1 < wanted.length ? wanted[w + 1] : -1;
             for (int i = 0; i < fftSize; i++) {
                 zRe[i] = windowed(samples, f, i);
-                zIm[i] = pair ? windowed(samples, f + 1, i) : 0;
+                zIm[i] = g >= 0 ? windowed(samples, g, i) : 0;
             }
             fft.transform(zRe, zIm);
+            re[f] = new float[bins()];
+            im[f] = new float[bins()];
+            if (g >= 0) {
+                re[g] = new float[bins()];
+                im[g] = new float[bins()];
+            }
             for (int k = 0; k < bins(); k++) {
                 int mirror = (fftSize - k) % fftSize;
                 re[f][k] = (float) ((zRe[k] + zRe[mirror]) / 2);
                 im[f][k] = (float) ((zIm[k] - zIm[mirror]) / 2);
-                if (pair) {
-                    re[f + 1][k] = (float) ((zIm[k] + zIm[mirror]) / 2);
-                    im[f + 1][k] = (float) (-(zRe[k] - zRe[mirror]) / 2);
+                if (g >= 0) {
+                    re[g][k] = (float) ((zIm[k] + zIm[mirror]) / 2);
+                    im[g][k] = (float) (-(zRe[k] - zRe[mirror]) / 2);
                 }
             }
         }
         return new Spectrum(re, im);
+    }
+
+    /** The first sample frame f covers (negative for the frames in the padding before the signal). */
+    public int frameStart(int frame) {
+        return frame * hop - fftSize / 2;
+    }
+
+    public int fftSize() {
+        return fftSize;
+    }
+
+    public int hop() {
+        return hop;
+    }
+
+    /** The first frame that {@link #inverse(Spectrum, float[], int, int, int)} inverts for samples from {@code from} on. */
+    public int firstFrameReaching(int from) {
+        return Math.max(0, (from - fftSize / 2) / hop);
     }
 
     private double windowed(float[] samples, int frame, int i) {
@@ -98,7 +140,7 @@ public final class Stft {
         double[] windowSum = new double[samples - from];
         double[] zRe = new double[fftSize];
         double[] zIm = new double[fftSize];
-        int first = Math.max(0, (from - fftSize / 2) / hop);
+        int first = firstFrameReaching(from);
         int last = Math.min(spectrum.frames() - 1, (samples - 1 + fftSize / 2) / hop);
         // two frames in one inverse FFT: z = x + i y for the full (Hermitian) spectra x and y of two real frames; the
         // inverse as the conjugate of the forward FFT of the conjugate gives frame f in the real part, f + 1 in the other

@@ -1,6 +1,7 @@
 package io.mmstream.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mmstream.schema.ImageEncoding;
@@ -100,5 +101,32 @@ class ImageCodecTest {
         assertThat(out).as("NCHW, RGB").containsExactly(1f, -1f, -1f, -1f, -1f, 1f);
         new PixelLayout(true, true, -1, 1, new float[3], new float[] {1, 1, 1}).write(rgb, 2, 1, out, 0);
         assertThat(out).as("NHWC, BGR, [-1, 1]").containsExactly(-1f, -1f, 1f, 1f, -1f, -1f);
+    }
+
+    /** A frame larger than the chunks the layout writes through, in all four layouts, at an offset: value by value as defined. */
+    @Test
+    void everyLayoutWritesEachValueWhereItBelongs() {
+        int width = 37;
+        int height = 23;
+        int plane = width * height;
+        byte[] rgb = new byte[3 * plane];
+        new java.util.Random(3).nextBytes(rgb);
+        float[] mean = {0.485f, 0.456f, 0.406f};
+        float[] std = {0.229f, 0.224f, 0.225f};
+        for (boolean channelsLast : new boolean[] {false, true}) {
+            for (boolean bgr : new boolean[] {false, true}) {
+                float[] out = new float[5 + 3 * plane];
+                new PixelLayout(channelsLast, bgr, 0, 1, mean, std).write(rgb, width, height, out, 5);
+                for (int p = 0; p < plane; p++) {
+                    for (int c = 0; c < 3; c++) {
+                        int value = rgb[3 * p + (bgr ? 2 - c : c)] & 0xFF;
+                        float expected = (value / 255f - mean[c]) / std[c];
+                        int at = 5 + (channelsLast ? 3 * p + c : c * plane + p);
+                        assertThat(out[at]).as("channels last %s, bgr %s, pixel %d, channel %d", channelsLast, bgr, p, c).isCloseTo(expected, within(1e-5f));
+                    }
+                }
+                assertThat(java.util.Arrays.copyOf(out, 5)).as("nothing before the offset").containsOnly(0f);
+            }
+        }
     }
 }

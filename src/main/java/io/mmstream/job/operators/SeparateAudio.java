@@ -19,6 +19,7 @@ import io.mmstream.schema.SampleFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,13 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
      */
     public static final long WAIT_MILLIS = 2_000;
     public static final long MAX_WAIT_MILLIS = 10 * WAIT_MILLIS;
+    /**
+     * How many streams' last window overlap ({@link AudioSeparation.Overlap}, about 190 KB each for 2 s windows at
+     * 16 kHz) an instance keeps, so that the next window transforms only its new frames. Beyond it a new stream's
+     * windows are separated whole: a cache that evicted the least recent stream would miss on every window once
+     * the streams outnumber it, since every stream's window fires at each slide.
+     */
+    static final int OVERLAPS_KEPT = 128;
 
     private final ModelSettings models;
     private final long slideMicros;
@@ -64,6 +72,8 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
     private final WindowGeometry geometry;
     private final OverloadPolicy overload;
     private transient ModelSettings.Leased<AudioSeparation> separation;
+    /** Per stream, its last separated window's overlap: a cache, not state (after a restore the frames are transformed again). */
+    private transient Map<String, AudioSeparation.Overlap> overlaps;
     private transient MapState<Long, float[]> chunks;
     /** The end of the newest chunk, by capture time. */
     private transient ValueState<Long> newestEnd;
@@ -75,6 +85,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
     private transient Counter published;
     private transient Counter failures;
     private transient Counter shed;
+    private transient Counter framesTransformed;
 
     /**
      * @param geometry the windows' shapes, for the warm-up window separated at open
@@ -94,6 +105,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         // one silent window before the first real one, as the heads do at open (ONNX Runtime's first run, the JIT)
         int samples = separation.value().input().samples();
         separation.value().separate(List.of(WindowTensors.present(geometry)), List.of(new float[samples]), samples / 2);
+        overlaps = new HashMap<>();
         chunks = getRuntimeContext().getMapState(new MapStateDescriptor<>("separation-chunks", Types.LONG, PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
         newestEnd = getRuntimeContext().getState(new ValueStateDescriptor<>("separation-newest-end", Types.LONG));
         waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("separation-waiting", TypeInformation.of(EmbeddedWindow.class)));
@@ -102,6 +114,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         published = getRuntimeContext().getMetricGroup().counter("separatedChunks");
         failures = getRuntimeContext().getMetricGroup().counter("separationFailures");
         shed = getRuntimeContext().getMetricGroup().counter("separationsShed");
+        framesTransformed = getRuntimeContext().getMetricGroup().counter("separationFramesTransformed");
     }
 
     @Override
@@ -186,6 +199,7 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
             waitingSince.clear();
         }
         if (arrival != null && timestamp - arrival >= retentionMillis) {
+            overlaps.remove(context.getCurrentKey());
             chunks.clear();
             newestEnd.clear();
             lastArrival.clear();
@@ -230,8 +244,14 @@ public final class SeparateAudio extends KeyedCoProcessFunction<String, ModalEve
         }
         float[] separated; // the share alone
         try {
-            separated = model.separate(List.of(window.tensors()), List.of(audio), shareOffset).get(0);
+            AudioSeparation.Separated result = model.separate(window.tensors(), audio, first, shareOffset, shareSamples, overlaps.get(window.streamId()));
+            separated = result.samples();
+            if (overlaps.size() < OVERLAPS_KEPT || overlaps.containsKey(window.streamId())) {
+                overlaps.put(window.streamId(), result.overlap());
+            }
+            framesTransformed.inc(result.framesTransformed());
         } catch (InferenceException e) {
+            overlaps.remove(window.streamId());
             failures.inc();
             context.output(SideOutputs.DEAD_LETTERS, DeadLetters.ofWindow(window.streamId(), window.startMicros(), window.endMicros(),
                     "audio separation failed: " + e.getMessage()));
