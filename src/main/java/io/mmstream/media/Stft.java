@@ -76,9 +76,11 @@ public final class Stft {
         for (int w = 0; w < wanted.length; w += 2) {
             int f = wanted[w];
             int g = w + 1 < wanted.length ? wanted[w + 1] : -1;
-            for (int i = 0; i < fftSize; i++) {
-                zRe[i] = windowed(samples, f, i);
-                zIm[i] = g >= 0 ? windowed(samples, g, i) : 0;
+            windowed(samples, f, zRe);
+            if (g >= 0) {
+                windowed(samples, g, zIm);
+            } else {
+                java.util.Arrays.fill(zIm, 0);
             }
             fft.transform(zRe, zIm);
             re[f] = new float[bins()];
@@ -118,9 +120,19 @@ public final class Stft {
         return Math.max(0, (from - fftSize / 2) / hop);
     }
 
-    private double windowed(float[] samples, int frame, int i) {
-        int n = frame * hop - fftSize / 2 + i;
-        return n >= 0 && n < samples.length ? samples[n] * window[i] : 0;
+    /** The frame's samples times the window into {@code out}, zero beyond the signal (a loop the JIT vectorises inside it). */
+    private void windowed(float[] samples, int frame, double[] out) {
+        int start = frameStart(frame);
+        if (start >= 0 && start + fftSize <= samples.length) {
+            for (int i = 0; i < fftSize; i++) {
+                out[i] = samples[start + i] * window[i];
+            }
+            return;
+        }
+        for (int i = 0; i < fftSize; i++) {
+            int n = start + i;
+            out[i] = n >= 0 && n < samples.length ? samples[n] * window[i] : 0;
+        }
     }
 
     /** The signal of the given length whose spectrum this is (frames beyond the signal are ignored). */
@@ -173,13 +185,13 @@ public final class Stft {
 
     /** Adds one inverted frame (sign * values / fft), windowed again, into the output from sample {@code from} on. */
     private void overlapAdd(double[] values, double sign, int frame, int from, double[] sum, double[] windowSum) {
-        int start = frame * hop - fftSize / 2;
-        for (int i = 0; i < fftSize; i++) {
-            int n = start + i - from;
-            if (n >= 0 && n < sum.length) {
-                sum[n] += sign * values[i] / fftSize * window[i];
-                windowSum[n] += window[i] * window[i];
-            }
+        int offset = frameStart(frame) - from; // where the frame's sample 0 falls in the output
+        int first = Math.max(0, -offset);
+        int end = Math.min(fftSize, sum.length - offset);
+        double scale = sign / fftSize;
+        for (int i = first; i < end; i++) {
+            sum[offset + i] += values[i] * scale * window[i];
+            windowSum[offset + i] += window[i] * window[i];
         }
     }
 }
