@@ -14,7 +14,7 @@
 #   deploy/local/cluster.sh stop                   stop everything by PID (kill -9 with KILL=1)
 #
 # TASKMANAGER_JVM_OPTS adds JVM options to the TaskManagers (e.g. -XX:+UseParallelGC). MALLOC_ARENA_MAX (default 2)
-# bounds glibc's malloc arenas in the Flink processes: ONNX Runtime's native memory outside the JVM fell by a third
+# bounds glibc's malloc arenas in the Flink processes: ONNX Runtime's native memory outside the JVM fell by 15-30%
 # with 2 (BENCHMARKS.md); Flink's Docker image, which the other deploy files use, preloads jemalloc instead.
 # Ports: Kafka ${KAFKA_PORT:-9092} (controller +1), Flink REST ${REST_PORT:-8081}, RPC ${RPC_PORT:-6123}. Only loopback,
 # except Prometheus metrics: each Flink process on the first free port of ${METRICS_PORTS:-9249-9259} (the reporter

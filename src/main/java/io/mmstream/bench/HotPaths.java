@@ -5,6 +5,7 @@ import io.mmstream.align.ModalEvent;
 import io.mmstream.align.Modality;
 import io.mmstream.align.WindowAligner;
 import io.mmstream.align.WindowTensors;
+import io.mmstream.inference.AudioSeparation;
 import io.mmstream.inference.InferenceOptions;
 import io.mmstream.inference.Input;
 import io.mmstream.inference.ModelSettings;
@@ -21,6 +22,7 @@ import io.mmstream.sim.SceneSimulator;
 import io.mmstream.sim.SimulationSettings;
 import io.mmstream.sim.StreamScene;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -65,6 +67,10 @@ public class HotPaths {
     private ModelSettings.Leased<WindowHeads> heads;
     private OnnxModel frameEncoder;
     private Map<String, Input> frameBatch;
+    private ModelSettings.Leased<AudioSeparation> separation;
+    /** A window's audio (2 s) that follows a stream's previous window by the slide (1 s), and that window's overlap. */
+    private float[] followingAudio;
+    private AudioSeparation.Overlap previousOverlap;
     private int next;
 
     @Setup(Level.Trial)
@@ -96,12 +102,18 @@ public class HotPaths {
         heads = models.heads();
         frameEncoder = OnnxModel.open(models.encoders(io.mmstream.inference.ModelCard.Stage.FRAME).get(0), InferenceOptions.cpu(1));
         frameBatch = Map.of(frameEncoder.card().inputs().get(0).name(), Input.of(BenchInputs.gaussian(random, BATCH * 3 * 64 * 64), BATCH, 3, 64, 64));
+        separation = models.separation();
+        int samples = separation.value().input().samples();
+        float[] stream = BenchInputs.gaussian(random, samples + samples / 2);
+        followingAudio = Arrays.copyOfRange(stream, samples / 2, samples / 2 + samples);
+        previousOverlap = separation.value().separate(windows.get(0), Arrays.copyOf(stream, samples), 0, samples / 2, samples / 2, null).overlap();
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         heads.close();
         frameEncoder.close();
+        separation.close();
     }
 
     /** One 112x112 JPEG frame decoded and resized to the encoder's 64x64 (OpenCV). */
@@ -142,5 +154,21 @@ public class HotPaths {
     @Benchmark
     public Object headsBatch64() {
         return heads.value().run(windows);
+    }
+
+    /**
+     * One window's separation as the job runs it: the STFT of the frames the stream's previous window did not have,
+     * the mask model, the inverse of the last slide.
+     */
+    @Benchmark
+    public float[] separationFollowingWindow() throws Exception {
+        int slide = followingAudio.length / 2;
+        return separation.value().separate(windows.get(0), followingAudio, slide, slide, slide, previousOverlap).samples();
+    }
+
+    /** The same window separated on its own: every STFT frame transformed (the naive baseline, the offline evaluation). */
+    @Benchmark
+    public float[] separationWholeWindow() throws Exception {
+        return separation.value().separate(windows.subList(0, 1), List.of(followingAudio), followingAudio.length / 2).get(0);
     }
 }

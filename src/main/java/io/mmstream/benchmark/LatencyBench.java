@@ -53,6 +53,11 @@ final class LatencyBench implements Callable<Integer> {
     @Option(names = "--naive", description = "Also run the naive baseline at the same load.")
     boolean naive;
 
+    @Option(names = "--warm-up", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run both jobs once over a few simulated seconds before the measured runs, as the embedded default warms "
+                    + "its JVM before its sources start (default ${DEFAULT-VALUE}; --no-warm-up: the first measured job pays for the JIT).")
+    boolean warmUp;
+
     /**
      * Latencies of the windows after the first quarter of a run (start-up left out), in ms, sorted.
      *
@@ -81,6 +86,9 @@ final class LatencyBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            if (warmUp) {
+                PipelineBench.warmUp(kafka, settings);
+            }
             System.out.println(Latency.header());
             for (String guarantee : List.of("at-least-once", "exactly-once")) {
                 System.out.println(measure(kafka, "pipeline", Pipeline::build, guarantee, streams, seconds, laggingDevices, lagMicros(), settings).row());

@@ -196,7 +196,7 @@ final class PipelineBench implements Callable<Integer> {
      * Both jobs once over a small input, not measured, so that neither pays alone for the JIT compiling Flink's and
      * Kafka's code paths (whichever ran first did, and the second ran on them compiled).
      */
-    private static void warmUp(EmbeddedKafka kafka, Map<String, String> settings) throws Exception {
+    static void warmUp(EmbeddedKafka kafka, Map<String, String> settings) throws Exception {
         int cores = Runtime.getRuntime().availableProcessors();
         List<SimRecord> records = BenchJobs.simulate(4, 8);
         for (Map.Entry<String, BiConsumer<StreamExecutionEnvironment, JobConfig>> job

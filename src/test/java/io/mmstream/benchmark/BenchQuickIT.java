@@ -38,11 +38,12 @@ class BenchQuickIT {
 
         String md = Files.readString(report);
         assertThat(md).contains(BenchReport.MARKER, "`bench --quick`", "Machine: ");
-        for (String row : List.of("limit \\(model work on \\d+ cores\\)", "pipeline \\(this job\\)", "naive baseline")) {
+        for (String row : List.of("limit \\(model work on \\d+ cores\\)", "limit, every core busy at once", "pipeline \\(this job\\)", "naive baseline")) {
             assertThat(md).containsPattern("\\| " + row + " \\| " + NUMBER + " \\| " + NUMBER + " \\|");
         }
         assertPositive(md, "\\*\\*pipeline / limit = " + NUMBER + "\\*\\*");
         assertPositive(md, "\\*\\*pipeline / limit of the cores left = " + NUMBER + "\\*\\*");
+        assertPositive(md, "\\*\\*pipeline / that limit = " + NUMBER + "\\*\\*");
         assertPositive(md, "\\*\\*pipeline / naive = " + NUMBER + "\\*\\*");
 
         // both delivery guarantees, and every window of the measured stretch predicted
@@ -56,7 +57,8 @@ class BenchQuickIT {
             assertPositive(md, "\\| " + streams + " \\| " + NUMBER + " \\|");
         }
         assertPositive(md, "\\| 2 s \\| " + NUMBER + " \\|");
-        for (String benchmark : List.of("frameEncoderBatch32", "headBatchAssembly", "headsBatch64", "jpegDecodeResize", "logMelPatch", "windowAssembly")) {
+        for (String benchmark : List.of("frameEncoderBatch32", "headBatchAssembly", "headsBatch64", "jpegDecodeResize", "logMelPatch", "separationFollowingWindow",
+                "separationWholeWindow", "windowAssembly")) {
             assertPositive(md, "\\| " + benchmark + " \\| " + NUMBER + " \\|");
         }
     }
