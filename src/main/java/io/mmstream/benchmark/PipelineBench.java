@@ -5,8 +5,9 @@ import io.mmstream.align.WindowTensors;
 import io.mmstream.bench.BenchInputs;
 import io.mmstream.config.JobConfig;
 import io.mmstream.inference.AudioSeparation;
-import io.mmstream.inference.InferenceOptions;
+import io.mmstream.inference.MediaEncoders;
 import io.mmstream.inference.ModelSettings;
+import io.mmstream.inference.WindowHeads;
 import io.mmstream.job.Pipeline;
 import io.mmstream.kafka.EmbeddedKafka;
 import io.mmstream.media.AudioPatches;
@@ -22,6 +23,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -237,18 +241,18 @@ final class PipelineBench implements Callable<Integer> {
      * less than twice one core's work (BENCHMARKS.md, 2026-12-01), which the one-core figure times the cores hides.
      */
     private static double allCoresAtOnce(List<LimitWork> works) throws Exception {
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(works.size());
+        ExecutorService threads = Executors.newFixedThreadPool(works.size());
         try {
             for (LimitWork work : works) { // warm-up, each on its own thread
                 threads.submit(() -> work.streamSeconds(1)).get();
             }
             int rounds = 3;
             long start = System.nanoTime();
-            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            List<Future<?>> running = new ArrayList<>();
             for (LimitWork work : works) {
                 running.add(threads.submit(() -> work.streamSeconds(rounds)));
             }
-            for (java.util.concurrent.Future<?> each : running) {
+            for (Future<?> each : running) {
                 each.get();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -263,8 +267,8 @@ final class PipelineBench implements Callable<Integer> {
 
         static final int BATCH = 32;
         static final int HEADS_BATCH = 64;
-        private final ModelSettings.Leased<io.mmstream.inference.MediaEncoders> encoders;
-        private final ModelSettings.Leased<io.mmstream.inference.WindowHeads> heads;
+        private final ModelSettings.Leased<MediaEncoders> encoders;
+        private final ModelSettings.Leased<WindowHeads> heads;
         private final ModelSettings.Leased<AudioSeparation> separation;
         private final List<byte[]> frames;
         private final List<AudioPatches.Chunk> chunks;
