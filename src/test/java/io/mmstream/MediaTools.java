@@ -53,4 +53,16 @@ public final class MediaTools {
         return exitCode == 0 ? err.toString().lines().filter(line -> !line.contains("has no audio stream")).reduce("", String::concat)
                 : "exit " + exitCode + ": " + err;
     }
+
+    /** The file as 16 kHz mono samples in [-1, 1], resampled by ffmpeg (written next to it). */
+    public static float[] pcm16k(java.nio.file.Path file) throws Exception {
+        java.nio.file.Path raw = file.resolveSibling(file.getFileName() + ".s16");
+        run("/usr/bin/ffmpeg", "-y", "-loglevel", "error", "-i", file.toString(), "-ac", "1", "-ar", "16000", "-f", "s16le", raw.toString());
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(raw)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        float[] samples = new float[bytes.remaining() / 2];
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = bytes.getShort() / 32768f;
+        }
+        return samples;
+    }
 }

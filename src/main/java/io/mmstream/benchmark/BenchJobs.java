@@ -358,11 +358,14 @@ final class BenchJobs {
             // the garbage collector's and the JIT compiler's threads are not Java threads: the process's CPU time less the Java threads'
             seconds.put("(the JVM's own threads: garbage collector, JIT compiler; threads that ended)",
                     Math.max(0, process - seconds.values().stream().mapToDouble(Double::doubleValue).sum()));
-            List<Map.Entry<String, Double>> sorted = new ArrayList<>(seconds.entrySet());
-            sorted.sort(Map.Entry.<String, Double>comparingByValue().reversed());
-            Map<String, Double> ordered = new LinkedHashMap<>();
-            sorted.forEach(e -> ordered.put(e.getKey(), e.getValue()));
-            return ordered;
+            return largestFirst(seconds);
         }
+    }
+
+    /** CPU seconds per thread group or process, largest first. */
+    static Map<String, Double> largestFirst(Map<String, Double> seconds) {
+        Map<String, Double> sorted = new LinkedHashMap<>();
+        seconds.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        return sorted;
     }
 }

@@ -155,7 +155,7 @@ final class ClusterBench {
             busyTicks += ticks;
         }
         double busy = busyTicks / (double) CLOCK_TICKS / measured / Runtime.getRuntime().availableProcessors();
-        return new PipelineBench.Run(frames, running, first, last, sortedLargestFirst(cpuSeconds), busy, 0, 0);
+        return new PipelineBench.Run(frames, running, first, last, BenchJobs.largestFirst(cpuSeconds), busy, 0, 0);
     }
 
     /**
@@ -276,12 +276,6 @@ final class ClusterBench {
         jcmd.waitFor(30, TimeUnit.SECONDS);
         var total = java.util.regex.Pattern.compile("Total: reserved=\\d+MB, committed=(\\d+)MB").matcher(out);
         return total.find() ? Long.parseLong(total.group(1)) : null;
-    }
-
-    private static Map<String, Double> sortedLargestFirst(Map<String, Double> seconds) {
-        Map<String, Double> sorted = new LinkedHashMap<>();
-        seconds.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e -> sorted.put(e.getKey(), e.getValue()));
-        return sorted;
     }
 
     private String script(Map<String, String> extra, String... args) throws Exception {

@@ -9,8 +9,6 @@ import io.mmstream.media.SampleSteps;
 import io.mmstream.schema.ImageEncoding;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,18 +52,18 @@ class PretrainedModelsTest {
                 noise.toString());
         try (OnnxModel onnx = OnnxModel.open(ModelCard.load(MODELS.resolve("silero_vad.json")), InferenceOptions.cpu(1))) {
             ElementModel vad = new ElementModel(onnx);
-            List<float[]> spoken = speechProbabilities(vad, pcm16k(dir, speech));
+            List<float[]> spoken = speechProbabilities(vad, MediaTools.pcm16k(speech));
             // the first and last half second are espeak's lead-in and fade: the middle is full of speech
             float speechMean = mean(spoken.subList(16, spoken.size() - 16));
             float silenceMean = mean(speechProbabilities(vad, new float[4 * 16_000]));
-            List<float[]> noisy = speechProbabilities(vad, pcm16k(dir, noise));
+            List<float[]> noisy = speechProbabilities(vad, MediaTools.pcm16k(noise));
             float noiseMean = mean(noisy);
             assertThat(speechMean).as("mean speech probability in speech").isGreaterThan(0.8f);
             assertThat(silenceMean).as("in silence").isLessThan(0.2f);
             assertThat(noiseMean).as("in pink noise").isLessThan(0.2f);
 
             // two streams in one batch, each with its own state, give step for step what each gives alone
-            List<List<float[]>> batched = speechProbabilitiesBatched(vad, pcm16k(dir, speech), pcm16k(dir, noise));
+            List<List<float[]>> batched = speechProbabilitiesBatched(vad, MediaTools.pcm16k(speech), MediaTools.pcm16k(noise));
             for (int step = 0; step < batched.get(0).size(); step++) {
                 assertThat(batched.get(0).get(step)[0]).as("speech step %d", step).isCloseTo(spoken.get(step)[0], within(1e-4f));
                 assertThat(batched.get(1).get(step)[0]).as("noise step %d", step).isCloseTo(noisy.get(step)[0], within(1e-4f));
@@ -134,16 +132,5 @@ class PretrainedModelsTest {
         return (float) values.stream().mapToDouble(v -> v[0]).average().orElseThrow();
     }
 
-    /** The file as 16 kHz mono samples in [-1, 1], resampled by ffmpeg. */
-    private static float[] pcm16k(Path dir, Path file) throws Exception {
-        Path raw = dir.resolve(file.getFileName() + ".s16");
-        MediaTools.run(FFMPEG.toString(), "-y", "-loglevel", "error", "-i", file.toString(), "-ac", "1", "-ar", "16000", "-f", "s16le", raw.toString());
-        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(raw)).order(ByteOrder.LITTLE_ENDIAN);
-        float[] samples = new float[bytes.remaining() / 2];
-        for (int i = 0; i < samples.length; i++) {
-            samples[i] = bytes.getShort() / 32768f;
-        }
-        return samples;
-    }
 
 }
